@@ -1,0 +1,201 @@
+// Embind surface of the core. No logic lives here: every function converts JS values to core
+// types, calls the core, and converts back. Every C++ exception becomes a JS Error carrying
+// its message, so a bad input never aborts the WASM instance.
+#include <emscripten/bind.h>
+#include <emscripten/val.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "graph/model.h"
+#include "quant/quantizer.h"
+#include "quant/quantizer_description.h"
+
+using emscripten::val;
+
+namespace {
+
+[[noreturn]] void throwJsError(const std::string& message) {
+  val::global("Error").new_(val(message)).throw_();
+  __builtin_unreachable();
+}
+
+template <typename F>
+auto guarded(F&& body) -> decltype(body()) {
+  try {
+    return body();
+  } catch (const std::bad_alloc&) {
+    throwJsError("out of memory in the WASM heap");
+  } catch (const nlohmann::json::exception& e) {
+    throwJsError(std::string("malformed JSON: ") + e.what());
+  } catch (const std::exception& e) {
+    throwJsError(e.what());
+  }
+}
+
+std::vector<float> toFloats(const val& typedArray) {
+  return emscripten::convertJSArrayToNumberVector<float>(typedArray);
+}
+
+qkw::Shape toShape(const val& array) {
+  std::vector<double> dims = emscripten::convertJSArrayToNumberVector<double>(array);
+  qkw::Shape shape;
+  for (double d : dims) {
+    if (!(d >= 0) || d != static_cast<double>(static_cast<int64_t>(d)))
+      throw qkw::Error("shape entries must be non-negative integers");
+    shape.push_back(static_cast<int64_t>(d));
+  }
+  return shape;
+}
+
+val toFloat32Array(const float* data, size_t n) {
+  // typed_memory_view aliases the heap; constructing a new Float32Array copies it out.
+  return val::global("Float32Array").new_(emscripten::typed_memory_view(n, data));
+}
+
+val toJsShape(const qkw::Shape& shape) {
+  val a = val::array();
+  for (int64_t d : shape) a.call<void>("push", static_cast<double>(d));
+  return a;
+}
+
+qkw::Tensor toTensor(const val& data, const val& shape, const std::string& what) {
+  qkw::Tensor t(toShape(shape), toFloats(data));
+  if (static_cast<int64_t>(t.data.size()) != qkw::numElements(t.shape))
+    throw qkw::Error(what + ": data has " + std::to_string(t.data.size()) + " values but shape " +
+                     qkw::shapeToString(t.shape) + " needs " + std::to_string(qkw::numElements(t.shape)));
+  return t;
+}
+
+val quantize(const std::string& specJson, const val& data, const val& shape, const std::string& optionsJson) {
+  return guarded([&] {
+    const qkw::QuantizerPtr q =
+        qkw::makeQuantizer(nlohmann::json::parse(specJson), qkw::quantizerOptionsFromJson(nlohmann::json::parse(optionsJson)));
+    qkw::Tensor x = toTensor(data, shape, "quantize");
+    qkw::ScaleInfo scale;
+    q->apply(x.data.data(), x.data.data(), x.shape, &scale);
+    val result = val::object();
+    result.set("data", toFloat32Array(x.data.data(), x.data.size()));
+    if (scale.values.empty()) {
+      result.set("scale", val::null());
+    } else {
+      result.set("scale", toFloat32Array(scale.values.data(), scale.values.size()));
+      result.set("scaleShape", toJsShape(scale.shape));
+    }
+    return result;
+  });
+}
+
+std::string describe(const std::string& specJson, const std::string& optionsJson) {
+  return guarded([&] {
+    const qkw::QuantizerPtr q =
+        qkw::makeQuantizer(nlohmann::json::parse(specJson), qkw::quantizerOptionsFromJson(nlohmann::json::parse(optionsJson)));
+    return qkw::describeQuantizer(*q).dump();
+  });
+}
+
+val quantizerRange(const std::string& specJson, const std::string& optionsJson) {
+  return guarded([&] {
+    const qkw::QuantizerPtr q =
+        qkw::makeQuantizer(nlohmann::json::parse(specJson), qkw::quantizerOptionsFromJson(nlohmann::json::parse(optionsJson)));
+    const std::vector<float> r = q->range();
+    return toFloat32Array(r.data(), r.size());
+  });
+}
+
+// A built model, owned by JS through Embind (JS calls .delete(); web/ wraps it in dispose()).
+class ModelHandle {
+ public:
+  explicit ModelHandle(std::unique_ptr<qkw::Model> model) : model_(std::move(model)) {}
+
+  std::string info() const {
+    return guarded([&] {
+      nlohmann::json j;
+      auto tensorInfos = [](const std::vector<qkw::TensorInfo>& infos) {
+        nlohmann::json a = nlohmann::json::array();
+        for (const auto& t : infos) a.push_back({{"name", t.name}, {"shape", t.shape}});
+        return a;
+      };
+      j["inputs"] = tensorInfos(model_->inputs());
+      j["outputs"] = tensorInfos(model_->outputs());
+      j["layers"] = nlohmann::json::array();
+      for (const qkw::LayerInfo& layer : model_->layers()) {
+        nlohmann::json l = {{"name", layer.name},
+                            {"className", layer.className},
+                            {"inbound", layer.inbound},
+                            {"outputShape", layer.outputShape}};
+        nlohmann::json qs = nlohmann::json::object();
+        for (const auto& slot : layer.quantizers) qs[slot.slot] = slot.quantizer ? json_str(*slot.quantizer) : nullptr;
+        l["quantizers"] = qs;
+        l["outputQuantizer"] = layer.outputQuantizer ? json_str(*layer.outputQuantizer) : nullptr;
+        j["layers"].push_back(l);
+      }
+      return j.dump();
+    });
+  }
+
+  // inputs: array of Float32Array; shapes: array of shape arrays (batch first).
+  val predict(const val& inputs, const val& shapes) {
+    return guarded([&] {
+      const size_t n = inputs["length"].as<size_t>();
+      std::vector<qkw::Tensor> tensors;
+      for (size_t i = 0; i < n; ++i)
+        tensors.push_back(toTensor(inputs[i], shapes[i], "input '" + model_->inputs().at(i).name + "'"));
+      const std::vector<qkw::Tensor> outputs = model_->predict(tensors);
+      val result = val::array();
+      for (const qkw::Tensor& t : outputs) {
+        val o = val::object();
+        o.set("data", toFloat32Array(t.data.data(), t.data.size()));
+        o.set("shape", toJsShape(t.shape));
+        result.call<void>("push", o);
+      }
+      return result;
+    });
+  }
+
+ private:
+  static nlohmann::json json_str(const qkw::Quantizer& q) { return q.str(); }
+  std::unique_ptr<qkw::Model> model_;
+};
+
+// Collects weights from JS one tensor at a time (no giant JS object crosses the boundary).
+class ModelBuilder {
+ public:
+  void addWeight(const std::string& layer, const std::string& role, int index, const val& shape, const val& data) {
+    guarded([&] {
+      weights_[layer].push_back({role, index, toTensor(data, shape, "weight '" + layer + "/" + role + "'")});
+      return 0;
+    });
+  }
+
+  ModelHandle* build(const std::string& graphJson, const std::string& optionsJson) {
+    return guarded([&] {
+      qkw::ModelOptions options;
+      options.quantizerOptions = qkw::quantizerOptionsFromJson(nlohmann::json::parse(optionsJson));
+      auto model = qkw::Model::build(nlohmann::json::parse(graphJson), std::move(weights_), options);
+      weights_.clear();
+      return new ModelHandle(std::move(model));
+    });
+  }
+
+ private:
+  std::map<std::string, std::vector<qkw::WeightInput>> weights_;
+};
+
+}  // namespace
+
+EMSCRIPTEN_BINDINGS(qkeras_wasm) {
+  emscripten::function("quantize", &quantize);
+  emscripten::function("describeQuantizer", &describe);
+  emscripten::function("quantizerRange", &quantizerRange);
+  emscripten::class_<ModelHandle>("ModelHandle")
+      .function("info", &ModelHandle::info)
+      .function("predict", &ModelHandle::predict);
+  emscripten::class_<ModelBuilder>("ModelBuilder")
+      .constructor<>()
+      .function("addWeight", &ModelBuilder::addWeight)
+      .function("build", &ModelBuilder::build, emscripten::allow_raw_pointers());
+}

@@ -1,0 +1,68 @@
+// A loaded model: parsed graph, built layers (weights quantized once), a plan (topological
+// order and an arena of activation buffers reused across predicts), and execution.
+//
+// Input is the normalized graph JSON that web/io produces from every file format:
+// {
+//   "name": "model", "kerasVersion": "2.4.0", "source": "x.h5",
+//   "layers": [ { "name": "q_dense", "className": "QDense", "config": { ...Keras config... },
+//                 "inbound": [ ["input_1", 0, 0], ... ] } , ... ],   // [layer, node, tensor]
+//   "inputs":  [ ["input_1", 0, 0] ],
+//   "outputs": [ ["softmax", 0, 0] ]
+// }
+// Layers are listed in model order; InputLayer entries carry "batch_input_shape" (or
+// "batch_shape") in their config. Wrappers such as PruneLowMagnitude are already unwrapped.
+#pragma once
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "layers/layer.h"
+
+namespace qkw {
+
+struct ModelOptions {
+  QuantizerOptions quantizerOptions;
+};
+
+struct TensorInfo {
+  std::string name;  // the producing layer's name
+  Shape shape;       // without the batch axis
+};
+
+struct LayerInfo {
+  std::string name;
+  std::string className;
+  std::vector<std::string> inbound;  // producing layer names
+  Shape outputShape;                 // without the batch axis
+  std::vector<QuantizerSlot> quantizers;
+  QuantizerPtr outputQuantizer;      // nullptr: float output
+  bool identityOnValues = false;
+};
+
+// Called after each layer runs (tracing): layer index in execution order, its output.
+using LayerObserver = std::function<void(size_t layerIndex, const Tensor& output, double milliseconds)>;
+
+class Model {
+ public:
+  // Builds and plans. Throws one qkw::Unsupported listing every unsupported layer and
+  // quantizer (name and class), or a qkw::Error naming the layer/field that is malformed.
+  static std::unique_ptr<Model> build(const nlohmann::json& graph,
+                                      std::map<std::string, std::vector<WeightInput>> weightsByLayer,
+                                      const ModelOptions& options = {});
+  virtual ~Model() = default;
+
+  virtual const std::vector<TensorInfo>& inputs() const = 0;
+  virtual const std::vector<TensorInfo>& outputs() const = 0;
+  // In execution order (topological), InputLayers included.
+  virtual const std::vector<LayerInfo>& layers() const = 0;
+
+  // Runs the model. Each input has the batch axis first; all inputs share the batch size.
+  // Throws qkw::Error naming the input on a shape mismatch.
+  virtual std::vector<Tensor> predict(const std::vector<Tensor>& inputs, const LayerObserver& observer = {}) = 0;
+};
+
+}  // namespace qkw

@@ -1,0 +1,50 @@
+// Loads the WebAssembly core once per process/page.
+//
+// Browsers and bundlers: the .wasm sits next to the glue (web/wasm/) and is found through
+// import.meta.url; call setWasmLocation() to serve it from elsewhere. Node: Emscripten
+// 3.1.6's glue would fetch() a file path, so we read the bytes ourselves and hand them over
+// as wasmBinary.
+
+let modulePromise = null;
+let wasmLocation = null;
+
+const isNode = typeof process !== 'undefined' && process.versions != null && process.versions.node != null;
+
+/**
+ * Overrides where the browser loads qkeras_wasm.wasm from (a URL string or URL).
+ * Must be called before the first API call.
+ * @param {string|URL} url
+ */
+export function setWasmLocation(url) {
+  if (modulePromise) throw new Error('setWasmLocation() must be called before the WASM module is loaded');
+  wasmLocation = String(url);
+}
+
+/** @returns {Promise<any>} the Emscripten module with the Embind API */
+export function getWasmModule() {
+  if (!modulePromise) {
+    modulePromise = instantiate().catch((error) => {
+      modulePromise = null; // let a later call retry (e.g. after fixing the location)
+      throw error;
+    });
+  }
+  return modulePromise;
+}
+
+async function instantiate() {
+  let createModule;
+  try {
+    ({ default: createModule } = await import('./wasm/qkeras_wasm.mjs'));
+  } catch (error) {
+    throw new Error(`qkeras-wasm: the WASM build is missing (web/wasm/qkeras_wasm.mjs); run "npm run build" (${error.message})`);
+  }
+  const args = {};
+  if (isNode) {
+    const { readFile } = await import('node:fs/promises');
+    const path = wasmLocation ? new URL(wasmLocation) : new URL('./wasm/qkeras_wasm.wasm', import.meta.url);
+    args.wasmBinary = await readFile(path);
+  } else if (wasmLocation) {
+    args.locateFile = (file) => (file.endsWith('.wasm') ? wasmLocation : file);
+  }
+  return createModule(args);
+}
