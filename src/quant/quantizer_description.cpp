@@ -6,7 +6,7 @@ namespace qkw {
 
 json gridToJson(const Grid& grid) {
   const char* kind = grid.kind == Grid::Kind::Uniform      ? "uniform"
-                     : grid.kind == Grid::Kind::PowerOfTwo ? "po2"
+                     : grid.kind == Grid::Kind::PowerOfTwo ? "powerOfTwo"
                                                            : "custom";
   json j = {{"kind", kind},       {"bits", grid.bits}, {"integer", grid.integer},
             {"signed", grid.isSigned}, {"min", grid.min}, {"max", grid.max}};
