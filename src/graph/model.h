@@ -41,6 +41,7 @@ struct LayerInfo {
   std::vector<QuantizerSlot> quantizers;
   QuantizerPtr outputQuantizer;      // nullptr: float output
   bool identityOnValues = false;
+  const Layer* layer = nullptr;      // the built layer (analysis reads its quantizers and weights)
 };
 
 // Called after each layer runs (tracing): layer index in execution order, its output.
@@ -63,6 +64,23 @@ class Model {
   // Runs the model. Each input has the batch axis first; all inputs share the batch size.
   // Throws qkw::Error naming the input on a shape mismatch.
   virtual std::vector<Tensor> predict(const std::vector<Tensor>& inputs, const LayerObserver& observer = {}) = 0;
+
+  // Layer name -> Layer::effectiveWeights(), for layers that have weights (converter).
+  virtual std::map<std::string, std::vector<WeightInput>> effectiveWeights() const { return {}; }
+
+  // The built layer behind layers()[index] (its weights are already quantized / folded).
+  virtual const Layer& layer(size_t index) const = 0;
+
+  // The activation arena: how many buffers the plan uses, the floats they hold per sample
+  // (all buffers together), the batch size they are sized for and how often they were
+  // (re)allocated (once per batch-size increase).
+  struct ArenaStats {
+    size_t buffers = 0;
+    int64_t elementsPerSample = 0;
+    int64_t plannedBatch = 0;
+    size_t allocations = 0;
+  };
+  virtual ArenaStats arenaStats() const = 0;
 };
 
 }  // namespace qkw

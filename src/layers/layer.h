@@ -76,6 +76,12 @@ class Layer {
   // True for layers that never change values (Dropout, Flatten, Reshape, ...).
   virtual bool isIdentityOnValues() const { return false; }
 
+  // The weights exactly as forward() uses them (quantized, folded, masked), for the converted
+  // format. A factory whose config has "qkw_effective_weights": true receives these back under
+  // the same roles and must use them as they are: no quantization, folding or masking again.
+  // Empty for layers without weights.
+  virtual std::vector<WeightInput> effectiveWeights() const { return {}; }
+
  protected:
   Layer(std::string name, std::string className) : name_(std::move(name)), className_(std::move(className)) {}
 

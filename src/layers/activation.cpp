@@ -1,0 +1,43 @@
+// QActivation (semantics §4.3: y = quantizer(x), or a float function for Keras/QKeras function
+// names) and Keras Activation (keras.activations.get: hard_sigmoid is the 0.2-slope one).
+#include "layers/layer_factories.h"
+#include "layers/quantized_layer.h"
+
+namespace qkw {
+
+namespace {
+
+class ActivationLayer : public QuantizedLayer {
+ public:
+  ActivationLayer(const std::string& name, const std::string& className, ActivationFunction f)
+      : QuantizedLayer(name, className) {
+    activation_ = std::move(f);
+  }
+
+  Shape outputShape(const std::vector<Shape>& inputShapes) const override {
+    if (inputShapes.size() != 1)
+      throw Error("layer '" + name() + "' (" + className() + "): expects exactly one input");
+    if (activation_.kind() == ActivationFunction::Kind::Softmax && inputShapes[0].empty())
+      throw Error("layer '" + name() + "' (" + className() + "): softmax needs an input of rank >= 2");
+    return inputShapes[0];
+  }
+
+  void forward(const std::vector<const Tensor*>& inputs, Tensor& output) const override {
+    activation_.apply(inputs[0]->data.data(), output.data.data(), inputs[0]->shape);
+  }
+
+  bool isIdentityOnValues() const override { return activation_.isIdentity(); }
+};
+
+}  // namespace
+
+LayerPtr makeActivationLayer(const LayerContext& ctx) {
+  const bool quantized = ctx.className == "QActivation";
+  const nlohmann::json* v = ctx.find("activation");
+  if (!v) throw Error(ctx.errorPrefix() + "config has no 'activation'");
+  ActivationFunction f =
+      ActivationFunction::resolve(v, ctx, quantized ? ActivationFlavor::QKeras : ActivationFlavor::Keras);
+  return std::make_unique<ActivationLayer>(ctx.name, ctx.className, std::move(f));
+}
+
+}  // namespace qkw

@@ -1,0 +1,239 @@
+#include "layers/activation_function.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+
+namespace qkw {
+
+namespace {
+
+using Kind = ActivationFunction::Kind;
+
+const std::map<std::string, Kind>& kerasActivations() {
+  static const std::map<std::string, Kind> m = {
+      {"linear", Kind::Identity},       {"relu", Kind::Relu},
+      {"relu6", Kind::Relu6},           {"sigmoid", Kind::Sigmoid},
+      {"hard_sigmoid", Kind::KerasHardSigmoid}, {"tanh", Kind::Tanh},
+      {"softmax", Kind::Softmax},       {"swish", Kind::Swish},
+      {"silu", Kind::Swish},            {"elu", Kind::Elu},
+      {"selu", Kind::Selu},             {"softplus", Kind::Softplus},
+      {"softsign", Kind::Softsign},     {"exponential", Kind::Exponential},
+      {"gelu", Kind::Gelu},
+  };
+  return m;
+}
+
+// Functions defined in qkeras/quantizers.py's namespace, which get_quantizer finds before
+// Keras's activations.
+const std::map<std::string, Kind>& qkerasFunctions() {
+  static const std::map<std::string, Kind> m = {
+      {"hard_sigmoid", Kind::QKerasHardSigmoid}, {"smooth_sigmoid", Kind::SmoothSigmoid},
+      {"binary_sigmoid", Kind::BinarySigmoid},   {"hard_tanh", Kind::HardTanh},
+      {"smooth_tanh", Kind::SmoothTanh},         {"binary_tanh", Kind::BinaryTanh},
+  };
+  return m;
+}
+
+std::string trim(const std::string& s) {
+  size_t b = s.find_first_not_of(" \t\n");
+  if (b == std::string::npos) return "";
+  size_t e = s.find_last_not_of(" \t\n");
+  return s.substr(b, e - b + 1);
+}
+
+inline float clip01(float v) { return std::min(std::max(v, 0.0f), 1.0f); }
+inline float qkerasHardSigmoid(float x) { return clip01(0.5f * x + 0.5f); }
+inline float smoothSigmoid(float x) { return clip01(0.1875f * x + 0.5f); }
+// _round_through: x + (-x + round(x)), round half to even.
+inline float roundThrough(float x) { return x + (-x + std::nearbyint(x)); }
+inline float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
+
+float applyScalar(Kind kind, float x) {
+  switch (kind) {
+    case Kind::Identity: return x;
+    case Kind::Relu: return x > 0.0f ? x : 0.0f;
+    case Kind::Relu6: return std::min(std::max(x, 0.0f), 6.0f);
+    case Kind::Sigmoid: return sigmoid(x);
+    case Kind::KerasHardSigmoid: {
+      // tf-keras backend.hard_sigmoid: x * 0.2 + 0.5, clipped.
+      float v = x * 0.2f;
+      v = v + 0.5f;
+      return clip01(v);
+    }
+    case Kind::Tanh: return std::tanh(x);
+    case Kind::Swish: return x * sigmoid(x);
+    case Kind::Elu: return x < 0.0f ? std::exp(x) - 1.0f : x;
+    case Kind::Selu: {
+      const float scale = 1.05070098735548049342f;
+      const float scaleAlpha = 1.75809934084737685994f;
+      return x < 0.0f ? scaleAlpha * (std::exp(x) - 1.0f) : scale * x;
+    }
+    case Kind::Softplus: {
+      // TF's SoftplusOp thresholds (log(eps) + 2) avoid overflow and keep exp(x) for tiny x.
+      const float threshold = std::log(std::numeric_limits<float>::epsilon()) + 2.0f;
+      if (x > -threshold) return x;
+      float e = std::exp(x);
+      if (x < threshold) return e;
+      return std::log(e + 1.0f);
+    }
+    case Kind::Softsign: return x / (1.0f + std::fabs(x));
+    case Kind::Exponential: return std::exp(x);
+    case Kind::Gelu: return (0.5f * x) * (1.0f + std::erf(x / 1.41421356237309504880f));
+    case Kind::QKerasHardSigmoid: return qkerasHardSigmoid(x);
+    case Kind::SmoothSigmoid: return smoothSigmoid(x);
+    case Kind::BinarySigmoid: return roundThrough(qkerasHardSigmoid(x));
+    case Kind::HardTanh: return 2.0f * qkerasHardSigmoid(x) - 1.0f;
+    case Kind::SmoothTanh: return 2.0f * smoothSigmoid(x) - 1.0f;
+    case Kind::BinaryTanh: return 2.0f * roundThrough(qkerasHardSigmoid(x)) - 1.0f;
+    case Kind::Softmax:
+    case Kind::Quantizer: break;
+  }
+  return x;
+}
+
+std::string displayFor(Kind kind, const std::string& name) {
+  if (kind == Kind::QKerasHardSigmoid) return "hard_sigmoid (QKeras, slope 0.5)";
+  if (kind == Kind::KerasHardSigmoid) return "hard_sigmoid (Keras, slope 0.2)";
+  return name;
+}
+
+// The quantizer's class name from a string spec ("quantized_bits(4,0,1)") or a dict.
+std::string specClassName(const nlohmann::json& spec) {
+  if (spec.is_string()) {
+    std::string s = spec.get<std::string>();
+    return trim(s.substr(0, s.find('(')));
+  }
+  if (spec.is_object() && spec.contains("class_name") && spec["class_name"].is_string())
+    return spec["class_name"].get<std::string>();
+  return "";
+}
+
+QuantizerPtr buildQuantizer(const LayerContext& ctx, const std::string& key, const nlohmann::json& spec,
+                            bool weightSlot) {
+  QuantizerOptions options = ctx.quantizerOptions;
+  options.weightSlot = weightSlot;
+  try {
+    return makeQuantizer(spec, options);
+  } catch (const Unsupported& e) {
+    throw Unsupported(ctx.errorPrefix() + "'" + key + "': " + e.what());
+  } catch (const Error& e) {
+    throw Error(ctx.errorPrefix() + "'" + key + "': " + e.what());
+  }
+}
+
+}  // namespace
+
+ActivationFunction ActivationFunction::keras(Kind kind, const std::string& name) {
+  ActivationFunction f;
+  f.kind_ = kind;
+  f.display_ = displayFor(kind, name);
+  return f;
+}
+
+ActivationFunction ActivationFunction::resolve(const nlohmann::json* value, const LayerContext& ctx,
+                                               ActivationFlavor flavor, const std::string& slot) {
+  if (!value || value->is_null()) return ActivationFunction();
+  const nlohmann::json& v = *value;
+
+  // Keras 3 serializes plain functions as {"class_name": "function", "config": "relu", ...}.
+  if (v.is_object() && v.value("class_name", "") == "function" && v.contains("config") && v["config"].is_string())
+    return resolve(&v["config"], ctx, flavor, slot);
+
+  if (v.is_string()) {
+    const std::string text = trim(v.get<std::string>());
+    const bool hasArgs = text.find('(') != std::string::npos;
+    const std::string name = trim(text.substr(0, text.find('(')));
+    if (text.empty()) return ActivationFunction();
+    if (flavor == ActivationFlavor::QKeras) {
+      auto q = qkerasFunctions().find(name);
+      if (q != qkerasFunctions().end() && !hasArgs) return keras(q->second, name);
+      if (isQuantizerName(name)) {
+        ActivationFunction f;
+        f.kind_ = Kind::Quantizer;
+        f.quantizer_ = buildQuantizer(ctx, slot, v, false);
+        f.display_ = f.quantizer_->str();
+        return f;
+      }
+    }
+    auto k = kerasActivations().find(name);
+    if (k != kerasActivations().end() && !hasArgs) return keras(k->second, name);
+    throw Error(ctx.errorPrefix() + "'" + slot + "' is not a known " +
+                (flavor == ActivationFlavor::QKeras ? "quantizer or activation" : "Keras activation") + ": " +
+                v.dump());
+  }
+
+  if (v.is_object() && flavor == ActivationFlavor::QKeras) {
+    const std::string name = specClassName(v);
+    if (isQuantizerName(name)) {
+      ActivationFunction f;
+      f.kind_ = Kind::Quantizer;
+      f.quantizer_ = buildQuantizer(ctx, slot, v, false);
+      f.display_ = f.quantizer_->str();
+      return f;
+    }
+  }
+  throw Error(ctx.errorPrefix() + "'" + slot + "' is not a known " +
+              (flavor == ActivationFlavor::QKeras ? "quantizer or activation" : "Keras activation") + ": " + v.dump());
+}
+
+void ActivationFunction::apply(const float* in, float* out, const Shape& shape) const {
+  const int64_t n = numElements(shape);
+  switch (kind_) {
+    case Kind::Identity:
+      if (in != out) std::copy(in, in + n, out);
+      return;
+    case Kind::Quantizer:
+      quantizer_->apply(in, out, shape);
+      return;
+    case Kind::Softmax: {
+      const int64_t last = shape.empty() ? 1 : shape.back();
+      softmaxLastAxis(in, out, last == 0 ? 0 : n / last, last);
+      return;
+    }
+    default:
+      for (int64_t i = 0; i < n; ++i) out[i] = applyScalar(kind_, in[i]);
+  }
+}
+
+void ActivationFunction::apply(const Tensor& in, Tensor& out) const {
+  if (out.data.size() != in.data.size()) throw Error("activation '" + display_ + "': output size mismatch");
+  apply(in.data.data(), out.data.data(), in.shape);
+}
+
+void softmaxAxis(const float* in, float* out, int64_t outer, int64_t n, int64_t inner) {
+  for (int64_t o = 0; o < outer; ++o) {
+    for (int64_t i = 0; i < inner; ++i) {
+      const float* x = in + o * n * inner + i;
+      float* y = out + o * n * inner + i;
+      float m = -std::numeric_limits<float>::infinity();
+      for (int64_t k = 0; k < n; ++k) m = std::max(m, x[k * inner]);
+      float sum = 0.0f;
+      for (int64_t k = 0; k < n; ++k) {
+        float e = std::exp(x[k * inner] - m);
+        y[k * inner] = e;
+        sum += e;
+      }
+      const float inv = 1.0f / sum;
+      for (int64_t k = 0; k < n; ++k) y[k * inner] = y[k * inner] * inv;
+    }
+  }
+}
+
+void softmaxLastAxis(const float* in, float* out, int64_t rows, int64_t n) { softmaxAxis(in, out, rows, n, 1); }
+
+QuantizerPtr makeSlotQuantizer(const LayerContext& ctx, const std::string& key, const nlohmann::json& spec,
+                               bool weightSlot) {
+  if (spec.is_null()) return nullptr;
+  if (spec.is_string() && trim(spec.get<std::string>()).empty()) return nullptr;
+  return buildQuantizer(ctx, key, spec, weightSlot);
+}
+
+QuantizerPtr makeSlotQuantizer(const LayerContext& ctx, const std::string& key, bool weightSlot) {
+  const nlohmann::json* v = ctx.find(key);
+  if (!v) return nullptr;
+  return makeSlotQuantizer(ctx, key, *v, weightSlot);
+}
+
+}  // namespace qkw

@@ -1,0 +1,138 @@
+// QConv1D/Conv1D and QConv2D/Conv2D (semantics §4.1):
+//   qk = kernel_quantizer(kernel); [QConv2D] qk = qk * mask (after quantization)
+//   y = activation(conv(x, qk) + bias_quantizer(bias))
+// QConv1D calls backend.conv1d, which has no groups: groups > 1 is rejected there.
+#include "layers/conv.h"
+
+#include "layers/layer_factories.h"
+
+namespace qkw {
+
+ConvLayer::ConvLayer(const std::string& name, const std::string& className, ConvParams params, int64_t groups,
+                     Tensor kernel, Tensor bias, ActivationFunction activation, std::vector<QuantizerSlot> slots)
+    : QuantizedLayer(name, className), params_(params), groups_(groups), kernel_(std::move(kernel)),
+      bias_(std::move(bias)) {
+  activation_ = std::move(activation);
+  weightSlots_ = std::move(slots);
+}
+
+Shape ConvLayer::outputShape(const std::vector<Shape>& inputShapes) const {
+  if (inputShapes.size() != 1) throw Error(prefix() + "expects exactly one input");
+  Conv2DGeometry g = params_.geometry(prefix(), inputShapes[0]);
+  const int64_t inPerGroup = kernel_.shape[kernel_.rank() - 2];
+  if (g.inC != inPerGroup * groups_)
+    throw Error(prefix() + "input has " + std::to_string(g.inC) + " channels, the kernel expects " +
+                std::to_string(inPerGroup * groups_) + " (" + std::to_string(inPerGroup) + " per group x " +
+                std::to_string(groups_) + " groups)");
+  return params_.outputShape(g, filters());
+}
+
+void ConvLayer::forward(const std::vector<const Tensor*>& inputs, Tensor& output) const {
+  const Tensor& x = *inputs[0];
+  Conv2DGeometry g = batchedGeometry(params_, prefix(), x);
+  conv2d_f32_reference(x.data.data(), g, kernel_.data.data(), filters(), groups_,
+                       bias_.data.empty() ? nullptr : bias_.data.data(), output.data.data());
+  activation_.applyInPlace(output);
+}
+
+std::vector<WeightInput> ConvLayer::effectiveWeights() const {
+  std::vector<WeightInput> w = {{"kernel", 0, kernel_}};
+  if (!bias_.data.empty()) w.push_back({"bias", 1, bias_});
+  return w;
+}
+
+namespace {
+
+void flattenNumbers(const nlohmann::json& v, std::vector<float>& out) {
+  if (v.is_array()) {
+    for (const auto& e : v) flattenNumbers(e, out);
+  } else if (v.is_number()) {
+    out.push_back(static_cast<float>(v.get<double>()));
+  } else if (v.is_boolean()) {
+    out.push_back(v.get<bool>() ? 1.0f : 0.0f);
+  } else {
+    throw Error("non-numeric value " + v.dump());
+  }
+}
+
+}  // namespace
+
+std::vector<float> readConvMask(const LayerContext& ctx, int64_t kH, int64_t kW) {
+  const nlohmann::json* m = ctx.find("mask");
+  if (!m || m->is_null()) return {};
+  if (!m->is_array() || m->empty() || !(*m)[0].is_array())
+    throw Error(ctx.errorPrefix() + "'mask' must be a nested list of rank >= 2");
+  if (static_cast<int64_t>(m->size()) != kH || static_cast<int64_t>((*m)[0].size()) != kW)
+    throw Error(ctx.errorPrefix() + "'mask' is " + std::to_string(m->size()) + "x" +
+                std::to_string((*m)[0].size()) + ", the kernel window is " + std::to_string(kH) + "x" +
+                std::to_string(kW));
+  std::vector<float> values;
+  try {
+    flattenNumbers(*m, values);
+  } catch (const Error& e) {
+    throw Error(ctx.errorPrefix() + "'mask': " + e.what());
+  }
+  if (static_cast<int64_t>(values.size()) != kH * kW)
+    throw Error(ctx.errorPrefix() + "'mask' must hold one value per kernel position (h, w, 1, 1)");
+  return values;
+}
+
+LayerPtr makeConvLayer(const LayerContext& ctx) {
+  const std::string& cls = ctx.className;
+  const bool quantized = cls[0] == 'Q';
+  const int rank = (cls == "QConv1D" || cls == "Conv1D") ? 1 : 2;
+  requireChannelsLast(ctx);
+  std::vector<Padding> allowed = {Padding::Valid, Padding::Same};
+  if (rank == 1) allowed.push_back(Padding::Causal);
+  ConvParams params = ConvParams::read(ctx, rank, allowed);
+  const int filters = requiredInt(ctx, "filters");
+  const int groups = configInt(ctx, "groups", 1);
+  if (groups <= 0 || filters % groups != 0)
+    throw Error(ctx.errorPrefix() + "groups=" + std::to_string(groups) + " must divide filters=" +
+                std::to_string(filters));
+  if (groups > 1 && cls == "QConv1D")
+    throw Unsupported(ctx.errorPrefix() + "groups > 1 (QConv1D's call() ignores groups; the layer fails in QKeras)");
+  const bool useBias = configBool(ctx, "use_bias", true);
+  std::vector<std::string> order = {"kernel"};
+  if (useBias) order.push_back("bias");
+
+  Tensor kernel = ctx.weight("kernel", order);
+  const bool kernelOk = kernel.rank() == rank + 2 && kernel.shape.back() == filters &&
+                        (rank == 1 ? kernel.shape[0] == params.kW
+                                   : kernel.shape[0] == params.kH && kernel.shape[1] == params.kW);
+  if (!kernelOk)
+    throw Error(ctx.errorPrefix() + "weight 'kernel' has shape " + shapeToString(kernel.shape) +
+                ", which does not match kernel_size and filters=" + std::to_string(filters));
+  Tensor bias;
+  if (useBias) {
+    bias = ctx.weight("bias", order);
+    checkWeightShape(ctx, "bias", bias, {filters});
+  }
+
+  std::vector<QuantizerSlot> slots;
+  ActivationFunction activation;
+  if (quantized) {
+    QuantizerPtr kq = makeSlotQuantizer(ctx, "kernel_quantizer", true);
+    QuantizerPtr bq = makeSlotQuantizer(ctx, "bias_quantizer", false);
+    const bool effective = usesEffectiveWeights(ctx);
+    if (kq && !effective) kq->apply(kernel.data.data(), kernel.data.data(), kernel.shape);
+    if (cls == "QConv2D" && !effective) {
+      std::vector<float> mask = readConvMask(ctx, params.kH, params.kW);
+      if (!mask.empty()) {
+        const int64_t perTap = kernel.shape[2] * kernel.shape[3];
+        for (int64_t t = 0; t < params.kH * params.kW; ++t)
+          for (int64_t i = 0; i < perTap; ++i) kernel.data[t * perTap + i] = kernel.data[t * perTap + i] * mask[t];
+      }
+    }
+    if (bq && useBias && !effective) bq->apply(bias.data.data(), bias.data.data(), bias.shape);
+    if (kq) slots.push_back({"kernel_quantizer", kq});
+    if (bq) slots.push_back({"bias_quantizer", bq});
+    activation = ActivationFunction::resolve(ctx.find("activation"), ctx, ActivationFlavor::QKeras);
+  } else {
+    activation = ActivationFunction::resolve(ctx.find("activation"), ctx, ActivationFlavor::Keras);
+  }
+  return std::make_unique<ConvLayer>(ctx.name, cls, params, groups, std::move(kernel), std::move(bias),
+                                     std::move(activation), std::move(slots));
+}
+
+}  // namespace qkw

@@ -1,0 +1,78 @@
+// QDepthwiseConv2D / DepthwiseConv2D (semantics §4.1): output channel c*dm + j is input channel
+// c through multiplier j. The depthwise quantizer sees the (kh, kw, in, dm) kernel, so its
+// auto scales are per multiplier index j, shared across input channels (§1.4).
+#include "layers/conv.h"
+#include "layers/layer_factories.h"
+
+namespace qkw {
+
+DepthwiseConvLayer::DepthwiseConvLayer(const std::string& name, const std::string& className, ConvParams params,
+                                       Tensor kernel, Tensor bias, ActivationFunction activation,
+                                       std::vector<QuantizerSlot> slots)
+    : QuantizedLayer(name, className), params_(params), kernel_(std::move(kernel)), bias_(std::move(bias)) {
+  activation_ = std::move(activation);
+  weightSlots_ = std::move(slots);
+}
+
+Shape DepthwiseConvLayer::outputShape(const std::vector<Shape>& inputShapes) const {
+  if (inputShapes.size() != 1) throw Error(prefix() + "expects exactly one input");
+  Conv2DGeometry g = params_.geometry(prefix(), inputShapes[0]);
+  if (g.inC != kernel_.shape[2])
+    throw Error(prefix() + "input has " + std::to_string(g.inC) + " channels, the depthwise kernel expects " +
+                std::to_string(kernel_.shape[2]));
+  return params_.outputShape(g, g.inC * depthMultiplier());
+}
+
+void DepthwiseConvLayer::forward(const std::vector<const Tensor*>& inputs, Tensor& output) const {
+  const Tensor& x = *inputs[0];
+  Conv2DGeometry g = batchedGeometry(params_, prefix(), x);
+  depthwise_conv2d_f32_reference(x.data.data(), g, kernel_.data.data(), depthMultiplier(),
+                                 bias_.data.empty() ? nullptr : bias_.data.data(), output.data.data());
+  activation_.applyInPlace(output);
+}
+
+std::vector<WeightInput> DepthwiseConvLayer::effectiveWeights() const {
+  std::vector<WeightInput> w = {{"depthwise_kernel", 0, kernel_}};
+  if (!bias_.data.empty()) w.push_back({"bias", 1, bias_});
+  return w;
+}
+
+LayerPtr makeDepthwiseConv2DLayer(const LayerContext& ctx) {
+  const bool quantized = ctx.className[0] == 'Q';
+  requireChannelsLast(ctx);
+  ConvParams params = ConvParams::read(ctx, 2, {Padding::Valid, Padding::Same});
+  const int dm = configInt(ctx, "depth_multiplier", 1);
+  const bool useBias = configBool(ctx, "use_bias", true);
+  std::vector<std::string> order = {"depthwise_kernel"};
+  if (useBias) order.push_back("bias");
+
+  Tensor kernel = ctx.weight("depthwise_kernel", order);
+  if (kernel.rank() != 4 || kernel.shape[0] != params.kH || kernel.shape[1] != params.kW || kernel.shape[3] != dm)
+    throw Error(ctx.errorPrefix() + "weight 'depthwise_kernel' has shape " + shapeToString(kernel.shape) +
+                ", expected (" + std::to_string(params.kH) + ", " + std::to_string(params.kW) + ", in, " +
+                std::to_string(dm) + ")");
+  Tensor bias;
+  if (useBias) {
+    bias = ctx.weight("bias", order);
+    checkWeightShape(ctx, "bias", bias, {kernel.shape[2] * dm});
+  }
+
+  std::vector<QuantizerSlot> slots;
+  ActivationFunction activation;
+  if (quantized) {
+    QuantizerPtr kq = makeSlotQuantizer(ctx, "depthwise_quantizer", true);
+    QuantizerPtr bq = makeSlotQuantizer(ctx, "bias_quantizer", false);
+    const bool effective = usesEffectiveWeights(ctx);
+    if (kq && !effective) kq->apply(kernel.data.data(), kernel.data.data(), kernel.shape);
+    if (bq && useBias && !effective) bq->apply(bias.data.data(), bias.data.data(), bias.shape);
+    if (kq) slots.push_back({"depthwise_quantizer", kq});
+    if (bq) slots.push_back({"bias_quantizer", bq});
+    activation = ActivationFunction::resolve(ctx.find("activation"), ctx, ActivationFlavor::QKeras);
+  } else {
+    activation = ActivationFunction::resolve(ctx.find("activation"), ctx, ActivationFlavor::Keras);
+  }
+  return std::make_unique<DepthwiseConvLayer>(ctx.name, ctx.className, params, std::move(kernel), std::move(bias),
+                                              std::move(activation), std::move(slots));
+}
+
+}  // namespace qkw

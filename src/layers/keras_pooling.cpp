@@ -1,0 +1,142 @@
+#include "layers/keras_pooling.h"
+
+#include "kernels/global_pool_f32_reference.h"
+#include "kernels/keras_pool2d_f32_reference.h"
+#include "layers/keras_common.h"
+
+namespace qkw {
+
+namespace {
+
+enum class PoolKind { Max, Average };
+
+// 1D pooling runs as 2D with a height of 1 (Keras itself expands the input to 4D).
+class WindowPooling : public KerasLayer {
+ public:
+  WindowPooling(const LayerContext& ctx, PoolKind kind, size_t spatialAxes)
+      : KerasLayer(ctx), kind_(kind), spatialAxes_(spatialAxes) {
+    requireChannelsLast(ctx);
+    pool_ = configIntTuple(ctx, "pool_size", spatialAxes, std::vector<int>(spatialAxes, 2));
+    strides_ = configIntTuple(ctx, "strides", spatialAxes, pool_);  // Keras: strides=None means pool_size
+    padding_ = configPadding(ctx, {Padding::Valid, Padding::Same});
+    for (size_t i = 0; i < spatialAxes; ++i) {
+      if (pool_[i] <= 0) fail("pool_size must be positive, got " + std::to_string(pool_[i]));
+      if (strides_[i] <= 0) fail("strides must be positive, got " + std::to_string(strides_[i]));
+    }
+  }
+
+  Shape outputShape(const std::vector<Shape>& inputShapes) const override {
+    requireInputCount(inputShapes.size(), 1);
+    const Shape& in = inputShapes[0];
+    requireRank(in, spatialAxes_ + 1, spatialAxes_ == 1 ? "(steps, channels)" : "(height, width, channels)");
+    Shape out = in;
+    for (size_t i = 0; i < spatialAxes_; ++i) {
+      out[i] = pooledLength(in[i], pool_[i], strides_[i], padding_);
+      if (out[i] <= 0)
+        fail("pool_size " + std::to_string(pool_[i]) + " does not fit input shape " + shapeToString(in) +
+             " with padding 'valid'");
+    }
+    return out;
+  }
+
+  void forward(const std::vector<const Tensor*>& inputs, Tensor& output) const override {
+    const Tensor& x = *inputs[0];
+    kernels::Pool2dGeometry g;
+    g.batch = x.shape[0];
+    g.channels = x.shape.back();
+    if (spatialAxes_ == 1) {
+      g.inHeight = 1;
+      g.inWidth = x.shape[1];
+      g.poolWidth = pool_[0];
+      g.strideWidth = strides_[0];
+    } else {
+      g.inHeight = x.shape[1];
+      g.inWidth = x.shape[2];
+      g.poolHeight = pool_[0];
+      g.poolWidth = pool_[1];
+      g.strideHeight = strides_[0];
+      g.strideWidth = strides_[1];
+    }
+    g.outHeight = pooledLength(g.inHeight, g.poolHeight, g.strideHeight, padding_);
+    g.outWidth = pooledLength(g.inWidth, g.poolWidth, g.strideWidth, padding_);
+    if (padding_ == Padding::Same) {
+      g.padTop = samePaddingBefore(g.inHeight, g.poolHeight, g.strideHeight, g.outHeight);
+      g.padLeft = samePaddingBefore(g.inWidth, g.poolWidth, g.strideWidth, g.outWidth);
+    }
+    if (kind_ == PoolKind::Max)
+      kernels::maxPool2dF32Reference(g, x.data.data(), output.data.data());
+    else
+      kernels::avgPool2dF32Reference(g, x.data.data(), output.data.data());
+  }
+
+ private:
+  PoolKind kind_;
+  size_t spatialAxes_;
+  std::vector<int> pool_;
+  std::vector<int> strides_;
+  Padding padding_ = Padding::Valid;
+};
+
+class GlobalPooling : public KerasLayer {
+ public:
+  GlobalPooling(const LayerContext& ctx, PoolKind kind, size_t spatialAxes)
+      : KerasLayer(ctx), kind_(kind), spatialAxes_(spatialAxes) {
+    requireChannelsLast(ctx);
+    keepdims_ = configBool(ctx, "keepdims", false);
+  }
+
+  Shape outputShape(const std::vector<Shape>& inputShapes) const override {
+    requireInputCount(inputShapes.size(), 1);
+    const Shape& in = inputShapes[0];
+    requireRank(in, spatialAxes_ + 1, spatialAxes_ == 1 ? "(steps, channels)" : "(height, width, channels)");
+    if (!keepdims_) return {in.back()};
+    Shape out(spatialAxes_ + 1, 1);
+    out.back() = in.back();
+    return out;
+  }
+
+  void forward(const std::vector<const Tensor*>& inputs, Tensor& output) const override {
+    const Tensor& x = *inputs[0];
+    const int64_t batch = x.shape[0];
+    const int64_t channels = x.shape.back();
+    int64_t positions = 1;
+    for (size_t i = 1; i + 1 < x.shape.size(); ++i) positions *= x.shape[i];
+    if (kind_ == PoolKind::Max)
+      kernels::globalMaxPoolF32Reference(batch, positions, channels, x.data.data(), output.data.data());
+    else
+      kernels::globalAvgPoolF32Reference(batch, positions, channels, x.data.data(), output.data.data());
+  }
+
+ private:
+  PoolKind kind_;
+  size_t spatialAxes_;
+  bool keepdims_ = false;
+};
+
+template <typename L>
+LayerFactory factory(PoolKind kind, size_t spatialAxes) {
+  return [kind, spatialAxes](const LayerContext& ctx) -> LayerPtr {
+    return std::make_unique<L>(ctx, kind, spatialAxes);
+  };
+}
+
+}  // namespace
+
+void registerKerasPoolingLayers(LayerRegistry& registry) {
+  for (const char* name : {"MaxPooling1D", "MaxPool1D"}) registry.add(name, factory<WindowPooling>(PoolKind::Max, 1));
+  for (const char* name : {"MaxPooling2D", "MaxPool2D"}) registry.add(name, factory<WindowPooling>(PoolKind::Max, 2));
+  for (const char* name : {"AveragePooling1D", "AvgPool1D"})
+    registry.add(name, factory<WindowPooling>(PoolKind::Average, 1));
+  for (const char* name : {"AveragePooling2D", "AvgPool2D"})
+    registry.add(name, factory<WindowPooling>(PoolKind::Average, 2));
+  for (const char* name : {"GlobalMaxPooling1D", "GlobalMaxPool1D"})
+    registry.add(name, factory<GlobalPooling>(PoolKind::Max, 1));
+  for (const char* name : {"GlobalMaxPooling2D", "GlobalMaxPool2D"})
+    registry.add(name, factory<GlobalPooling>(PoolKind::Max, 2));
+  for (const char* name : {"GlobalAveragePooling1D", "GlobalAvgPool1D"})
+    registry.add(name, factory<GlobalPooling>(PoolKind::Average, 1));
+  for (const char* name : {"GlobalAveragePooling2D", "GlobalAvgPool2D"})
+    registry.add(name, factory<GlobalPooling>(PoolKind::Average, 2));
+}
+
+}  // namespace qkw

@@ -1,0 +1,65 @@
+#include "layers/keras_rescaling.h"
+
+#include "kernels/scale_offset_f32_reference.h"
+#include "layers/keras_common.h"
+
+namespace qkw {
+
+namespace {
+
+// A number, or a flat list broadcast on the last axis. Keras stores Python floats; TF casts
+// them to float32 before the multiply (tf.cast(self.scale, compute_dtype)).
+std::vector<float> readScalarOrList(const LayerContext& ctx, const std::string& key, float fallback) {
+  const nlohmann::json* v = ctx.find(key);
+  if (!v || v->is_null()) return {fallback};
+  auto number = [&](const nlohmann::json& e) {
+    if (!e.is_number())
+      throw Error(ctx.errorPrefix() + "config '" + key + "' must be a number or a list of numbers, got " + v->dump());
+    return static_cast<float>(e.get<double>());
+  };
+  if (!v->is_array()) return {number(*v)};
+  if (v->empty()) throw Error(ctx.errorPrefix() + "config '" + key + "' is an empty list");
+  std::vector<float> values;
+  for (const nlohmann::json& e : *v) values.push_back(number(e));
+  return values;
+}
+
+class Rescaling : public KerasLayer {
+ public:
+  explicit Rescaling(const LayerContext& ctx)
+      : KerasLayer(ctx), scale_(readScalarOrList(ctx, "scale", 1.0f)), offset_(readScalarOrList(ctx, "offset", 0.0f)) {
+    if (!ctx.find("scale")) fail("config has no 'scale'");
+  }
+
+  Shape outputShape(const std::vector<Shape>& inputShapes) const override {
+    requireInputCount(inputShapes.size(), 1);
+    const Shape& in = inputShapes[0];
+    const int64_t channels = in.empty() ? 1 : in.back();
+    for (const auto* values : {&scale_, &offset_}) {
+      const int64_t n = static_cast<int64_t>(values->size());
+      if (n != 1 && n != channels)
+        fail(std::string(values == &scale_ ? "scale" : "offset") + " has " + std::to_string(n) +
+             " values but the input's last axis has " + std::to_string(channels) + " (input shape " +
+             shapeToString(in) + ")");
+    }
+    return in;
+  }
+
+  void forward(const std::vector<const Tensor*>& inputs, Tensor& output) const override {
+    const Tensor& x = *inputs[0];
+    const int64_t channels = x.rank() > 1 ? x.shape.back() : 1;
+    kernels::scaleOffsetF32Reference(x.size(), channels, x.data.data(), scale_, offset_, output.data.data());
+  }
+
+ private:
+  std::vector<float> scale_;
+  std::vector<float> offset_;
+};
+
+}  // namespace
+
+void registerKerasRescalingLayers(LayerRegistry& registry) {
+  registry.add("Rescaling", [](const LayerContext& ctx) -> LayerPtr { return std::make_unique<Rescaling>(ctx); });
+}
+
+}  // namespace qkw

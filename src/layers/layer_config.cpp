@@ -1,0 +1,136 @@
+#include "layers/layer_config.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace qkw {
+
+namespace {
+
+const nlohmann::json* present(const LayerContext& ctx, const std::string& key) {
+  const nlohmann::json* v = ctx.find(key);
+  return (v && !v->is_null()) ? v : nullptr;
+}
+
+[[noreturn]] void badType(const LayerContext& ctx, const std::string& key, const std::string& expected,
+                          const nlohmann::json& value) {
+  throw Error(ctx.errorPrefix() + "config '" + key + "' must be " + expected + ", got " + value.dump());
+}
+
+int toInt(const LayerContext& ctx, const std::string& key, const nlohmann::json& v) {
+  if (v.is_number_integer()) return v.get<int>();
+  if (v.is_number_float()) {
+    double d = v.get<double>();
+    if (d == static_cast<double>(static_cast<int>(d))) return static_cast<int>(d);
+  }
+  badType(ctx, key, "an integer", v);
+}
+
+}  // namespace
+
+int configInt(const LayerContext& ctx, const std::string& key, int fallback) {
+  const nlohmann::json* v = present(ctx, key);
+  return v ? toInt(ctx, key, *v) : fallback;
+}
+
+int requiredInt(const LayerContext& ctx, const std::string& key) {
+  const nlohmann::json* v = present(ctx, key);
+  if (!v) throw Error(ctx.errorPrefix() + "config has no '" + key + "'");
+  return toInt(ctx, key, *v);
+}
+
+float configFloat(const LayerContext& ctx, const std::string& key, float fallback) {
+  const nlohmann::json* v = present(ctx, key);
+  if (!v) return fallback;
+  if (!v->is_number()) badType(ctx, key, "a number", *v);
+  // Keras stores Python floats (float64); TF casts them to float32 where they meet tensors.
+  return static_cast<float>(v->get<double>());
+}
+
+bool configBool(const LayerContext& ctx, const std::string& key, bool fallback) {
+  const nlohmann::json* v = present(ctx, key);
+  if (!v) return fallback;
+  if (v->is_boolean()) return v->get<bool>();
+  if (v->is_number_integer()) return v->get<int>() != 0;
+  badType(ctx, key, "a boolean", *v);
+}
+
+std::string configString(const LayerContext& ctx, const std::string& key, const std::string& fallback) {
+  const nlohmann::json* v = present(ctx, key);
+  if (!v) return fallback;
+  if (!v->is_string()) badType(ctx, key, "a string", *v);
+  return v->get<std::string>();
+}
+
+std::vector<int> configIntTuple(const LayerContext& ctx, const std::string& key, size_t count,
+                                const std::vector<int>& fallback) {
+  const nlohmann::json* v = present(ctx, key);
+  if (!v) return fallback;
+  if (v->is_number()) return std::vector<int>(count, toInt(ctx, key, *v));
+  if (!v->is_array() || v->size() != count)
+    badType(ctx, key, "an integer or a list of " + std::to_string(count) + " integers", *v);
+  std::vector<int> out;
+  for (const auto& e : *v) out.push_back(toInt(ctx, key, e));
+  return out;
+}
+
+int configAxis(const LayerContext& ctx, const std::string& key, int fallback) {
+  const nlohmann::json* v = present(ctx, key);
+  if (!v) return fallback;
+  if (v->is_array()) {
+    if (v->size() != 1) throw Unsupported(ctx.errorPrefix() + "'" + key + "' with several axes " + v->dump());
+    return toInt(ctx, key, (*v)[0]);
+  }
+  return toInt(ctx, key, *v);
+}
+
+Padding configPadding(const LayerContext& ctx, const std::vector<Padding>& allowed) {
+  std::string p = configString(ctx, "padding", "valid");
+  std::transform(p.begin(), p.end(), p.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  Padding result;
+  if (p == "valid") result = Padding::Valid;
+  else if (p == "same") result = Padding::Same;
+  else if (p == "causal") result = Padding::Causal;
+  else if (p == "full") result = Padding::Full;
+  else throw Error(ctx.errorPrefix() + "unknown padding '" + p + "'");
+  if (std::find(allowed.begin(), allowed.end(), result) == allowed.end())
+    throw Error(ctx.errorPrefix() + "padding '" + p + "' is not valid for this layer");
+  return result;
+}
+
+std::string paddingName(Padding p) {
+  switch (p) {
+    case Padding::Valid: return "valid";
+    case Padding::Same: return "same";
+    case Padding::Causal: return "causal";
+    case Padding::Full: return "full";
+  }
+  return "?";
+}
+
+bool usesEffectiveWeights(const LayerContext& ctx) { return configBool(ctx, "qkw_effective_weights", false); }
+
+void requireChannelsLast(const LayerContext& ctx) {
+  std::string f = configString(ctx, "data_format", "channels_last");
+  if (f != "channels_last")
+    throw Unsupported(ctx.errorPrefix() + "data_format '" + f + "' (only channels_last is supported)");
+}
+
+void checkWeightShape(const LayerContext& ctx, const std::string& role, const Tensor& t, const Shape& expected) {
+  if (t.shape != expected)
+    throw Error(ctx.errorPrefix() + "weight '" + role + "' has shape " + shapeToString(t.shape) + ", expected " +
+                shapeToString(expected));
+  if (t.size() != numElements(expected))
+    throw Error(ctx.errorPrefix() + "weight '" + role + "' holds " + std::to_string(t.size()) +
+                " values for shape " + shapeToString(expected));
+}
+
+int resolveFeatureAxis(const std::string& layerPrefix, int axis, int rankWithBatch) {
+  int a = axis < 0 ? axis + rankWithBatch : axis;
+  if (a <= 0 || a >= rankWithBatch)
+    throw Error(layerPrefix + "axis " + std::to_string(axis) + " is out of range for an input of rank " +
+                std::to_string(rankWithBatch) + " (batch axis included)");
+  return a;
+}
+
+}  // namespace qkw

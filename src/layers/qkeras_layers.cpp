@@ -1,0 +1,25 @@
+// Registers the QKeras layers and the Keras compute layers that share their code
+// (Dense, Conv*, BatchNormalization, Activation, ReLU family, Softmax).
+#include "layers/layer_factories.h"
+
+namespace qkw {
+
+void registerQKerasLayers(LayerRegistry& registry) {
+  registry.add("InputLayer", makeInputLayer);
+  for (const char* c : {"QDense", "Dense"}) registry.add(c, makeDenseLayer);
+  registry.add("QDenseBatchnorm", makeDenseBatchnormLayer);
+  for (const char* c : {"QConv1D", "Conv1D", "QConv2D", "Conv2D"}) registry.add(c, makeConvLayer);
+  for (const char* c : {"QConv2DTranspose", "Conv2DTranspose"}) registry.add(c, makeConv2DTransposeLayer);
+  for (const char* c : {"QDepthwiseConv2D", "DepthwiseConv2D"}) registry.add(c, makeDepthwiseConv2DLayer);
+  for (const char* c : {"QSeparableConv1D", "QSeparableConv2D", "SeparableConv1D", "SeparableConv2D"})
+    registry.add(c, makeSeparableConvLayer);
+  for (const char* c : {"QConv2DBatchnorm", "QDepthwiseConv2DBatchnorm"}) registry.add(c, makeConvBatchnormLayer);
+  for (const char* c : {"QBatchNormalization", "BatchNormalization"}) registry.add(c, makeBatchNormalizationLayer);
+  for (const char* c : {"QActivation", "Activation"}) registry.add(c, makeActivationLayer);
+  for (const char* c : {"ReLU", "LeakyReLU"}) registry.add(c, makeReLULayer);
+  registry.add("PReLU", makePReLULayer);
+  registry.add("Softmax", makeSoftmaxLayer);
+  for (const char* c : {"QAveragePooling2D", "QGlobalAveragePooling2D"}) registry.add(c, makeQAveragePoolingLayer);
+}
+
+}  // namespace qkw

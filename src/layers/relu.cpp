@@ -1,0 +1,83 @@
+// Keras ReLU and LeakyReLU layers, computed as tf-keras backend.relu does:
+//   alpha != 0, no max_value, threshold 0: leaky_relu: x > 0 ? x : x * alpha
+//   otherwise: neg = relu(-x + threshold) (or relu(-x)); x = threshold != 0 ? x * (x > threshold)
+//              : relu(x) (relu6 when max_value == 6); clip to [0, max_value]; x -= alpha * neg
+#include <algorithm>
+#include <cmath>
+#include <optional>
+
+#include "layers/layer_config.h"
+#include "layers/layer_factories.h"
+
+namespace qkw {
+
+namespace {
+
+class ReLULayer : public Layer {
+ public:
+  ReLULayer(const std::string& name, const std::string& className, std::optional<float> maxValue, float alpha,
+            float threshold)
+      : Layer(name, className), maxValue_(maxValue), alpha_(alpha), threshold_(threshold) {}
+
+  Shape outputShape(const std::vector<Shape>& inputShapes) const override {
+    if (inputShapes.size() != 1)
+      throw Error("layer '" + name() + "' (" + className() + "): expects exactly one input");
+    return inputShapes[0];
+  }
+
+  void forward(const std::vector<const Tensor*>& inputs, Tensor& output) const override {
+    const float* x = inputs[0]->data.data();
+    float* y = output.data.data();
+    const int64_t n = inputs[0]->size();
+    if (alpha_ != 0.0f && !maxValue_ && threshold_ == 0.0f) {
+      for (int64_t i = 0; i < n; ++i) y[i] = x[i] > 0.0f ? x[i] : x[i] * alpha_;
+      return;
+    }
+    for (int64_t i = 0; i < n; ++i) {
+      const float v = x[i];
+      float r;
+      bool clip = maxValue_.has_value();
+      if (threshold_ != 0.0f) {
+        r = v * (v > threshold_ ? 1.0f : 0.0f);
+      } else if (maxValue_ && *maxValue_ == 6.0f) {
+        r = std::min(std::max(v, 0.0f), 6.0f);
+        clip = false;
+      } else {
+        r = v > 0.0f ? v : 0.0f;
+      }
+      if (clip) r = std::min(std::max(r, 0.0f), *maxValue_);
+      if (alpha_ != 0.0f) {
+        const float shifted = threshold_ != 0.0f ? -v + threshold_ : -v;
+        const float negative = shifted > 0.0f ? shifted : 0.0f;
+        r = r - alpha_ * negative;
+      }
+      y[i] = r;
+    }
+  }
+
+ private:
+  std::optional<float> maxValue_;
+  float alpha_;
+  float threshold_;
+};
+
+}  // namespace
+
+LayerPtr makeReLULayer(const LayerContext& ctx) {
+  if (ctx.className == "LeakyReLU") {
+    // Keras 2 writes `alpha` (default 0.3); Keras 3 writes `negative_slope` (default 0.3).
+    const float alpha = ctx.find("alpha") ? configFloat(ctx, "alpha", 0.3f) : configFloat(ctx, "negative_slope", 0.3f);
+    return std::make_unique<ReLULayer>(ctx.name, ctx.className, std::nullopt, alpha, 0.0f);
+  }
+  std::optional<float> maxValue;
+  const nlohmann::json* mv = ctx.find("max_value");
+  if (mv && !mv->is_null()) {
+    maxValue = configFloat(ctx, "max_value", 0.0f);
+    if (*maxValue < 0.0f) throw Error(ctx.errorPrefix() + "max_value must be >= 0");
+  }
+  const float slope = configFloat(ctx, "negative_slope", 0.0f);
+  const float threshold = configFloat(ctx, "threshold", 0.0f);
+  return std::make_unique<ReLULayer>(ctx.name, ctx.className, maxValue, slope, threshold);
+}
+
+}  // namespace qkw

@@ -1,0 +1,74 @@
+// Helpers for the Keras utility layer tests: build a layer through the registered factory
+// with a hand-made LayerContext, run it on batch-first tensors, check error messages.
+#pragma once
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "layers/layer.h"
+
+namespace qkw::keras_test {
+
+inline LayerPtr makeLayer(const std::string& className, const nlohmann::json& config,
+                          const std::string& name = "my_layer") {
+  LayerRegistry registry;
+  registerKerasLayers(registry);
+  const LayerFactory* factory = registry.find(className);
+  if (!factory) throw std::runtime_error("class not registered: " + className);
+  LayerContext ctx{name, className, config, {}, {}};
+  return (*factory)(ctx);
+}
+
+inline Shape withoutBatch(const Shape& s) { return Shape(s.begin() + 1, s.end()); }
+
+// Output cells start as NaN so a cell the layer forgets to write fails the comparison.
+inline Tensor run(const Layer& layer, const std::vector<Tensor>& inputs) {
+  std::vector<Shape> shapes;
+  std::vector<const Tensor*> pointers;
+  for (const Tensor& t : inputs) {
+    shapes.push_back(withoutBatch(t.shape));
+    pointers.push_back(&t);
+  }
+  Shape outShape = layer.outputShape(shapes);
+  outShape.insert(outShape.begin(), inputs.at(0).shape.at(0));
+  Tensor output(outShape, std::vector<float>(static_cast<size_t>(numElements(outShape)),
+                                             std::numeric_limits<float>::quiet_NaN()));
+  layer.forward(pointers, output);
+  return output;
+}
+
+inline Tensor run(const Layer& layer, const Tensor& input) { return run(layer, std::vector<Tensor>{input}); }
+
+// 1, 2, 3, ... in row-major order.
+inline Tensor counting(const Shape& shape, float start = 1.0f) {
+  Tensor t(shape);
+  for (size_t i = 0; i < t.data.size(); ++i) t.data[i] = start + static_cast<float>(i);
+  return t;
+}
+
+// Runs f and checks it throws E with a message containing every part.
+template <typename E = Error, typename F>
+void expectThrowsWith(F f, const std::vector<std::string>& parts) {
+  try {
+    f();
+    ADD_FAILURE() << "expected an exception";
+  } catch (const E& e) {
+    const std::string message = e.what();
+    for (const std::string& part : parts)
+      EXPECT_NE(message.find(part), std::string::npos) << "message '" << message << "' lacks '" << part << "'";
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "wrong exception type: " << e.what();
+  }
+}
+
+// Exact float comparison (bit-level equality except for NaN, which never matches).
+inline void expectValues(const Tensor& actual, const Shape& shape, const std::vector<float>& expected) {
+  EXPECT_EQ(actual.shape, shape);
+  ASSERT_EQ(actual.data.size(), expected.size());
+  for (size_t i = 0; i < expected.size(); ++i) EXPECT_EQ(actual.data[i], expected[i]) << "at flat index " << i;
+}
+
+}  // namespace qkw::keras_test

@@ -1,0 +1,69 @@
+// Helpers for the compute-layer, kernel and graph tests: build a registered layer from a
+// config and weights, run it on batch-first tensors, compare float vectors exactly.
+#pragma once
+#include <gtest/gtest.h>
+
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "layers/layer.h"
+
+namespace qkw::layer_test {
+
+inline LayerPtr build(const std::string& className, const nlohmann::json& config,
+                      std::vector<WeightInput> weights = {}, const std::string& name = "layer_under_test") {
+  const LayerFactory* factory = LayerRegistry::instance().find(className);
+  if (!factory) throw std::runtime_error("class not registered: " + className);
+  LayerContext ctx{name, className, config, std::move(weights), {}};
+  return (*factory)(ctx);
+}
+
+inline WeightInput weight(const std::string& role, Shape shape, std::vector<float> values, int index = 0) {
+  return WeightInput{role, index, Tensor(std::move(shape), std::move(values))};
+}
+
+// Output cells start as NaN so a cell the layer forgets to write fails the comparison.
+inline Tensor run(const Layer& layer, const std::vector<Tensor>& inputs) {
+  std::vector<Shape> shapes;
+  std::vector<const Tensor*> pointers;
+  for (const Tensor& t : inputs) {
+    shapes.emplace_back(t.shape.begin() + 1, t.shape.end());
+    pointers.push_back(&t);
+  }
+  Shape outShape = layer.outputShape(shapes);
+  outShape.insert(outShape.begin(), inputs.at(0).shape.at(0));
+  Tensor output(outShape, std::vector<float>(static_cast<size_t>(numElements(outShape)),
+                                             std::numeric_limits<float>::quiet_NaN()));
+  layer.forward(pointers, output);
+  return output;
+}
+
+inline Tensor run(const Layer& layer, const Tensor& input) { return run(layer, std::vector<Tensor>{input}); }
+
+inline Tensor counting(const Shape& shape, float start = 1.0f) {
+  Tensor t(shape);
+  for (size_t i = 0; i < t.data.size(); ++i) t.data[i] = start + static_cast<float>(i);
+  return t;
+}
+
+// Exact float comparison (all test values are dyadic or computed with the same float ops).
+inline void expectValues(const Tensor& t, const Shape& shape, const std::vector<float>& expected) {
+  EXPECT_EQ(t.shape, shape);
+  ASSERT_EQ(t.data.size(), expected.size());
+  for (size_t i = 0; i < expected.size(); ++i) EXPECT_EQ(t.data[i], expected[i]) << "at flat index " << i;
+}
+
+template <typename E = Error, typename F>
+void expectThrowsWith(F f, const std::vector<std::string>& parts) {
+  try {
+    f();
+    ADD_FAILURE() << "expected an exception";
+  } catch (const E& e) {
+    const std::string message = e.what();
+    for (const std::string& part : parts)
+      EXPECT_NE(message.find(part), std::string::npos) << "message '" << message << "' lacks '" << part << "'";
+  }
+}
+
+}  // namespace qkw::layer_test
