@@ -1,0 +1,44 @@
+// Observed statistics of one traced layer output, checked against the static analysis: is every
+// value really on the grid the analysis predicts? Runs on every traced layer: O(n log n), one
+// scratch buffer reused across calls.
+#pragma once
+#include <optional>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/tensor.h"
+#include "graph/analysis.h"
+
+namespace qkw {
+
+struct TensorStats {
+  int64_t count = 0;     // all values, NaN included
+  int64_t nanCount = 0;  // NaN values (excluded from min/max/mean/distinct/histogram)
+  int64_t infCount = 0;  // ±inf values (included in min/max, excluded from mean and histogram)
+  double min = 0;
+  double max = 0;
+  double mean = 0;         // over finite values, accumulated in double
+  int64_t distinct = 0;    // distinct non-NaN values (-0 == 0)
+  std::vector<int64_t> histogram;  // equal-width bins over [min, max] of the finite values
+  double histogramMin = 0;
+  double histogramMax = 0;
+  // Against the analysis grid: nullopt when there is no fixed grid (float tensors, data-dependent
+  // quantizers, no analysis given).
+  std::optional<bool> onGrid;
+  int64_t offGridCount = 0;
+  std::vector<float> offGridExamples;  // the first few offending values, in tensor order
+};
+
+constexpr size_t kMaxOffGridExamples = 8;
+
+// v is on `grid` for channel `channel` (last axis; only used with per-channel steps).
+bool isOnGrid(float v, const GridSummary& grid, int64_t channel);
+
+TensorStats computeStats(const Tensor& t, const TensorAnalysis* analysis, int histogramBins = 16);
+
+// {count, nanCount, infCount, min, max, mean, distinct, histogram: {min, max, counts},
+//  onGrid: bool|null, offGridCount, offGridExamples}
+nlohmann::json toJson(const TensorStats& stats);
+
+}  // namespace qkw
