@@ -4,13 +4,17 @@
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
+#include <algorithm>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "core/error.h"
+#include "graph/analysis.h"
 #include "graph/model.h"
+#include "graph/tensor_stats.h"
 #include "quant/quantizer.h"
 #include "quant/quantizer_description.h"
 
@@ -109,7 +113,48 @@ val quantizerRange(const std::string& specJson, const std::string& optionsJson) 
 // A built model, owned by JS through Embind (JS calls .delete(); web/ wraps it in dispose()).
 class ModelHandle {
  public:
-  explicit ModelHandle(std::unique_ptr<qkw::Model> model) : model_(std::move(model)) {}
+  ModelHandle(std::unique_ptr<qkw::Model> model, nlohmann::json graph) : model_(std::move(model)), graph_(std::move(graph)) {}
+
+  // The static quantization analysis, one entry per layer in execution order (JSON text).
+  std::string analyze() {
+    return guarded([&] { return qkw::toJson(analysis()).dump(); });
+  }
+
+  // Runs the model and reports every selected layer's output: [{index, name, shape, data|null,
+  // stats (JSON text), timeMs}]. options: {layers: [names] | null, includeData, histogramBins}.
+  val trace(const val& inputs, const val& shapes, const std::string& optionsJson) {
+    return guarded([&] {
+      const nlohmann::json options = nlohmann::json::parse(optionsJson);
+      const bool includeData = options.value("includeData", true);
+      const int bins = options.value("histogramBins", 16);
+      std::vector<bool> selected(model_->layers().size(), true);
+      if (options.contains("layers") && options["layers"].is_array()) {
+        std::fill(selected.begin(), selected.end(), false);
+        for (const auto& name : options["layers"]) {
+          bool found = false;
+          for (size_t i = 0; i < model_->layers().size(); ++i) {
+            if (model_->layers()[i].name == name.get<std::string>()) selected[i] = found = true;
+          }
+          if (!found) throw qkw::Error("trace: the model has no layer named " + name.dump());
+        }
+      }
+      const std::vector<qkw::TensorAnalysis>& analyses = analysis();
+      const std::vector<qkw::Tensor> tensors = toTensors(inputs, shapes);
+      val result = val::array();
+      model_->predict(tensors, [&](size_t index, const qkw::Tensor& output, double ms) {
+        if (index >= selected.size() || !selected[index]) return;
+        val o = val::object();
+        o.set("index", static_cast<double>(index));
+        o.set("shape", toJsShape(output.shape));
+        o.set("data", includeData ? toFloat32Array(output.data.data(), output.data.size()) : val::null());
+        const qkw::TensorAnalysis* a = index < analyses.size() ? &analyses[index] : nullptr;
+        o.set("stats", qkw::toJson(qkw::computeStats(output, a, bins)).dump());
+        o.set("timeMs", ms);
+        result.call<void>("push", o);
+      });
+      return result;
+    });
+  }
 
   std::string info() const {
     return guarded([&] {
@@ -140,11 +185,7 @@ class ModelHandle {
   // inputs: array of Float32Array; shapes: array of shape arrays (batch first).
   val predict(const val& inputs, const val& shapes) {
     return guarded([&] {
-      const size_t n = inputs["length"].as<size_t>();
-      std::vector<qkw::Tensor> tensors;
-      for (size_t i = 0; i < n; ++i)
-        tensors.push_back(toTensor(inputs[i], shapes[i], "input '" + model_->inputs().at(i).name + "'"));
-      const std::vector<qkw::Tensor> outputs = model_->predict(tensors);
+      const std::vector<qkw::Tensor> outputs = model_->predict(toTensors(inputs, shapes));
       val result = val::array();
       for (const qkw::Tensor& t : outputs) {
         val o = val::object();
@@ -156,9 +197,46 @@ class ModelHandle {
     });
   }
 
+  // [{layer, role, index, shape, data}] as the layers use them (for the converter).
+  val effectiveWeights() const {
+    return guarded([&] {
+      val result = val::array();
+      for (const auto& [layer, weights] : model_->effectiveWeights()) {
+        for (const qkw::WeightInput& w : weights) {
+          val o = val::object();
+          o.set("layer", layer);
+          o.set("role", w.role);
+          o.set("index", w.index);
+          o.set("shape", toJsShape(w.tensor.shape));
+          o.set("data", toFloat32Array(w.tensor.data.data(), w.tensor.data.size()));
+          result.call<void>("push", o);
+        }
+      }
+      return result;
+    });
+  }
+
  private:
   static nlohmann::json json_str(const qkw::Quantizer& q) { return q.str(); }
+
+  std::vector<qkw::Tensor> toTensors(const val& inputs, const val& shapes) const {
+    const size_t n = inputs["length"].as<size_t>();
+    if (n != model_->inputs().size())
+      throw qkw::Error("the model has " + std::to_string(model_->inputs().size()) + " inputs, got " + std::to_string(n));
+    std::vector<qkw::Tensor> tensors;
+    for (size_t i = 0; i < n; ++i)
+      tensors.push_back(toTensor(inputs[i], shapes[i], "input '" + model_->inputs()[i].name + "'"));
+    return tensors;
+  }
+
+  const std::vector<qkw::TensorAnalysis>& analysis() {
+    if (!analysis_) analysis_ = qkw::analyzeModel(*model_, &graph_);
+    return *analysis_;
+  }
+
   std::unique_ptr<qkw::Model> model_;
+  nlohmann::json graph_;
+  std::optional<std::vector<qkw::TensorAnalysis>> analysis_;
 };
 
 // Collects weights from JS one tensor at a time (no giant JS object crosses the boundary).
@@ -175,9 +253,10 @@ class ModelBuilder {
     return guarded([&] {
       qkw::ModelOptions options;
       options.quantizerOptions = qkw::quantizerOptionsFromJson(nlohmann::json::parse(optionsJson));
-      auto model = qkw::Model::build(nlohmann::json::parse(graphJson), std::move(weights_), options);
+      nlohmann::json graph = nlohmann::json::parse(graphJson);
+      auto model = qkw::Model::build(graph, std::move(weights_), options);
       weights_.clear();
-      return new ModelHandle(std::move(model));
+      return new ModelHandle(std::move(model), std::move(graph));
     });
   }
 
@@ -193,7 +272,10 @@ EMSCRIPTEN_BINDINGS(qkeras_wasm) {
   emscripten::function("quantizerRange", &quantizerRange);
   emscripten::class_<ModelHandle>("ModelHandle")
       .function("info", &ModelHandle::info)
-      .function("predict", &ModelHandle::predict);
+      .function("predict", &ModelHandle::predict)
+      .function("effectiveWeights", &ModelHandle::effectiveWeights)
+      .function("analyze", &ModelHandle::analyze)
+      .function("trace", &ModelHandle::trace);
   emscripten::class_<ModelBuilder>("ModelBuilder")
       .constructor<>()
       .function("addWeight", &ModelBuilder::addWeight)

@@ -1,3 +1,7 @@
 // qkeras-wasm public API.
 export { quantize, describeQuantizer, quantizerRange } from './quantize.js';
+export { loadModel, Model } from './model.js';
+export { convert } from './convert.js';
+export { compareTraces } from './trace.js';
 export { setWasmLocation } from './wasm-module.js';
+export { readNpy, writeNpy } from './io/npy.js';

@@ -1,0 +1,271 @@
+// The browser demo (web/demo) in the system Chromium: load models through the file input, trace
+// random input, check the table, the error display, and take a screenshot (build/demo-screenshot.png).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync } from 'node:fs';
+import { request } from 'node:http';
+import { fileURLToPath } from 'node:url';
+
+import { startServer } from '../../web/demo/serve.js';
+import {
+  openBrowser, skipWithoutChromium, waitForState, chooseModel, runTrace, tableRows, layerDetail, markPending,
+} from '../browser/demo_page.js';
+import {
+  writeKerasH5, writeKerasJsonAndWeights, sequentialConfig, inputLayer, qDense, qActivation, activation, quantizedBits, fixtureValues,
+} from '../fixtures/keras_writer.js';
+
+const wasmGlue = fileURLToPath(new URL('../../web/wasm/qkeras_wasm.mjs', import.meta.url));
+const realModel = fileURLToPath(new URL('../../../shared/models/qkeras_3layer_v2020/QKERAS_3layer.h5', import.meta.url));
+const screenshotPath = fileURLToPath(new URL('../../build/demo-screenshot.png', import.meta.url));
+
+const skip = skipWithoutChromium() || (existsSync(wasmGlue) ? false : `${wasmGlue} is missing: run "npm run build" first`);
+
+// Input 8 -> QDense(6) -> QActivation(quantized_relu(4,0)) -> QDense(3) -> softmax: fc1 is float
+// (no activation quantizer, float input), relu1 is on a 1/16 grid, fc2 is exact (quantized input
+// times quantized weights, never rounded), softmax is float.
+const q6 = quantizedBits(6, 0, { alpha: 1 });
+const fixtureConfig = sequentialConfig('demo_fixture', [
+  inputLayer('input_1', [8]),
+  qDense('fc1', 6, { kernel_quantizer: q6, bias_quantizer: q6 }),
+  qActivation('relu1', 'quantized_relu(4,0)'),
+  qDense('fc2', 3, { kernel_quantizer: q6, bias_quantizer: q6 }),
+  activation('softmax', 'softmax'),
+]);
+const fixtureWeights = {
+  fc1: [
+    { name: 'fc1/kernel:0', shape: [8, 6], data: fixtureValues(48, 3) },
+    { name: 'fc1/bias:0', shape: [6], data: fixtureValues(6, 4) },
+  ],
+  fc2: [
+    { name: 'fc2/kernel:0', shape: [6, 3], data: fixtureValues(18, 5) },
+    { name: 'fc2/bias:0', shape: [3], data: fixtureValues(3, 6) },
+  ],
+};
+
+let server;
+let browser;
+let fixtureH5;
+let fixtureJson;
+
+before(async () => {
+  if (skip) return;
+  fixtureH5 = Buffer.from(await writeKerasH5({ modelConfig: fixtureConfig, weights: fixtureWeights }));
+  fixtureJson = await writeKerasJsonAndWeights({ modelConfig: fixtureConfig, weights: fixtureWeights });
+  server = await startServer({ port: 0 });
+  browser = await openBrowser(server.url.replace(/\/$/, ''));
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const file = (name, buffer) => ({ name, mimeType: 'application/octet-stream', buffer: Buffer.from(buffer) });
+
+function assertFixtureRows(rows, { traced }) {
+  const byName = Object.fromEntries(rows.map((r) => [r.name, r]));
+  for (const name of ['fc1', 'relu1', 'fc2', 'softmax']) assert.ok(byName[name], `no table row for layer ${name}: ${JSON.stringify(rows)}`);
+  assert.equal(byName.fc1.status, 'float');
+  assert.equal(byName.fc1.badge, 'float');
+  assert.equal(byName.fc1.className, 'QDense');
+  // fc2's input is on relu1's grid and its weights are quantized: its sums are exact (no rounding),
+  // on a finer grid, though no quantizer re-quantizes them.
+  assert.equal(byName.fc2.status, 'exact');
+  assert.equal(byName.relu1.status, 'quantized');
+  assert.equal(byName.relu1.badge, 'quantized');
+  assert.equal(byName.relu1.className, 'QActivation');
+  assert.equal(byName.softmax.status, 'float');
+  if (traced) {
+    assert.match(byName.relu1.onGrid, /yes/, 'the QActivation output must be on its grid');
+    assert.match(byName.fc2.onGrid, /yes/, 'the exact QDense output must be on its accumulator grid');
+    assert.ok(Number(byName.relu1.distinct) >= 1 && Number(byName.relu1.distinct) <= 16, `quantized_relu(4,0) has at most 16 values, got ${byName.relu1.distinct}`);
+    assert.ok(Number(byName.fc1.distinct) >= 1);
+  } else {
+    for (const r of rows) assert.equal(r.distinct, '—', 'no values before a trace');
+  }
+}
+
+test('demo page: errors, fixture model, static analysis, trace, JSON + weights', { skip, timeout: 90000 }, async () => {
+  const { page, blocked, problems } = browser;
+  await page.goto(server.demoUrl);
+  await waitForState(page, 'idle');
+  assert.equal(await page.isDisabled('#run-trace'), true, 'nothing to trace before a model is loaded');
+
+  // A garbage file: the error is shown, the page stays usable.
+  assert.equal(await chooseModel(page, [file('garbage.h5', 'this is not a model at all, just text')]), 'error');
+  const errorText = await page.locator('#model-error').innerText();
+  assert.match(errorText, /garbage\.h5/);
+  assert.match(errorText, /unrecognised file format/);
+
+  // The fixture through the file input.
+  assert.equal(await chooseModel(page, [file('demo_fixture.h5', fixtureH5)]), 'loaded');
+  assert.equal(await page.locator('#model-error').isHidden(), true, 'a good load clears the error');
+  let rows = await tableRows(page);
+  const layerCount = Number((await page.locator('#model-info').innerText()).match(/(\d+) layers/)?.[1]);
+  assert.equal(rows.length, layerCount, 'one row per layer');
+  assertFixtureRows(rows, { traced: false });
+  assert.match(await page.locator('#answer-headline').innerText(), /^1 of \d+ layer outputs are quantized; float ones: .*fc1, softmax/);
+  assert.match(await page.locator('#answer').innerText(), /fc1 \(QDense\): .*no activation quantizer/);
+
+  // Random input (seeded): trace, then check the table and the expanded reason.
+  await page.fill('#random-seed', '7');
+  assert.equal(await runTrace(page), 'traced');
+  rows = await tableRows(page);
+  assertFixtureRows(rows, { traced: true });
+  assert.equal(rows.length, layerCount, 'one row per layer');
+  assert.equal(rows.length, await page.$$eval('#layer-rows tr.detail', (d) => d.length), 'one detail row per layer');
+  const fc1Detail = await layerDetail(page, 'fc1');
+  assert.match(fc1Detail, /no activation quantizer/);
+  assert.match(fc1Detail, /First values \(6 of 6\)/);
+  const relu1Detail = await layerDetail(page, 'relu1');
+  assert.match(relu1Detail, /Quantizer/);
+  const firstValues = (text) => text.split('\n').find((line, i, all) => all[i - 1]?.startsWith('First values')) ?? text;
+
+  // Same seed -> same values; another seed -> different values.
+  assert.equal(await runTrace(page), 'traced');
+  const again = await layerDetail(page, 'fc1');
+  assert.equal(firstValues(again), firstValues(fc1Detail), 'the seeded random input is reproducible');
+  await page.fill('#random-seed', '8');
+  assert.equal(await runTrace(page), 'traced');
+  assert.notEqual(firstValues(await layerDetail(page, 'fc1')), firstValues(fc1Detail));
+
+  // Keyboard: Enter on a row's name toggles its details.
+  const toggle = page.locator('#layer-rows tr.layer[data-layer="fc2"] button.row-toggle');
+  await toggle.focus();
+  await page.keyboard.press('Enter');
+  assert.equal(await toggle.getAttribute('aria-expanded'), 'true');
+  await page.keyboard.press('Enter');
+  assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
+
+  // A bad input range is an input error; the model stays loaded and a good trace still works.
+  await page.fill('#random-min', '2');
+  await page.fill('#random-max', '1');
+  assert.equal(await runTrace(page), 'error');
+  assert.match(await page.locator('#input-error').innerText(), /must not be below/);
+  await page.fill('#random-min', '-1');
+  assert.equal(await runTrace(page), 'traced');
+  assert.equal(await page.locator('#input-error').isHidden(), true);
+
+  // Zeros input, 3 samples: the first values are the network's response to zeros.
+  await page.check('input[name="input-kind"][value="zeros"]');
+  await page.fill('#batch-size', '3');
+  assert.equal(await runTrace(page), 'traced');
+  assert.match(await page.locator('#input-note').innerText(), /3 samples of zeros/);
+  assert.match(await layerDetail(page, 'fc1'), /First values \(18 of 18\)/);
+
+  // Input from a file (JSON nested list), one sample.
+  await page.check('input[name="input-kind"][value="file"]');
+  await page.setInputFiles('#input-file', [{ name: 'x.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify([[0.5, -0.25, 0, 1, 0.125, -1, 0.75, 0.3]])) }]);
+  assert.equal(await runTrace(page), 'traced');
+  assert.match(await page.locator('#input-note').innerText(), /x\.json: 1 sample/);
+
+  // A wrong-sized input file is reported.
+  await page.setInputFiles('#input-file', [{ name: 'bad.txt', mimeType: 'text/plain', buffer: Buffer.from('1 2 3\n') }]);
+  assert.equal(await runTrace(page), 'error');
+  assert.match(await page.locator('#input-error').innerText(), /bad\.txt: 3 values is not a whole number of samples/);
+
+  // Model JSON + weights .h5 selected together.
+  assert.equal(
+    await chooseModel(page, [file('model.json', fixtureJson.json), file('weights.h5', fixtureJson.weightsBytes)]),
+    'loaded',
+  );
+  assert.match(await page.locator('#model-info').innerText(), /model\.json \+ weights\.h5/);
+  assertFixtureRows(await tableRows(page), { traced: false });
+
+  // A lone JSON asks for its weights in the second input.
+  await markPending(page);
+  await page.setInputFiles('#model-file', [file('model.json', fixtureJson.json)]);
+  await page.waitForFunction(() => /now choose its weights/.test(document.getElementById('model-info').textContent));
+  assert.equal(await chooseModelWeights(page, fixtureJson.weightsBytes), 'loaded');
+
+  assert.deepEqual(blocked, [], 'the page must not touch the network');
+  assert.deepEqual(problems, [], 'no uncaught page errors or failed requests');
+});
+
+async function chooseModelWeights(page, bytes) {
+  await markPending(page);
+  await page.setInputFiles('#weights-file', [file('weights.h5', bytes)]);
+  return waitForState(page, ['loaded', 'error']);
+}
+
+const realSkip = skip || (existsSync(realModel) ? false : `real model not found at ${realModel} (../shared is absent); the fixture test covers the page`);
+
+test('demo page: the real qkeras_3layer_v2020 model, and a screenshot', { skip: realSkip, timeout: 60000 }, async () => {
+  const { page, problems } = browser;
+  await page.goto(server.demoUrl);
+  await waitForState(page, 'idle');
+  assert.equal(await chooseModel(page, realModel), 'loaded');
+  await page.check('input[name="input-kind"][value="random"]');
+  await page.fill('#random-seed', '1');
+  assert.equal(await runTrace(page), 'traced');
+  const rows = await tableRows(page);
+  const qdense = rows.filter((r) => r.className === 'QDense');
+  const qact = rows.filter((r) => r.className === 'QActivation');
+  assert.ok(qdense.length >= 3 && qact.length >= 3, `expected QDense and QActivation rows: ${JSON.stringify(rows)}`);
+  // The first QDense sees the float model input: float. The others see a QActivation's grid and
+  // have quantized weights, so their sums are exact, on a finer grid, but not quantized.
+  assert.equal(qdense[0].status, 'float', `${qdense[0].name} (QDense without activation quantizer, float input) must be float`);
+  for (const r of qdense.slice(1)) {
+    assert.equal(r.status, 'exact', `${r.name} (QDense on a quantized input) must be exact`);
+    assert.match(r.onGrid, /yes/);
+  }
+  for (const r of qact) {
+    assert.equal(r.status, 'quantized', `${r.name} (QActivation) must be quantized`);
+    assert.match(r.onGrid, /yes/);
+  }
+  assert.match(await layerDetail(page, qdense[0].name), /no activation quantizer/);
+  assert.match(await layerDetail(page, qdense[1].name), /no output quantizer re-quantizes them/);
+  assert.match(await page.locator('#answer-headline').innerText(), new RegExp(`^${qact.length} of ${rows.length} layer outputs are quantized`));
+  mkdirSync(new URL('../../build/', import.meta.url), { recursive: true });
+  await page.screenshot({ path: screenshotPath, fullPage: true });
+  assert.deepEqual(problems, []);
+});
+
+test('demo screenshot without ../shared: the fixture model', { skip: skip || (realSkip ? false : 'the real model is present: its test takes the screenshot') }, async () => {
+  const { page } = browser;
+  await page.goto(server.demoUrl);
+  await waitForState(page, 'idle');
+  assert.equal(await chooseModel(page, [file('demo_fixture.h5', fixtureH5)]), 'loaded');
+  assert.equal(await runTrace(page), 'traced');
+  await layerDetail(page, 'fc1');
+  mkdirSync(new URL('../../build/', import.meta.url), { recursive: true });
+  await page.screenshot({ path: screenshotPath, fullPage: true });
+});
+
+function rawGet(url, path) {
+  return new Promise((resolve, reject) => {
+    const req = request(new URL(url), { path, method: 'GET' }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode, type: res.headers['content-type'], body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test('serve.js: loopback only, MIME types, refuses paths outside the repository', async () => {
+  const local = await startServer({ port: 0 });
+  try {
+    assert.match(local.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
+    const page = await rawGet(local.url, '/web/demo/');
+    assert.equal(page.status, 200);
+    assert.match(page.type, /^text\/html/);
+    assert.match(page.body, /<script type="importmap">/);
+    assert.match((await rawGet(local.url, '/web/index.js')).type, /^text\/javascript/);
+    assert.match((await rawGet(local.url, '/web/demo/demo.css')).type, /^text\/css/);
+    assert.equal((await rawGet(local.url, '/')).status, 302);
+    for (const path of ['/../../etc/passwd', '/%2e%2e/%2e%2e/etc/passwd', '/web/..%2f..%2f..%2fetc/passwd']) {
+      const res = await rawGet(local.url, path);
+      assert.equal(res.status, 403, `${path} must be refused`);
+      assert.doesNotMatch(res.body, /root:/);
+    }
+    assert.equal((await rawGet(local.url, '/no/such/file.js')).status, 404);
+    if (existsSync(wasmGlue)) {
+      assert.equal((await rawGet(local.url, '/web/wasm/qkeras_wasm.wasm')).type, 'application/wasm');
+    }
+  } finally {
+    await local.close();
+  }
+});

@@ -1,0 +1,22 @@
+// Compiled with tsc --noEmit by tests/js/types.test.js: the public API's types must accept the
+// documented usage and reject misuse (the @ts-expect-error lines fail the build if accepted).
+import { quantize, describeQuantizer, loadModel, convert, type Model, type TensorData } from 'qkeras-wasm';
+
+async function usage(): Promise<void> {
+  const y: Float32Array = await quantize('quantized_bits(4,0,1)', new Float32Array([0.3]), [1]);
+  const withScale = await quantize({ class_name: 'quantized_bits', config: { bits: 4 } }, [1, 2], [2], { weight: true, returnScale: true });
+  const scale: Float32Array | null = withScale.scale;
+  const d = await describeQuantizer('quantized_relu(4)', { internalSigmoid: 'smooth' });
+  const step: number | null = d.step;
+  const model: Model = await loadModel('model.h5', { onProgress: (p) => void p.loaded });
+  const out = (await model.predict(new Float32Array(16), [1, 16])) as TensorData;
+  const shape: number[] = out.shape;
+  const bytes: Uint8Array = await convert({ config: '{}', weights: 'w.h5' });
+  model.dispose();
+  // @ts-expect-error internalSigmoid only takes hard / smooth / real
+  await describeQuantizer('quantized_relu(4)', { internalSigmoid: 'soft' });
+  // @ts-expect-error a spec is a string or a {class_name} object
+  await quantize(42, [1], [1]);
+  void [y, scale, step, shape, bytes];
+}
+void usage;

@@ -1,0 +1,126 @@
+#!/usr/bin/env node
+// qkeras-wasm command line: summary, predict, convert, trace.
+import { readFile, writeFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import process from 'node:process';
+
+import { loadModel, convert, writeNpy } from './index.js';
+import { readArray } from './io/npy.js';
+import { runTraceCommand, TRACE_USAGE } from './cli_trace.js';
+
+const USAGE = `Usage: qkeras-wasm <command> [options]
+
+Commands:
+  summary <model>                                   layer table with shapes and quantizers
+  predict <model> --input <file> [--output out.npy] QKeras model.predict on .npy/.json/.txt input
+  convert <model> -o <file.qkwm>                    write the compact converted format
+${TRACE_USAGE}
+<model> is a Keras .h5 file, a .keras zip, a converted .qkwm file, or a model JSON followed by
+--weights <weights.h5>.`;
+
+function parseArgs(argv) {
+  const positional = [];
+  const flags = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '-o') flags.output = argv[++i];
+    else if (a.startsWith('--')) {
+      const [key, inline] = a.slice(2).split('=', 2);
+      if (inline !== undefined) flags[key] = inline;
+      else if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) flags[key] = argv[++i];
+      else flags[key] = true;
+    } else positional.push(a);
+  }
+  return { positional, flags };
+}
+
+export async function modelSourceFromArgs(path, flags) {
+  if (!path) throw new Error('missing <model> argument');
+  if (path.endsWith('.json')) {
+    if (!flags.weights) throw new Error(`${path} is a model JSON: pass its weights with --weights <file.h5>`);
+    return { config: await readFile(path, 'utf8'), weights: flags.weights };
+  }
+  return path;
+}
+
+export async function readInputArray(path) {
+  const bytes = await readFile(path);
+  return readArray(bytes, basename(path));
+}
+
+function formatOutput(output, maxRows = 10) {
+  const { data, shape } = output;
+  const perRow = shape.length > 1 ? shape.slice(1).reduce((a, b) => a * b, 1) : data.length;
+  const rows = [];
+  for (let r = 0; r * perRow < data.length && r < maxRows; r++) {
+    rows.push(Array.from(data.subarray(r * perRow, Math.min((r + 1) * perRow, r * perRow + 12)), (v) => v.toPrecision(9)).join(' ') + (perRow > 12 ? ' ...' : ''));
+  }
+  return `shape [${shape.join(', ')}]\n${rows.join('\n')}`;
+}
+
+async function main(argv) {
+  const [command, ...rest] = argv;
+  const { positional, flags } = parseArgs(rest);
+  if (!command || command === 'help' || flags.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  switch (command) {
+    case 'summary': {
+      const model = await loadModel(await modelSourceFromArgs(positional[0], flags));
+      console.log(model.summary());
+      model.dispose();
+      return 0;
+    }
+    case 'predict': {
+      if (!flags.input) throw new Error('predict needs --input <file.npy|.json|.txt>');
+      const model = await loadModel(await modelSourceFromArgs(positional[0], flags));
+      const input = await readInputArray(flags.input);
+      const result = await model.predict(input.data, inputShapeFor(model, input));
+      const outputs = Array.isArray(result) ? result : [result];
+      if (flags.output) {
+        if (outputs.length !== 1) throw new Error('--output writes one .npy; this model has several outputs');
+        await writeFile(flags.output, writeNpy(outputs[0].data, outputs[0].shape));
+        console.error(`wrote ${flags.output} (shape [${outputs[0].shape.join(', ')}])`);
+      } else {
+        outputs.forEach((o, i) => console.log(`${model.outputs[i].name}: ${formatOutput(o)}`));
+      }
+      model.dispose();
+      return 0;
+    }
+    case 'convert': {
+      if (!flags.output) throw new Error('convert needs -o <file.qkwm>');
+      const path = positional[0];
+      const bytes = await convert(await modelSourceFromArgs(path, flags), { sourceName: basename(path) });
+      await writeFile(flags.output, bytes);
+      console.error(`wrote ${flags.output}: ${bytes.length.toLocaleString('en-US')} bytes`);
+      return 0;
+    }
+    case 'trace':
+    case 'analyze':
+      return runTraceCommand(positional, flags, command);
+    default:
+      throw new Error(`unknown command '${command}'\n\n${USAGE}`);
+  }
+}
+
+// A file of samples for a model with input (None, ...dims): accept [n, ...dims], [n, prod(dims)]
+// (one flattened sample per text line) or a single sample of shape dims.
+export function inputShapeFor(model, input) {
+  const dims = model.inputs[0].shape.slice(1);
+  const perSample = dims.reduce((a, b) => a * b, 1);
+  if (input.data.length % perSample !== 0) {
+    throw new Error(`input has ${input.data.length} values, not a whole number of samples of shape [${dims.join(', ')}]`);
+  }
+  return [input.data.length / perSample, ...dims];
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error(`qkeras-wasm: ${error.message}`);
+    process.exit(1);
+  },
+);
+
+

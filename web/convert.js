@@ -1,0 +1,46 @@
+// convert(): any supported model file -> our .qkwm format (web/format/qkwm.js), with weights
+// stored exactly as the layers use them (quantized, folded) at their bit width.
+import { readModel, buildModel } from './model.js';
+import { encodeQkwm } from './format/qkwm.js';
+
+export const CONVERTER_VERSION = '0.1.0';
+
+/**
+ * @param {Parameters<typeof import('./model.js').loadModel>[0]} source
+ * @param {{onProgress?: Function, sourceName?: string}} [options]
+ * @returns {Promise<Uint8Array>} the .qkwm file's bytes (deterministic for a given input)
+ */
+export async function convert(source, options = {}) {
+  const { graph, weights, provenance } = await readModel(source, options);
+  const handle = await buildModel(graph, weights, options);
+  try {
+    const effective = handle.effectiveWeights();
+    const effectiveLayers = new Set(effective.map((w) => w.layer));
+    const outGraph = structuredClone(graph);
+    for (const layer of outGraph.layers) {
+      if (effectiveLayers.has(layer.name)) layer.config = { ...layer.config, qkw_effective_weights: true };
+    }
+    const tensors = [...effective];
+    for (const [layer, list] of Object.entries(weights)) {
+      if (effectiveLayers.has(layer)) continue;
+      for (const w of list) tensors.push({ layer, role: w.role ?? '', index: w.index ?? 0, shape: w.shape, data: w.data });
+    }
+    // Sorted so the output does not depend on object iteration order.
+    tensors.sort((a, b) => (a.layer < b.layer ? -1 : a.layer > b.layer ? 1 : a.index - b.index || (a.role < b.role ? -1 : a.role > b.role ? 1 : 0)));
+    const info = JSON.parse(handle.info());
+    return encodeQkwm({
+      graph: outGraph,
+      provenance: {
+        source: options.sourceName ?? provenance?.source ?? graph.source ?? null,
+        sourceFormat: graph.format ?? null,
+        kerasVersion: provenance?.kerasVersion ?? graph.kerasVersion ?? null,
+        converter: `qkeras-wasm ${CONVERTER_VERSION}`,
+      },
+      inputs: info.inputs,
+      outputs: info.outputs,
+      tensors,
+    });
+  } finally {
+    handle.delete();
+  }
+}

@@ -1,0 +1,587 @@
+// The demo page: load a QKeras model, show the static quantization analysis at once, then trace
+// real values through every layer. Uses the package's ES modules as they are (see the import map
+// in index.html); nothing is fetched from the network.
+
+import { loadModel } from 'qkeras-wasm';
+import { readArray } from '/web/io/npy.js';
+import { decodePng, imageToTensor, isPng } from '/web/io/png.js';
+import { formatNumber } from '/web/trace_format.js';
+
+const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
+
+const ui = {
+  modelFile: /** @type {HTMLInputElement} */ ($('model-file')),
+  weightsFile: /** @type {HTMLInputElement} */ ($('weights-file')),
+  progressRow: $('progress-row'),
+  progressLabel: $('progress-label'),
+  progress: /** @type {HTMLProgressElement} */ ($('load-progress')),
+  modelError: $('model-error'),
+  modelInfo: $('model-info'),
+  inputForm: /** @type {HTMLFormElement} */ ($('input-form')),
+  inputFile: /** @type {HTMLInputElement} */ ($('input-file')),
+  imageScale: /** @type {HTMLSelectElement} */ ($('image-scale')),
+  randomMin: /** @type {HTMLInputElement} */ ($('random-min')),
+  randomMax: /** @type {HTMLInputElement} */ ($('random-max')),
+  randomSeed: /** @type {HTMLInputElement} */ ($('random-seed')),
+  batchSize: /** @type {HTMLInputElement} */ ($('batch-size')),
+  runTrace: /** @type {HTMLButtonElement} */ ($('run-trace')),
+  inputNote: $('input-note'),
+  inputError: $('input-error'),
+  results: $('results-panel'),
+  answer: $('answer'),
+  caption: $('table-caption'),
+  rows: $('layer-rows'),
+};
+
+/** @type {{model: any, label: string, pendingConfig: File|null, busy: boolean}} */
+const state = { model: null, label: '', pendingConfig: null, busy: false };
+
+// body[data-state] lets tests (and curious users) see what the page is doing.
+function setPageState(name) {
+  document.body.dataset.state = name;
+}
+
+function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === 'class') node.className = value;
+    else if (key === 'dataset') Object.assign(node.dataset, value);
+    else if (key === 'text') node.textContent = value;
+    else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
+    else node.setAttribute(key, value === true ? '' : String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+function showError(box, error) {
+  const message = error instanceof Error ? error.message : String(error);
+  box.replaceChildren(el('strong', { text: 'Error: ' }), message);
+  box.hidden = false;
+  console.error(error);
+}
+
+function clearError(box) {
+  box.hidden = true;
+  box.replaceChildren();
+}
+
+function setBusy(busy) {
+  state.busy = busy;
+  ui.modelFile.disabled = busy;
+  ui.weightsFile.disabled = busy;
+  ui.runTrace.disabled = busy || !state.model;
+}
+
+const extension = (name) => (name.match(/\.([^.]+)$/)?.[1] ?? '').toLowerCase();
+const MODEL_EXTENSIONS = new Set(['h5', 'hdf5', 'keras', 'qkwm']);
+const INPUT_EXTENSIONS = new Set(['npy', 'png', 'txt', 'csv']);
+
+// ---------------------------------------------------------------------------------------------
+// Loading a model
+
+/**
+ * Turns a set of chosen/dropped files into a loadModel() source.
+ * @param {File[]} files
+ * @returns {{source: any, label: string} | {needWeights: File}}
+ */
+function modelSourceFromFiles(files) {
+  const jsons = files.filter((f) => extension(f.name) === 'json');
+  const binaries = files.filter((f) => extension(f.name) !== 'json');
+  if (jsons.length > 1) throw new Error(`choose one model .json at a time (got ${jsons.map((f) => f.name).join(', ')})`);
+  if (jsons.length === 1) {
+    if (binaries.length > 1) throw new Error(`a model .json takes exactly one weights .h5 (got ${binaries.map((f) => f.name).join(', ')})`);
+    if (binaries.length === 0) return { needWeights: jsons[0] };
+    return { source: { config: jsons[0], weights: binaries[0] }, label: `${jsons[0].name} + ${binaries[0].name}` };
+  }
+  if (binaries.length !== 1) {
+    throw new Error(`choose one model file (or a .json with its weights .h5); got ${files.length} files: ${files.map((f) => f.name).join(', ')}`);
+  }
+  return { source: binaries[0], label: binaries[0].name };
+}
+
+const PHASES = {
+  read: { from: 0, span: 0.35, text: 'Reading' },
+  parse: { from: 0.35, span: 0.1, text: 'Parsing' },
+  weights: { from: 0.45, span: 0.4, text: 'Reading weights of' },
+  build: { from: 0.85, span: 0.15, text: 'Building the WebAssembly model for' },
+};
+
+function onProgress(label) {
+  return ({ phase, loaded, total, part }) => {
+    const p = PHASES[phase] ?? PHASES.read;
+    const fraction = total > 0 ? Math.min(loaded / total, 1) : 0;
+    const value = p.from + p.span * fraction;
+    ui.progress.value = value;
+    ui.progressLabel.textContent = `${p.text} ${part ?? label}… ${Math.round(value * 100)}%`;
+  };
+}
+
+async function loadFrom(source, label) {
+  if (state.busy) return;
+  clearError(ui.modelError);
+  setBusy(true);
+  setPageState('loading');
+  ui.progressRow.hidden = false;
+  ui.progress.value = 0;
+  ui.progressLabel.textContent = `Reading ${label}…`;
+  const started = performance.now();
+  try {
+    const model = await loadModel(source, { onProgress: onProgress(label) });
+    const analysis = model.analyze();
+    state.model?.dispose();
+    state.model = model;
+    state.label = label;
+    ui.progress.value = 1;
+    ui.progressLabel.textContent = `Loaded ${label} in ${Math.round(performance.now() - started)} ms`;
+    describeModel(model, label);
+    renderResults(analysis, null);
+    setPageState('loaded');
+  } catch (error) {
+    ui.progressRow.hidden = true;
+    const kept = state.model ? ` The previously loaded model (${state.label}) is still active.` : '';
+    const message = String(error?.message ?? error).replace(/\.\s*$/, '');
+    showError(ui.modelError, new Error(`Could not load ${label}: ${message}.${kept}`));
+    setPageState('error');
+  } finally {
+    setBusy(false);
+  }
+}
+
+function describeModel(model, label) {
+  const inputs = model.inputs.map((t) => `${t.name} ${shapeText(t.shape)}`).join(', ');
+  const outputs = model.outputs.map((t) => `${t.name} ${shapeText(t.shape)}`).join(', ');
+  const keras = model.provenance?.kerasVersion ? ` · Keras ${model.provenance.kerasVersion}` : '';
+  ui.modelInfo.replaceChildren(
+    el('strong', { text: model.name }),
+    ` (${label}${keras}) · ${model.layers.length} layers · input ${inputs} · output ${outputs}`,
+  );
+}
+
+async function handleModelFiles(files) {
+  if (files.length === 0) return;
+  let picked;
+  try {
+    picked = modelSourceFromFiles(files);
+  } catch (error) {
+    showError(ui.modelError, error);
+    return;
+  }
+  if ('needWeights' in picked) {
+    const weights = ui.weightsFile.files?.[0];
+    if (weights) return loadFrom({ config: picked.needWeights, weights }, `${picked.needWeights.name} + ${weights.name}`);
+    state.pendingConfig = picked.needWeights;
+    clearError(ui.modelError);
+    ui.modelInfo.replaceChildren(`${picked.needWeights.name} is a model JSON: now choose its weights .h5 file.`);
+    ui.weightsFile.focus();
+    return;
+  }
+  state.pendingConfig = null;
+  return loadFrom(picked.source, picked.label);
+}
+
+ui.modelFile.addEventListener('change', () => {
+  const files = [...(ui.modelFile.files ?? [])];
+  handleModelFiles(files).finally(() => {
+    ui.modelFile.value = ''; // choosing the same file again must fire 'change' again
+  });
+});
+
+ui.weightsFile.addEventListener('change', () => {
+  const weights = ui.weightsFile.files?.[0];
+  if (!weights) return;
+  if (!state.pendingConfig) {
+    showError(ui.modelError, new Error(`${weights.name}: choose the model .json first (a full-model .h5 goes in "Choose a model file")`));
+    ui.weightsFile.value = '';
+    return;
+  }
+  const config = state.pendingConfig;
+  state.pendingConfig = null;
+  loadFrom({ config, weights }, `${config.name} + ${weights.name}`).finally(() => {
+    ui.weightsFile.value = '';
+  });
+});
+
+// Drag and drop anywhere: model files load a model; .npy/.png/.txt (and JSON arrays) become the input.
+let dragDepth = 0;
+document.addEventListener('dragenter', (event) => {
+  if (!event.dataTransfer?.types.includes('Files')) return;
+  event.preventDefault();
+  dragDepth += 1;
+  document.body.classList.add('dragging');
+});
+document.addEventListener('dragleave', () => {
+  dragDepth = Math.max(0, dragDepth - 1);
+  if (dragDepth === 0) document.body.classList.remove('dragging');
+});
+document.addEventListener('dragover', (event) => {
+  if (!event.dataTransfer?.types.includes('Files')) return;
+  event.preventDefault();
+  event.dataTransfer.dropEffect = 'copy';
+});
+document.addEventListener('drop', async (event) => {
+  if (!event.dataTransfer?.files?.length) return;
+  event.preventDefault();
+  dragDepth = 0;
+  document.body.classList.remove('dragging');
+  const files = [...event.dataTransfer.files];
+  const isInputFile = async (f) => {
+    const ext = extension(f.name);
+    if (INPUT_EXTENSIONS.has(ext)) return true;
+    if (ext !== 'json' || files.length !== 1) return false;
+    return (await f.slice(0, 64).text()).trimStart().startsWith('[');
+  };
+  if (files.length === 1 && (await isInputFile(files[0]))) {
+    if (!state.model) {
+      showError(ui.modelError, new Error(`${files[0].name} looks like input data: load a model first`));
+      return;
+    }
+    droppedInput = files[0];
+    selectInputKind('file');
+    ui.inputNote.textContent = `input: ${files[0].name} (dropped)`;
+    return;
+  }
+  if (files.some((f) => !MODEL_EXTENSIONS.has(extension(f.name)) && extension(f.name) !== 'json')) {
+    showError(ui.modelError, new Error(`cannot use ${files.map((f) => f.name).join(', ')}: drop a model (.h5, .keras, .qkwm, or .json + .h5) or one input file (.npy, .json, .txt, .png)`));
+    return;
+  }
+  await handleModelFiles(files);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Input data
+
+/** @type {File|null} a dropped input file, used until the file input gets a new choice */
+let droppedInput = null;
+
+function selectedInputKind() {
+  return /** @type {HTMLInputElement} */ (ui.inputForm.querySelector('input[name="input-kind"]:checked')).value;
+}
+
+function selectInputKind(kind) {
+  const radio = /** @type {HTMLInputElement} */ (ui.inputForm.querySelector(`input[name="input-kind"][value="${kind}"]`));
+  radio.checked = true;
+  syncInputOptions();
+}
+
+function syncInputOptions() {
+  const kind = selectedInputKind();
+  for (const box of ui.inputForm.querySelectorAll('.input-options[data-kind]')) {
+    /** @type {HTMLElement} */ (box).hidden = /** @type {HTMLElement} */ (box).dataset.kind !== kind;
+  }
+}
+
+for (const radio of ui.inputForm.querySelectorAll('input[name="input-kind"]')) radio.addEventListener('change', syncInputOptions);
+ui.inputFile.addEventListener('change', () => {
+  droppedInput = null;
+  if (ui.inputFile.files?.length) selectInputKind('file');
+});
+
+/** mulberry32: a small seeded generator, so "random input, seed 7" is the same everywhere. */
+function seededRandom(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function sampleDims(input) {
+  const dims = input.shape.slice(1);
+  if (dims.some((d) => !Number.isInteger(d) || d <= 0)) {
+    throw new Error(`model input '${input.name}' has an unknown dimension ${shapeText(input.shape)}; use an input file with an explicit shape`);
+  }
+  return dims;
+}
+
+function readNumber(input, what) {
+  const value = Number(input.value);
+  if (input.value.trim() === '' || !Number.isFinite(value)) throw new Error(`${what} must be a number, got "${input.value}"`);
+  return value;
+}
+
+/** @returns {Promise<{data: any, shape: any, note: string}>} */
+async function buildInput(model) {
+  const kind = selectedInputKind();
+  if (kind === 'file') return readInputFile(model);
+  const batch = readNumber(ui.batchSize, 'Samples');
+  if (!Number.isInteger(batch) || batch < 1 || batch > 4096) throw new Error(`Samples must be an integer from 1 to 4096, got ${ui.batchSize.value}`);
+  let fill;
+  let note;
+  if (kind === 'zeros') {
+    fill = () => 0;
+    note = 'zeros';
+  } else {
+    const lo = readNumber(ui.randomMin, 'Random "from"');
+    const hi = readNumber(ui.randomMax, 'Random "to"');
+    const seed = readNumber(ui.randomSeed, 'Seed');
+    if (!(hi >= lo)) throw new Error(`random range: "to" (${hi}) must not be below "from" (${lo})`);
+    if (!Number.isInteger(seed) || seed < 0) throw new Error(`Seed must be a non-negative integer, got ${ui.randomSeed.value}`);
+    const next = seededRandom(seed);
+    fill = () => lo + (hi - lo) * next();
+    note = `uniform random in [${formatNumber(lo)}, ${formatNumber(hi)}), seed ${seed}`;
+  }
+  const tensors = model.inputs.map((input) => {
+    const dims = sampleDims(input);
+    const data = new Float32Array(batch * dims.reduce((a, b) => a * b, 1));
+    for (let i = 0; i < data.length; i++) data[i] = fill();
+    return { data, shape: [batch, ...dims] };
+  });
+  const samples = `${batch} sample${batch === 1 ? '' : 's'}`;
+  if (tensors.length === 1) return { data: tensors[0].data, shape: tensors[0].shape, note: `${samples} of ${note}` };
+  return { data: tensors, shape: undefined, note: `${samples} of ${note} for each of ${tensors.length} inputs` };
+}
+
+async function readInputFile(model) {
+  const file = droppedInput ?? ui.inputFile.files?.[0];
+  if (!file) throw new Error('choose an input file (.npy, .json, .txt or .png), or pick random / zeros input');
+  if (model.inputs.length !== 1) {
+    throw new Error(`the model has ${model.inputs.length} inputs (${model.inputs.map((i) => i.name).join(', ')}); file input feeds single-input models only — use random or zeros`);
+  }
+  const dims = sampleDims(model.inputs[0]);
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  if (isPng(bytes)) {
+    if (dims.length !== 3) throw new Error(`${file.name} is an image, but the model input is ${shapeText(model.inputs[0].shape)} (images need [batch, height, width, channels])`);
+    const scale = ui.imageScale.value;
+    const image = decodePng(bytes, file.name);
+    const data = imageToTensor(image, dims[0], dims[1], dims[2], scale);
+    const scaleText = scale === 'signed' ? 'p/127.5 − 1' : `p/${scale}`;
+    return { data, shape: [1, ...dims], note: `${file.name}: ${image.width}×${image.height} image resized to ${dims[0]}×${dims[1]}, pixels ${scaleText}` };
+  }
+  const array = readArray(bytes, file.name);
+  const perSample = dims.reduce((a, b) => a * b, 1);
+  if (array.data.length === 0 || array.data.length % perSample !== 0) {
+    throw new Error(`${file.name}: ${array.data.length} values is not a whole number of samples of shape [${dims.join(', ')}] (${perSample} values each)`);
+  }
+  const n = array.data.length / perSample;
+  const data = array.data instanceof Float32Array ? array.data : Float32Array.from(array.data);
+  return { data, shape: [n, ...dims], note: `${file.name}: ${n} sample${n === 1 ? '' : 's'}` };
+}
+
+ui.inputForm.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const model = state.model;
+  if (!model || state.busy) return;
+  clearError(ui.inputError);
+  setBusy(true);
+  setPageState('tracing');
+  ui.inputNote.textContent = 'Tracing…';
+  try {
+    const input = await buildInput(model);
+    const started = performance.now();
+    const trace = await model.trace(input.data, input.shape, { includeData: true, histogramBins: 16 });
+    const elapsed = performance.now() - started;
+    ui.inputNote.textContent = `Traced ${input.note} in ${formatMs(elapsed)}.`;
+    renderResults(model.analyze(), trace);
+    setPageState('traced');
+  } catch (error) {
+    ui.inputNote.textContent = '';
+    showError(ui.inputError, error);
+    setPageState('error');
+  } finally {
+    setBusy(false);
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
+// Results
+
+function shapeText(shape) {
+  if (!shape) return '';
+  return `[${shape.map((d) => (d === null || d === undefined || d < 0 ? 'N' : d)).join(', ')}]`;
+}
+
+function formatMs(ms) {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '';
+  if (ms < 1) return `${ms.toFixed(2)} ms`;
+  if (ms < 100) return `${ms.toFixed(1)} ms`;
+  return `${Math.round(ms)} ms`;
+}
+
+function stepText(step) {
+  const e = Math.log2(step);
+  if (!Number.isInteger(e)) return formatNumber(step);
+  return e >= 0 ? String(step) : `1/${2 ** -e}`;
+}
+
+/** A step of 2^-k as "1/2^k" (the natural way to read a fixed-point grid), anything else as a number. */
+function stepNode(step) {
+  if (!step) return document.createTextNode('');
+  const e = Math.log2(step);
+  if (Number.isInteger(e)) {
+    if (e === 0) return document.createTextNode('1');
+    if (e > 0) return el('span', { title: String(step) }, '2', el('sup', { text: String(e) }));
+    return el('span', { title: String(step) }, '1/2', el('sup', { text: String(-e) }));
+  }
+  return document.createTextNode(formatNumber(step));
+}
+
+function gridNode(entry) {
+  const g = entry.grid;
+  if (!g) return entry.status === 'quantized' ? el('span', { class: 'muted', text: 'per-batch scale' }) : el('span', { class: 'muted', text: '—' });
+  const sign = g.signed ? 'signed' : 'unsigned';
+  if (g.kind === 'uniform') {
+    const perChannel = Array.isArray(g.steps) && g.steps.length > 0;
+    return el('span', { class: 'grid' }, `${g.bits}-bit ${sign}, step ${perChannel ? '≥ ' : ''}`, stepNode(g.step), perChannel ? ' per channel' : '');
+  }
+  if (g.kind === 'powerOfTwo') return el('span', { class: 'grid' }, `${g.bits}-bit ${sign} powers of two`);
+  return el('span', { class: 'grid' }, `${g.bits}-bit ${sign} custom grid`);
+}
+
+function histogramNode(stats) {
+  const h = stats?.histogram;
+  if (!h || !Array.isArray(h.counts) || h.counts.length === 0) return el('span', { class: 'muted', text: '—' });
+  const peak = Math.max(...h.counts, 1);
+  const total = h.counts.reduce((a, b) => a + b, 0);
+  const label = `histogram of ${total} values from ${formatNumber(h.min)} to ${formatNumber(h.max)} in ${h.counts.length} bins`;
+  return el(
+    'span',
+    { class: 'hist', role: 'img', 'aria-label': label, title: label },
+    h.counts.map((c) => el('span', { class: c > 0 ? 'bar' : 'bar empty', style: `height:${c > 0 ? Math.max(8, (100 * c) / peak) : 0}%` })),
+  );
+}
+
+function onGridNode(entry) {
+  const s = entry.stats;
+  if (!s) return el('span', { class: 'muted', text: '—' });
+  if (s.onGrid === true) return el('span', { class: 'ok' }, el('span', { 'aria-hidden': 'true', text: '✓ ' }), 'yes');
+  if (s.onGrid === false) return el('span', { class: 'off-grid' }, el('span', { 'aria-hidden': 'true', text: '✗ ' }), `${s.offGridCount} off grid`);
+  return el('span', { class: 'muted', title: 'no declared grid to check against', text: 'n/a' });
+}
+
+function rangeText(entry) {
+  const s = entry.stats;
+  if (s && Number.isFinite(s.min)) return `[${formatNumber(s.min)}, ${formatNumber(s.max)}]`;
+  if (s && s.count === 0) return 'empty';
+  if (entry.grid) return `grid [${formatNumber(entry.grid.min)}, ${formatNumber(entry.grid.max)}]`;
+  return '—';
+}
+
+function detailList(entry) {
+  const items = [];
+  const add = (term, ...value) => items.push(el('dt', { text: term }), el('dd', {}, ...value));
+  add('Why', entry.reason || '(no reason given)');
+  if (entry.quantizer) add('Quantizer', el('code', { text: entry.quantizer }));
+  if (entry.grid) {
+    const g = entry.grid;
+    add('Grid', `${g.kind}, ${g.bits} bits (${g.integer} integer), ${g.signed ? 'signed' : 'unsigned'}, step `, stepNode(g.step),
+      g.step ? ` = ${formatNumber(g.step)}` : '', `, from ${formatNumber(g.min)} to ${formatNumber(g.max)}`);
+    if (Array.isArray(g.steps) && g.steps.length) add('Steps per channel', g.steps.slice(0, 16).map(formatNumber).join(', ') + (g.steps.length > 16 ? ', …' : ''));
+  }
+  if (entry.accumulatorBits) add('Accumulator', `${entry.accumulatorBits} bits`);
+  const inputs = entry.inputs ?? [];
+  if (inputs.length) add('Inputs', inputs.join(', '));
+  const s = entry.stats;
+  if (s) {
+    add('Values', `${s.count ?? ''} values, mean ${formatNumber(s.mean)}, ${s.distinct} distinct` +
+      (s.nanCount ? `, ${s.nanCount} NaN` : '') + (s.infCount ? `, ${s.infCount} ±Inf` : ''));
+    if (s.onGrid === false) {
+      add('Off grid', el('span', { class: 'off-grid' }, `${s.offGridCount} values are not on the declared grid, e.g. ${(s.offGridExamples ?? []).map(formatNumber).join(', ')}`));
+    }
+  }
+  if (entry.data && entry.data.length) {
+    const first = Array.from(entry.data.subarray(0, 24), formatNumber).join(', ');
+    add(`First values (${Math.min(24, entry.data.length)} of ${entry.data.length})`, el('code', { class: 'values', text: first + (entry.data.length > 24 ? ', …' : '') }));
+  }
+  return el('dl', { class: 'details' }, items);
+}
+
+function toggleRow(button, detail) {
+  const open = button.getAttribute('aria-expanded') !== 'true';
+  button.setAttribute('aria-expanded', String(open));
+  detail.hidden = !open;
+  button.closest('tr')?.classList.toggle('open', open);
+}
+
+/**
+ * @param {any[]} analysis model.analyze()
+ * @param {any[]|null} trace model.trace(), or null before any input was traced
+ */
+function renderResults(analysis, trace) {
+  const entries = trace ?? analysis.map((a) => ({ ...a, shape: a.outputShape, stats: null, data: null, timeMs: null }));
+  renderAnswer(entries, trace !== null);
+  ui.caption.textContent = trace
+    ? `Every layer output, traced with real values (${entries.length} layers). Select a row for details.`
+    : `Static analysis of every layer output (${entries.length} layers); run a trace to see real values.`;
+  const rows = [];
+  entries.forEach((entry, i) => {
+    const detailId = `layer-detail-${i}`;
+    const detail = el('tr', { class: 'detail', id: detailId, hidden: true }, el('td', { colspan: 10 }, detailList(entry)));
+    const button = el('button', { type: 'button', class: 'row-toggle', 'aria-expanded': 'false', 'aria-controls': detailId }, entry.name);
+    button.addEventListener('click', (event) => {
+      event.stopPropagation();
+      toggleRow(button, detail);
+    });
+    const offGrid = entry.stats?.onGrid === false;
+    const row = el(
+      'tr',
+      { class: `layer status-${entry.status}${offGrid ? ' has-off-grid' : ''}`, dataset: { layer: entry.name, status: entry.status } },
+      el('th', { scope: 'row' }, button),
+      el('td', { text: entry.className }),
+      el('td', { class: 'shape', text: shapeText(entry.shape) }),
+      el('td', {}, el('span', { class: `badge badge-${entry.status}`, text: entry.status })),
+      el('td', {}, gridNode(entry)),
+      el('td', { class: 'num', text: entry.stats ? String(entry.stats.distinct) : '—' }),
+      el('td', { class: 'range', text: rangeText(entry) }),
+      el('td', {}, histogramNode(entry.stats)),
+      el('td', {}, onGridNode(entry)),
+      el('td', { class: 'num', text: formatMs(entry.timeMs) || '—' }),
+    );
+    row.addEventListener('click', (event) => {
+      if (/** @type {HTMLElement} */ (event.target).closest('a, button, input')) return;
+      if (window.getSelection()?.toString()) return; // selecting text is not a click
+      toggleRow(button, detail);
+    });
+    rows.push(row, detail);
+  });
+  ui.rows.replaceChildren(...rows);
+  ui.results.hidden = false;
+}
+
+const listNames = (entries) => entries.map((e) => e.name).join(', ');
+
+function renderAnswer(entries, traced) {
+  const quantized = entries.filter((e) => e.status === 'quantized');
+  const exact = entries.filter((e) => e.status === 'exact');
+  const float = entries.filter((e) => e.status === 'float');
+  const offGrid = entries.filter((e) => e.stats?.onGrid === false);
+  const parts = [];
+
+  const headline = el('p', { class: 'headline', id: 'answer-headline' },
+    el('strong', { text: `${quantized.length} of ${entries.length}` }), ' layer outputs are quantized',
+    float.length ? `; float ones: ${listNames(float)}.` : '; none is float.');
+  parts.push(headline);
+  if (exact.length) {
+    const gridOf = (e) => (e.grid?.kind === 'uniform' && e.grid.step ? `${e.grid.bits}-bit, step ${stepText(e.grid.step)}` : e.grid ? `${e.grid.bits}-bit` : 'grid');
+    const shownExact = exact.slice(0, 12).map((e) => `${e.name} (${gridOf(e)})`).join(', ') + (exact.length > 12 ? `, and ${exact.length - 12} more` : '');
+    parts.push(el('p', { class: 'sub' }, el('span', { class: 'badge badge-exact', text: 'exact' }),
+      ` ${exact.length === 1 ? 'One more output is' : `${exact.length} more outputs are`} on a grid without being re-quantized: ${shownExact}. ` +
+      'Their values are computed without rounding, but on a finer (wider) grid than a quantizer would give.'));
+  }
+  if (offGrid.length) {
+    parts.push(el('p', { class: 'warning', role: 'status' },
+      el('strong', { text: 'Off grid: ' }),
+      `${listNames(offGrid)} ${offGrid.length === 1 ? 'has' : 'have'} values that are not on the declared grid (see the rows marked in red).`));
+  }
+  if (float.length) {
+    const item = (e) => el('li', {}, el('strong', { text: e.name }), el('span', { class: 'muted', text: ` (${e.className})` }), `: ${e.reason}`);
+    const shown = float.slice(0, 8);
+    const rest = float.slice(8);
+    parts.push(el('h3', { text: 'Why the float ones are float' }));
+    parts.push(el('ul', { class: 'reasons' }, shown.map(item)));
+    if (rest.length) parts.push(el('details', {}, el('summary', { text: `${rest.length} more float layer${rest.length === 1 ? '' : 's'}` }), el('ul', { class: 'reasons' }, rest.map(item))));
+  }
+  if (!traced) parts.push(el('p', { class: 'hint', text: 'This is the static analysis (no input needed). Run a trace to check the real values against the grids.' }));
+  ui.answer.replaceChildren(...parts);
+}
+
+syncInputOptions();
+setBusy(false);
+setPageState('idle');

@@ -1,0 +1,33 @@
+// model.summary(): a Keras-style text table, plus the quantizers of each layer.
+
+function formatShape(shape) {
+  return `(${shape.map((d) => (d === null ? 'None' : d)).join(', ')}${shape.length === 1 ? ',' : ''})`;
+}
+
+function table(rows, widths) {
+  return rows.map((cells) => cells.map((c, i) => String(c).padEnd(widths[i])).join(' ').trimEnd()).join('\n');
+}
+
+export function formatSummary(model) {
+  const header = ['Layer (type)', 'Output Shape', 'Param #', 'Quantizers'];
+  const rows = model.layers.map((l) => {
+    const qs = Object.entries(l.quantizers ?? {})
+      .filter(([, q]) => q)
+      .map(([slot, q]) => `${slot.replace(/_quantizer$/, '')}=${q}`);
+    return [`${l.name} (${l.className})`, formatShape(l.outputShape), l.paramCount ?? '', qs.join(', ') || '-'];
+  });
+  const widths = header.map((h, i) => Math.min(60, Math.max(h.length, ...rows.map((r) => String(r[i]).length))));
+  const total = model.layers.reduce((a, l) => a + (l.paramCount ?? 0), 0);
+  const rule = '='.repeat(widths.reduce((a, b) => a + b + 1, 0));
+  return [
+    `Model: "${model.name}"`,
+    rule,
+    table([header], widths),
+    rule,
+    table(rows, widths),
+    rule,
+    `Total params: ${total.toLocaleString('en-US')}`,
+    `Inputs: ${model.inputs.map((i) => `${i.name} ${formatShape(i.shape)}`).join(', ')}`,
+    `Outputs: ${model.outputs.map((o) => `${o.name} ${formatShape(o.shape)}`).join(', ')}`,
+  ].join('\n');
+}
