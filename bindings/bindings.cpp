@@ -15,6 +15,7 @@
 #include "graph/analysis.h"
 #include "graph/model.h"
 #include "graph/tensor_stats.h"
+#include "quant/helper_functions.h"
 #include "quant/quantizer.h"
 #include "quant/quantizer_description.h"
 
@@ -107,6 +108,16 @@ val quantizerRange(const std::string& specJson, const std::string& optionsJson) 
         qkw::makeQuantizer(nlohmann::json::parse(specJson), qkw::quantizerOptionsFromJson(nlohmann::json::parse(optionsJson)));
     const std::vector<float> r = q->range();
     return toFloat32Array(r.data(), r.size());
+  });
+}
+
+// tensors: array of {data: Float32Array, shape}. Returns the helper's JSON result as text.
+std::string qkerasHelper(const std::string& name, const std::string& argsJson, const val& tensors) {
+  return guarded([&] {
+    std::vector<qkw::Tensor> ts;
+    const size_t n = tensors["length"].as<size_t>();
+    for (size_t i = 0; i < n; ++i) ts.push_back(toTensor(tensors[i]["data"], tensors[i]["shape"], name + " tensor " + std::to_string(i)));
+    return qkw::callQkerasHelper(name, nlohmann::json::parse(argsJson), ts).dump();
   });
 }
 
@@ -270,6 +281,7 @@ EMSCRIPTEN_BINDINGS(qkeras_wasm) {
   emscripten::function("quantize", &quantize);
   emscripten::function("describeQuantizer", &describe);
   emscripten::function("quantizerRange", &quantizerRange);
+  emscripten::function("qkerasHelper", &qkerasHelper);
   emscripten::class_<ModelHandle>("ModelHandle")
       .function("info", &ModelHandle::info)
       .function("predict", &ModelHandle::predict)

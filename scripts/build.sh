@@ -19,3 +19,4 @@ if [ "${QKW_NO_ASAN:-0}" != 1 ]; then
 fi
 configure build/wasm emcmake cmake -DCMAKE_BUILD_TYPE=Release
 cmake --build build/wasm -j "$jobs"
+node scripts/make-examples.mjs

@@ -111,6 +111,81 @@ export interface LayerDescription {
   paramCount: number | null;
 }
 
+export type TensorStatus = 'quantized' | 'exact' | 'float';
+
+export interface TensorGrid {
+  kind: 'uniform' | 'powerOfTwo' | 'custom';
+  bits: number;
+  integer: number;
+  signed: boolean;
+  /** Uniform grids: the (finest) distance between values; null otherwise. */
+  step: number | null;
+  /** Per last-axis channel, when the steps differ by channel (e.g. auto_po2 kernels). */
+  steps?: number[];
+  min: number;
+  max: number;
+  /** Custom grids: the value set. */
+  values?: number[];
+}
+
+export interface TensorAnalysis {
+  name: string;
+  className: string;
+  inputs: string[];
+  outputShape: (number | null)[] | null;
+  /** quantized: an output quantizer ran; exact: provably on a finer dyadic grid; float: neither. */
+  status: TensorStatus;
+  quantized: boolean;
+  quantizer: string | null;
+  grid: TensorGrid | null;
+  /** Dense/Conv family on grid inputs: signed bits of the integer accumulator. */
+  accumulatorBits: number | null;
+  /** Plain-words explanation; for float tensors, why and how to fix it. */
+  reason: string;
+  /** The layer whose quantizer defines a propagated grid. */
+  source: string | null;
+}
+
+export interface TensorStats {
+  min: number | string;
+  max: number | string;
+  mean: number | string;
+  distinct: number;
+  histogram: { min: number; max: number; counts: number[] };
+  /** Every value lies on the declared grid (null when there is no fixed grid). */
+  onGrid: boolean | null;
+  offGridCount: number;
+  offGridExamples: number[];
+  count: number;
+  nanCount: number;
+  infCount: number;
+}
+
+export interface TraceEntry {
+  name: string;
+  className: string;
+  inputs: string[];
+  shape: number[];
+  /** null with includeData: false. */
+  data: Float32Array | null;
+  status: TensorStatus;
+  quantized: boolean;
+  quantizer: string | null;
+  grid: TensorGrid | null;
+  accumulatorBits: number | null;
+  reason: string;
+  stats: TensorStats;
+  timeMs: number;
+}
+
+export interface TraceOptions {
+  /** Only these layers (by name). Default: all. */
+  layers?: string[];
+  /** Copy every layer's output into the result (default true). */
+  includeData?: boolean;
+  histogramBins?: number;
+}
+
 export type PredictInput = ArrayLike<number> | (ArrayLike<number> | TensorData)[] | Record<string, ArrayLike<number> | TensorData>;
 
 export class Model {
@@ -123,6 +198,10 @@ export class Model {
   readonly disposed: boolean;
   /** QKeras's model.predict. One result per output (a bare TensorData for single-output models). */
   predict(data: PredictInput, shape?: number[] | number[][]): Promise<TensorData | TensorData[]>;
+  /** Every layer's output in execution order, with its quantization status and statistics. */
+  trace(data: PredictInput, shape?: number[] | number[][], options?: TraceOptions): Promise<TraceEntry[]>;
+  /** The static quantization analysis (no input needed). */
+  analyze(): TensorAnalysis[];
   /** A Keras-like text table with each layer's quantizers. */
   summary(): string;
   /** Frees the WASM memory now (a FinalizationRegistry frees it eventually otherwise). */
@@ -136,3 +215,30 @@ export function convert(source: ModelSource, options?: LoadOptions & { sourceNam
 
 export function readNpy(bytes: ArrayBuffer | ArrayBufferView, part?: string): TensorData;
 export function writeNpy(data: ArrayLike<number>, shape: number[]): Uint8Array;
+
+export interface LayerDifference {
+  name: string;
+  maxAbsDiff: number;
+  differing: number;
+  count: number;
+  missing?: boolean;
+}
+
+/** Per-layer max |a − b| and number of differing elements, against another trace or reference arrays keyed by layer name. */
+export function compareTraces(a: TraceEntry[], b: TraceEntry[] | Record<string, ArrayLike<number> | { data: ArrayLike<number> }>): LayerDifference[];
+
+/** QKeras's _get_scale: the least-squares (auto) or power-of-two (auto_po2) scale of x against integer levels q. */
+export function getScale(
+  alpha: 'auto' | 'auto_po2' | number | number[] | null,
+  x: ArrayLike<number>,
+  q: ArrayLike<number>,
+  shape: number[],
+  options?: { scale_axis?: number | number[] | null; per_channel_scale?: boolean; elements_per_scale?: number | number[] | null; min_po2_exponent?: number | null; max_po2_exponent?: number | null },
+): Promise<{ scale: number[]; shape: number[] }>;
+export function getIntegerBits(
+  minValue: ArrayLike<number>,
+  maxValue: ArrayLike<number>,
+  options: { bits: number; symmetric?: boolean; keep_negative?: boolean; is_clipping?: boolean },
+): Promise<number[]>;
+export function getUnrolledShape(inputShape: number[], unrollFactor: number | number[], unrollAxis: number | number[]): Promise<[number[], number | number[]]>;
+export function getRolledBackShape(inputShape: number[], rollAxis: number | number[]): Promise<number[]>;

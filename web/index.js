@@ -3,5 +3,6 @@ export { quantize, describeQuantizer, quantizerRange } from './quantize.js';
 export { loadModel, Model } from './model.js';
 export { convert } from './convert.js';
 export { compareTraces } from './trace.js';
+export { getScale, getIntegerBits, getUnrolledShape, getRolledBackShape } from './helpers.js';
 export { setWasmLocation } from './wasm-module.js';
 export { readNpy, writeNpy } from './io/npy.js';

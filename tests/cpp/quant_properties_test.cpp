@@ -71,7 +71,9 @@ TEST(QuantProperties, FixedGridOutputsLieOnGridAndAreIdempotent) {
       hi = std::max(hi, static_cast<double>(y.data[i]));
     }
     // The grid's min/max are reached by the inputs beyond the clip range.
-    if (std::string(spec).find("hswish") == std::string::npos) EXPECT_EQ(lo, g->min);
+    if (std::string(spec).find("hswish") == std::string::npos) {
+      EXPECT_EQ(lo, g->min);
+    }
     EXPECT_EQ(hi, g->max);
     if (!idempotent(spec)) continue;
     const Tensor yy = (*q)(y);

@@ -7,12 +7,14 @@ import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 
 import { startServer } from '../../web/demo/serve.js';
+import { convert } from '../../web/index.js';
 import {
-  openBrowser, skipWithoutChromium, waitForState, chooseModel, runTrace, tableRows, layerDetail, markPending,
+  openBrowser, skipWithoutChromium, waitForState, chooseModel, expectLoaded, runTrace, tableRows, layerDetail, markPending, dropFiles,
 } from '../browser/demo_page.js';
 import {
-  writeKerasH5, writeKerasJsonAndWeights, sequentialConfig, inputLayer, qDense, qActivation, activation, quantizedBits, fixtureValues,
+  writeKerasH5, writeKerasJsonAndWeights, writeKerasV3, sequentialConfig, inputLayer, qDense, qActivation, activation, quantizedBits, fixtureValues, flatten,
 } from '../fixtures/keras_writer.js';
+import { zlibSync } from 'fflate';
 
 const wasmGlue = fileURLToPath(new URL('../../web/wasm/qkeras_wasm.mjs', import.meta.url));
 const realModel = fileURLToPath(new URL('../../../shared/models/qkeras_3layer_v2020/QKERAS_3layer.h5', import.meta.url));
@@ -98,7 +100,7 @@ test('demo page: errors, fixture model, static analysis, trace, JSON + weights',
   assert.match(errorText, /unrecognised file format/);
 
   // The fixture through the file input.
-  assert.equal(await chooseModel(page, [file('demo_fixture.h5', fixtureH5)]), 'loaded');
+  await expectLoaded(page, [file('demo_fixture.h5', fixtureH5)]);
   assert.equal(await page.locator('#model-error').isHidden(), true, 'a good load clears the error');
   let rows = await tableRows(page);
   const layerCount = Number((await page.locator('#model-info').innerText()).match(/(\d+) layers/)?.[1]);
@@ -165,10 +167,7 @@ test('demo page: errors, fixture model, static analysis, trace, JSON + weights',
   assert.match(await page.locator('#input-error').innerText(), /bad\.txt: 3 values is not a whole number of samples/);
 
   // Model JSON + weights .h5 selected together.
-  assert.equal(
-    await chooseModel(page, [file('model.json', fixtureJson.json), file('weights.h5', fixtureJson.weightsBytes)]),
-    'loaded',
-  );
+  await expectLoaded(page, [file('model.json', fixtureJson.json), file('weights.h5', fixtureJson.weightsBytes)]);
   assert.match(await page.locator('#model-info').innerText(), /model\.json \+ weights\.h5/);
   assertFixtureRows(await tableRows(page), { traced: false });
 
@@ -178,8 +177,72 @@ test('demo page: errors, fixture model, static analysis, trace, JSON + weights',
   await page.waitForFunction(() => /now choose its weights/.test(document.getElementById('model-info').textContent));
   assert.equal(await chooseModelWeights(page, fixtureJson.weightsBytes), 'loaded');
 
+  // Drag and drop: a model file loads the model, an array file becomes the input.
+  await markPending(page);
+  await dropFiles(page, [{ name: 'dropped.h5', bytes: fixtureH5 }]);
+  assert.equal(await waitForState(page, ['loaded', 'error']), 'loaded');
+  assert.match(await page.locator('#model-info').innerText(), /dropped\.h5/);
+  assert.equal(await page.evaluate(() => document.body.classList.contains('dragging')), false);
+  await dropFiles(page, [{ name: 'x.txt', bytes: '0 0 0 0 0 0 0 0\n1 1 1 1 1 1 1 1\n' }]);
+  assert.equal(await page.isChecked('input[name="input-kind"][value="file"]'), true);
+  assert.equal(await runTrace(page), 'traced');
+  assert.match(await page.locator('#input-note').innerText(), /x\.txt: 2 samples/);
+
   assert.deepEqual(blocked, [], 'the page must not touch the network');
   assert.deepEqual(problems, [], 'no uncaught page errors or failed requests');
+});
+
+test('demo page: .keras zip and converted .qkwm files', { skip, timeout: 60000 }, async () => {
+  const { page, problems } = browser;
+  const keras = await writeKerasV3({ modelConfig: fixtureConfig, weights: fixtureWeights });
+  const qkwm = await convert(fixtureH5, { sourceName: 'demo_fixture.h5' });
+  await page.goto(server.demoUrl);
+  await waitForState(page, 'idle');
+  for (const [name, bytes] of [['demo_fixture.keras', keras], ['demo_fixture.qkwm', qkwm]]) {
+    await expectLoaded(page, [file(name, bytes)]);
+    assert.match(await page.locator('#model-info').innerText(), new RegExp(name.replace('.', '\\.')));
+    assertFixtureRows(await tableRows(page), { traced: false });
+    assert.equal(await runTrace(page), 'traced');
+    assertFixtureRows(await tableRows(page), { traced: true });
+  }
+  assert.deepEqual(problems, []);
+});
+
+/** A minimal RGB PNG (filter 0 rows; CRCs are written as zero, which our decoder ignores). */
+function rgbPng(width, height, pixel) {
+  const raw = new Uint8Array(height * (1 + width * 3));
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) raw.set(pixel, y * (1 + width * 3) + 1 + x * 3);
+  const chunk = (type, body) => {
+    const out = Buffer.alloc(12 + body.length);
+    out.writeUInt32BE(body.length, 0);
+    out.write(type, 4, 'latin1');
+    Buffer.from(body).copy(out, 8);
+    return out;
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 2, 0, 0, 0], 8);
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', header), chunk('IDAT', zlibSync(raw)), chunk('IEND', new Uint8Array(0))]);
+}
+
+test('demo page: PNG input, resized and scaled', { skip, timeout: 60000 }, async () => {
+  const { page, problems } = browser;
+  const imageModel = await writeKerasH5({
+    modelConfig: sequentialConfig('image_fixture', [inputLayer('image', [4, 4, 3]), flatten('flat'), qDense('fc', 2, { kernel_quantizer: q6, bias_quantizer: q6 })]),
+    weights: { fc: [{ name: 'fc/kernel:0', shape: [48, 2], data: fixtureValues(96, 9) }, { name: 'fc/bias:0', shape: [2], data: fixtureValues(2, 10) }] },
+  });
+  await page.goto(server.demoUrl);
+  await waitForState(page, 'idle');
+  await expectLoaded(page, [file('image_fixture.h5', imageModel)]);
+  await page.check('input[name="input-kind"][value="file"]');
+  await page.selectOption('#image-scale', 'signed');
+  await page.setInputFiles('#input-file', [{ name: 'pixel.png', mimeType: 'image/png', buffer: rgbPng(2, 2, [255, 0, 51]) }]);
+  assert.equal(await runTrace(page), 'traced');
+  assert.match(await page.locator('#input-note').innerText(), /pixel\.png: 2×2 image resized to 4×4, pixels p\/127\.5 − 1/);
+  // A uniform image stays uniform under bilinear resizing: every pixel is (1, -1, 51/127.5 - 1).
+  assert.match(await layerDetail(page, 'image'), /First values \(24 of 48\)\s*1, -1, -0\.6, 1, -1, -0\.6/);
+  assert.deepEqual(problems, []);
 });
 
 async function chooseModelWeights(page, bytes) {
@@ -194,7 +257,7 @@ test('demo page: the real qkeras_3layer_v2020 model, and a screenshot', { skip: 
   const { page, problems } = browser;
   await page.goto(server.demoUrl);
   await waitForState(page, 'idle');
-  assert.equal(await chooseModel(page, realModel), 'loaded');
+  await expectLoaded(page, realModel);
   await page.check('input[name="input-kind"][value="random"]');
   await page.fill('#random-seed', '1');
   assert.equal(await runTrace(page), 'traced');
@@ -225,7 +288,7 @@ test('demo screenshot without ../shared: the fixture model', { skip: skip || (re
   const { page } = browser;
   await page.goto(server.demoUrl);
   await waitForState(page, 'idle');
-  assert.equal(await chooseModel(page, [file('demo_fixture.h5', fixtureH5)]), 'loaded');
+  await expectLoaded(page, [file('demo_fixture.h5', fixtureH5)]);
   assert.equal(await runTrace(page), 'traced');
   await layerDetail(page, 'fc1');
   mkdirSync(new URL('../../build/', import.meta.url), { recursive: true });

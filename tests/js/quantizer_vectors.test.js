@@ -6,7 +6,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 
-import { quantize, describeQuantizer, quantizerRange } from '../../web/index.js';
+import { quantize, describeQuantizer, quantizerRange, getScale, getIntegerBits, getUnrolledShape, getRolledBackShape } from '../../web/index.js';
 import { hasShared, sharedPath, missingSharedMessage } from './helpers/shared.js';
 import { allClose, flatten } from './helpers/compare.js';
 
@@ -88,6 +88,34 @@ function optionsOf(c) {
   return options;
 }
 
+// Inputs the test builds with TF/numpy calls rather than literals: ones, or uniform [0, 1)
+// (tf.random.uniform's default) from our own seeded generator; the checks on such cases are
+// shape or range properties, not values of a particular random stream.
+function materialize(input, shape, seed = 7) {
+  if (typeof input !== 'string') return Float32Array.from(flatten(input));
+  const n = shape.reduce((a, b) => a * b, 1);
+  if (/^(tf|np)\.ones\(/.test(input)) return new Float32Array(n).fill(1);
+  const m = /^(2 \*\* )?(tf\.random\.uniform|np\.random\.uniform|np\.random\.rand)\(/.exec(input);
+  if (m) {
+    const lo = Number(/minval=(-?[0-9.e]+)/.exec(input)?.[1] ?? 0);
+    const hi = Number(/maxval=(-?[0-9.e]+)/.exec(input)?.[1] ?? 1);
+    const u = uniformInput(0.5, 1, n, seed).map((v) => lo + (v + 0.5) * (hi - lo));
+    return m[1] ? u.map((v) => 2 ** v) : u;
+  }
+  throw new Error(`cannot build input ${input}`);
+}
+
+function shapeOfRecipe(recipe) {
+  return JSON.parse(/(?:shape=|\()\s*(\[[^\]]*\])/.exec(recipe)[1]);
+}
+
+// The literals in the test source are Python floats; the test compares float32 results with
+// them after numpy's cast, so expected values are rounded to float32 when the input is.
+function expectedValues(c) {
+  const values = flatten(c.expected);
+  return c.input_dtype === 'float32' || c.input_dtype == null ? values.map((v) => (typeof v === 'number' ? Math.fround(v) : v)) : values;
+}
+
 function tolerances(c) {
   return { rtol: c.rtol ?? 1e-7, atol: c.atol ?? 0, float16: c.compare_dtype === 'float16' };
 }
@@ -111,9 +139,9 @@ async function runCase(c) {
     case '__call__': {
       if (c.input == null) return { skip: `no literal input (${c.input_recipe ?? 'input_fill'})` };
       if (c.expected_reduction) return { skip: `statistical reduction: ${c.expected_reduction}` };
-      const x = Float32Array.from(flatten(c.input));
+      const x = materialize(c.input, c.input_shape);
       const y = await quantize(spec, x, c.input_shape, options);
-      return allClose(Array.from(y), flatten(c.expected), tolerances(c));
+      return allClose(Array.from(y), expectedValues(c), tolerances(c));
     }
     case 'min_max': {
       const d = await describeQuantizer(spec, options);
@@ -130,7 +158,7 @@ async function runCase(c) {
     case 'scale':
     case 'scale_shape': {
       if (c.input == null) return { skip: 'no literal input' };
-      const x = Float32Array.from(flatten(c.input));
+      const x = materialize(c.input, c.input_shape);
       const { scale, scaleShape } = await quantize(spec, x, c.input_shape, { ...options, returnScale: true });
       if (c.method === 'scale_shape' || c.expected == null) {
         const want = c.expected_scale_shape ?? c.expected_shape;
@@ -167,7 +195,40 @@ async function runFunctionCase(c) {
       const y = await quantize(c.class, x, c.input_shape);
       return allClose(Array.from(y), flatten(c.expected), tolerances(c));
     }
+    case '_get_integer_bits': {
+      const got = await getIntegerBits(c.input.min_value, c.input.max_value, c.args);
+      return sameJson(got, c.expected);
+    }
+    case '_get_unrolled_shape':
+      return sameJson(await getUnrolledShape(c.input, c.args.unroll_factor, c.args.unroll_axis), c.expected);
+    case '_get_rolled_back_shape':
+      return sameJson(await getRolledBackShape(c.input, c.args.roll_axis), c.expected);
+    case '_get_scale': {
+      // x and q are built by TF calls (ones / random uniform): the checks are the scale's
+      // shape and, where given, its number of distinct values.
+      const shape = shapeOfRecipe(c.input.x);
+      const x = materialize(c.input.x, shape, 11);
+      const q = materialize(c.input.q, shape, 13);
+      const { alpha, ...options } = c.args;
+      const { scale, shape: scaleShape } = await getScale(alpha, x, q, shape, options);
+      const shapeCheck = sameJson(scaleShape, c.expected_shape);
+      if (!shapeCheck.ok) return shapeCheck;
+      if (c.expected_log2_range) {
+        const [lo, hi] = c.expected_log2_range;
+        const logs = Array.from(scale, Math.log2);
+        if (Math.min(...logs) < lo || Math.max(...logs) > hi) return { ok: false, message: `log2(scale) outside [${lo}, ${hi}]` };
+      }
+      if (c.expected_n_unique === undefined) return shapeCheck;
+      const unique = new Set(scale).size;
+      return unique === c.expected_n_unique ? { ok: true } : { ok: false, message: `${unique} distinct scales, expected ${c.expected_n_unique}` };
+    }
     default:
-      return { skip: `${c.class} is an internal QKeras helper we do not expose` };
+      return { skip: `${c.class} is not part of QKeras's inference path (we do not expose it)` };
   }
+}
+
+function sameJson(actual, expected) {
+  return JSON.stringify(actual) === JSON.stringify(expected)
+    ? { ok: true }
+    : { ok: false, message: `got ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}` };
 }

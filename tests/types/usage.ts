@@ -1,6 +1,6 @@
 // Compiled with tsc --noEmit by tests/js/types.test.js: the public API's types must accept the
 // documented usage and reject misuse (the @ts-expect-error lines fail the build if accepted).
-import { quantize, describeQuantizer, loadModel, convert, type Model, type TensorData } from 'qkeras-wasm';
+import { quantize, describeQuantizer, loadModel, convert, compareTraces, type Model, type TensorData, type TraceEntry } from 'qkeras-wasm';
 
 async function usage(): Promise<void> {
   const y: Float32Array = await quantize('quantized_bits(4,0,1)', new Float32Array([0.3]), [1]);
@@ -12,6 +12,11 @@ async function usage(): Promise<void> {
   const out = (await model.predict(new Float32Array(16), [1, 16])) as TensorData;
   const shape: number[] = out.shape;
   const bytes: Uint8Array = await convert({ config: '{}', weights: 'w.h5' });
+  const trace: TraceEntry[] = await model.trace(new Float32Array(16), [1, 16], { includeData: false });
+  const floatReasons: string[] = trace.filter((t) => t.status === 'float').map((t) => t.reason);
+  const onGrid: (boolean | null)[] = model.analyze().map((a) => a.grid?.step ?? null).map((s) => s !== null);
+  const diffs = compareTraces(trace, trace);
+  void [floatReasons, onGrid, diffs[0].maxAbsDiff];
   model.dispose();
   // @ts-expect-error internalSigmoid only takes hard / smooth / real
   await describeQuantizer('quantized_relu(4)', { internalSigmoid: 'soft' });

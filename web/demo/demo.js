@@ -145,7 +145,9 @@ async function loadFrom(source, label) {
     ui.progressRow.hidden = true;
     const kept = state.model ? ` The previously loaded model (${state.label}) is still active.` : '';
     const message = String(error?.message ?? error).replace(/\.\s*$/, '');
-    showError(ui.modelError, new Error(`Could not load ${label}: ${message}.${kept}`));
+    // Reader errors already start with the file's name ("x.h5: ..."); don't say it twice.
+    const named = label.split(' + ').some((name) => message.startsWith(`${name}:`));
+    showError(ui.modelError, new Error(`Could not load ${named ? '' : `${label}: `}${message}.${kept}`));
     setPageState('error');
   } finally {
     setBusy(false);
@@ -400,6 +402,7 @@ function shapeText(shape) {
 
 function formatMs(ms) {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return '';
+  if (ms < 0.01) return '<0.01 ms';
   if (ms < 1) return `${ms.toFixed(2)} ms`;
   if (ms < 100) return `${ms.toFixed(1)} ms`;
   return `${Math.round(ms)} ms`;
@@ -473,7 +476,7 @@ function detailList(entry) {
     const g = entry.grid;
     add('Grid', `${g.kind}, ${g.bits} bits (${g.integer} integer), ${g.signed ? 'signed' : 'unsigned'}, step `, stepNode(g.step),
       g.step ? ` = ${formatNumber(g.step)}` : '', `, from ${formatNumber(g.min)} to ${formatNumber(g.max)}`);
-    if (Array.isArray(g.steps) && g.steps.length) add('Steps per channel', g.steps.slice(0, 16).map(formatNumber).join(', ') + (g.steps.length > 16 ? ', …' : ''));
+    if (Array.isArray(g.steps) && g.steps.length) add('Steps per channel', g.steps.slice(0, 16).map(stepText).join(', ') + (g.steps.length > 16 ? ', …' : ''));
   }
   if (entry.accumulatorBits) add('Accumulator', `${entry.accumulatorBits} bits`);
   const inputs = entry.inputs ?? [];
