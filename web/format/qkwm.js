@@ -2,8 +2,9 @@
 //
 //   0   "QKWM"                       magic
 //   4   u16 major, u16 minor         format version (readers reject a newer major)
-//   8   u32 H                        byte length of the header
-//   12  header, H bytes of UTF-8 JSON:
+//   8   u32 H                        byte length of the stored header
+//   12  u32 flags                    bit 0: the header is zlib-compressed (RFC 1950)
+//   16  header, H bytes of UTF-8 JSON (after inflating when flag bit 0 is set):
 //         { format, version, graph, provenance, inputs, outputs,
 //           tensors: [{ layer, role, index, shape, encoding: "f32" | "int", bits, binary,
 //                       offset, byteLength, stepsOffset }] }
@@ -14,6 +15,8 @@
 //         value = integer * step.
 //   end-4  u32 CRC-32 of every byte before it.
 // docs/converted-format.md describes the same in prose.
+import { zlibSync, unzlibSync } from 'fflate';
+
 import { crc32 } from './crc32.js';
 import { channelsOf, chooseEncoding, packInts, unpackToFloat32 } from './tensor_encoding.js';
 
@@ -21,6 +24,8 @@ export const MAGIC = 'QKWM';
 export const FORMAT_MAJOR = 1;
 export const FORMAT_MINOR = 0;
 const ALIGN = 16;
+const HEADER_START = 16;
+const FLAG_ZLIB_HEADER = 1;
 
 const align = (n) => Math.ceil(n / ALIGN) * ALIGN;
 
@@ -54,8 +59,10 @@ export function encodeQkwm({ graph, provenance, inputs, outputs, tensors }) {
     offset = align(offset + b.bytes.length);
   }
   const header = { format: 'qkeras-wasm/converted', version: `${FORMAT_MAJOR}.${FORMAT_MINOR}`, graph, provenance, inputs, outputs, tensors: entries };
-  const headerBytes = new TextEncoder().encode(JSON.stringify(header));
-  const dataStart = align(12 + headerBytes.length);
+  // Layer configs repeat the same keys hundreds of times: compressed, the header stays small
+  // next to the weights even for deep models.
+  const headerBytes = zlibSync(new TextEncoder().encode(JSON.stringify(header)), { level: 9 });
+  const dataStart = align(HEADER_START + headerBytes.length);
   offset += dataStart;
 
   const total = offset + 4;
@@ -65,7 +72,8 @@ export function encodeQkwm({ graph, provenance, inputs, outputs, tensors }) {
   view.setUint16(4, FORMAT_MAJOR, true);
   view.setUint16(6, FORMAT_MINOR, true);
   view.setUint32(8, headerBytes.length, true);
-  out.set(headerBytes, 12);
+  view.setUint32(12, FLAG_ZLIB_HEADER, true);
+  out.set(headerBytes, HEADER_START);
   for (const b of blobs) out.set(b.bytes, dataStart + b.entry[b.key]);
   view.setUint32(total - 4, crc32(out.subarray(0, total - 4)), true);
   return out;
@@ -85,7 +93,7 @@ export function decodeQkwm(bytes, sourceName = 'model.qkwm') {
     throw new Error(`${sourceName}: ${part}: ${why}`);
   };
   if (!isQkwm(bytes)) fail('magic', 'not a qkeras-wasm converted model (expected "QKWM")');
-  if (bytes.length < 16) fail('header', `file is truncated (${bytes.length} bytes)`);
+  if (bytes.length < HEADER_START + 4) fail('header', `file is truncated (${bytes.length} bytes)`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const major = view.getUint16(4, true);
   if (major > FORMAT_MAJOR) fail('version', `format ${major}.${view.getUint16(6, true)} is newer than this reader (${FORMAT_MAJOR}.x); update qkeras-wasm`);
@@ -93,15 +101,19 @@ export function decodeQkwm(bytes, sourceName = 'model.qkwm') {
   const actual = crc32(bytes.subarray(0, bytes.length - 4));
   if (stored !== actual) fail('checksum', `CRC-32 mismatch (stored ${stored.toString(16)}, computed ${actual.toString(16)}): the file is corrupt or truncated`);
   const headerLength = view.getUint32(8, true);
-  if (12 + headerLength > bytes.length - 4) fail('header', `length ${headerLength} runs past the end of the file`);
+  const flags = view.getUint32(12, true);
+  if (HEADER_START + headerLength > bytes.length - 4) fail('header', `length ${headerLength} runs past the end of the file`);
+  if (flags & ~FLAG_ZLIB_HEADER) fail('header', `unknown flags 0x${flags.toString(16)}`);
   let header;
   try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + headerLength)));
+    let text = bytes.subarray(HEADER_START, HEADER_START + headerLength);
+    if (flags & FLAG_ZLIB_HEADER) text = unzlibSync(text);
+    header = JSON.parse(new TextDecoder().decode(text));
   } catch (error) {
-    fail('header', `invalid JSON (${error.message})`);
+    fail('header', `cannot read the header (${error.message})`);
   }
   if (!header || typeof header !== 'object' || !header.graph || !Array.isArray(header.tensors)) fail('header', 'missing graph or tensors');
-  const dataStart = align(12 + headerLength);
+  const dataStart = align(HEADER_START + headerLength);
   const weights = {};
   header.tensors.forEach((t, i) => {
     const where = `tensor ${i} (${t.layer}/${t.role || t.index})`;
@@ -114,7 +126,7 @@ export function decodeQkwm(bytes, sourceName = 'model.qkwm') {
       if (t.byteLength !== count * 4 || !inFile(t.offset, t.byteLength)) fail(where, 'data lies outside the file or has the wrong length');
       data = new Float32Array(at(t.offset, t.byteLength).buffer);
     } else if (t.encoding === 'int') {
-      if (![1, 2, 4, 8, 16].includes(t.bits)) fail(where, `unsupported bit width ${t.bits}`);
+      if (!Number.isInteger(t.bits) || t.bits < 1 || t.bits > 16) fail(where, `unsupported bit width ${t.bits}`);
       const channels = channelsOf(t.shape);
       if (t.byteLength !== Math.ceil((count * t.bits) / 8) || !inFile(t.offset, t.byteLength) || !inFile(t.stepsOffset, channels * 4)) {
         fail(where, 'data lies outside the file or has the wrong length');

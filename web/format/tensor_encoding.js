@@ -4,12 +4,13 @@
 // fixed-point quantizers give one step per tensor, auto_po2 one power-of-two step per channel,
 // binary/ternary {-s, 0, +s}. We find that form from the values themselves (the smallest
 // power-of-two step that makes every value of the channel an integer), store the integers at
-// the narrowest width that holds them (1, 2, 4, 8 or 16 bits, two's complement, packed little
-// end first) plus one float32 step per channel, and check that step * k reproduces every
+// the narrowest width that holds them (1 to 16 bits, two's complement, packed least significant
+// bit first) plus one float32 step per channel, and check that step * k reproduces every
 // float32 value bit for bit. Anything that does not fit (float weights, non-dyadic scales,
 // more than 16 bits) stays float32. Decoding is exact by construction.
 
-const WIDTHS = [1, 2, 4, 8, 16];
+// Any width from 1 to 16 bits: a 6-bit kernel costs 6 bits a value, not 8.
+const WIDTHS = Array.from({ length: 16 }, (_, i) => i + 1);
 
 // Kernels get one step per output channel (last axis); vectors (biases, BN parameters) one
 // step for the whole tensor, since a step per element would cost more than the values.
@@ -86,15 +87,20 @@ export function chooseEncoding(data, shape) {
 export function packInts(ints, bits, binary) {
   const bytes = new Uint8Array(Math.ceil((ints.length * bits) / 8));
   const mask = (1 << bits) - 1;
-  if (bits === 16) {
-    const view = new DataView(bytes.buffer);
-    ints.forEach((k, i) => view.setInt16(i * 2, k, true));
-    return bytes;
-  }
   for (let i = 0; i < ints.length; i++) {
     const code = binary ? (ints[i] > 0 ? 1 : 0) : ints[i] & mask;
-    const bit = i * bits;
-    bytes[bit >>> 3] |= code << (bit & 7);
+    // A code spans at most three bytes (16 bits starting at bit 7).
+    let bit = i * bits;
+    let value = code;
+    let remaining = bits;
+    while (remaining > 0) {
+      const shift = bit & 7;
+      const take = Math.min(8 - shift, remaining);
+      bytes[bit >>> 3] |= (value & ((1 << take) - 1)) << shift;
+      value >>>= take;
+      bit += take;
+      remaining -= take;
+    }
   }
   return bytes;
 }
@@ -102,16 +108,18 @@ export function packInts(ints, bits, binary) {
 export function unpackToFloat32(bytes, count, bits, binary, steps) {
   const out = new Float32Array(count);
   const channels = steps.length;
-  if (bits === 16) {
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    for (let i = 0; i < count; i++) out[i] = view.getInt16(i * 2, true) * steps[i % channels];
-    return out;
-  }
-  const mask = (1 << bits) - 1;
   const signBit = 1 << (bits - 1);
   for (let i = 0; i < count; i++) {
-    const bit = i * bits;
-    const code = (bytes[bit >>> 3] >>> (bit & 7)) & mask;
+    let bit = i * bits;
+    let code = 0;
+    let got = 0;
+    while (got < bits) {
+      const shift = bit & 7;
+      const take = Math.min(8 - shift, bits - got);
+      code |= ((bytes[bit >>> 3] >>> shift) & ((1 << take) - 1)) << got;
+      bit += take;
+      got += take;
+    }
     const k = binary ? (code ? 1 : -1) : code & signBit ? code - (1 << bits) : code;
     out[i] = k * steps[i % channels];
   }
