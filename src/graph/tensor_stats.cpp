@@ -2,7 +2,11 @@
 #include "graph/tensor_stats.h"
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
+#include <cstring>
+
+#include "kernels/stats_distinct_f32.h"
 
 namespace qkw {
 
@@ -44,7 +48,318 @@ bool isOnGrid(float value, const GridSummary& grid, int64_t channel) {
   return isIntegerMultiple(zeroOrigin ? v : v - grid.min, grid.step);
 }
 
+namespace {
+
+// How the classifying pass decides "on the grid". Each fast mode reproduces isOnGrid exactly for
+// the grids it is chosen for; everything else goes through isOnGrid itself.
+enum class GridCheck {
+  None,        // no grid: no verdict
+  ZeroOrigin,  // uniform, power-of-two step, 0 on the lattice: v in [min, max] and v/step integral
+  Offset,      // uniform, power-of-two step, lattice min + k*step: (v - min)/step integral
+  PerChannel,  // uniform, a power-of-two step per last-axis channel
+  Generic,     // anything else (non-power-of-two steps, PowerOfTwo and Custom grids)
+};
+
+// Values k*step (k integral, step a power of two) in [min, max], counted per level in a reused
+// array instead of being hashed. Only a bijection between such values and level indices is
+// needed; the on-grid verdict is decided separately.
+struct Lattice {
+  bool valid = false;
+  double step = 0, inverse = 0, min = 0, max = 0;
+  int64_t firstLevel = 0;  // ceil(min / step)
+  size_t levels = 0;
+};
+
+// Scaling by a power of two is exact unless the result leaves the normal double range; these
+// bounds keep every product of the fast paths far from it.
+bool isTamePowerOfTwo(double step) { return isPowerOfTwo(step) && step >= 0x1p-200 && step <= 0x1p200; }
+bool isTameBound(double x) { return x == 0 || (std::fabs(x) >= 0x1p-300 && std::fabs(x) <= 0x1p300); }
+
+// Beyond this many levels (and beyond a few per value) a level array costs more than hashing.
+constexpr size_t kMaxLevels = size_t{1} << 20;
+
+Lattice makeLattice(double step, double min, double max, int64_t n) {
+  Lattice l;
+  if (!isTamePowerOfTwo(step) || !isTameBound(min) || !isTameBound(max) || !(min <= max)) return l;
+  if (n >= (int64_t{1} << 32)) return l;  // level counts are 32-bit
+  const double first = std::ceil(min / step), last = std::floor(max / step);
+  if (!(first <= last) || std::fabs(first) > 0x1p52 || std::fabs(last) > 0x1p52) return l;
+  const double levels = last - first + 1;
+  if (levels > static_cast<double>(std::min<size_t>(kMaxLevels, std::max<size_t>(4096, static_cast<size_t>(n)))))
+    return l;
+  l.valid = true;
+  l.step = step;
+  l.inverse = 1.0 / step;
+  l.min = min;
+  l.max = max;
+  l.firstLevel = static_cast<int64_t>(first);
+  l.levels = static_cast<size_t>(levels);
+  return l;
+}
+
+struct Plan {
+  const GridSummary* grid = nullptr;
+  GridCheck check = GridCheck::None;
+  bool perChannel = false;
+  int64_t lastDim = 1;
+  double min = 0, max = 0, inverseStep = 0;
+  std::vector<double> inverseSteps;  // PerChannel
+  Lattice lattice;
+};
+
+Plan makePlan(const GridSummary* grid, bool perChannel, int64_t lastDim, int64_t n) {
+  Plan p;
+  p.grid = grid;
+  p.perChannel = perChannel;
+  p.lastDim = lastDim;
+  if (!grid) return p;
+  p.check = GridCheck::Generic;
+  if (grid->kind != Grid::Kind::Uniform || !isTameBound(grid->min) || !isTameBound(grid->max)) return p;
+  p.min = grid->min;
+  p.max = grid->max;
+  if (perChannel) {
+    double finest = INFINITY;
+    for (double step : grid->steps) {
+      if (!isTamePowerOfTwo(step)) return p;
+      finest = std::min(finest, step);
+    }
+    p.check = GridCheck::PerChannel;
+    for (double step : grid->steps) p.inverseSteps.push_back(1.0 / step);
+    p.lattice = makeLattice(finest, grid->min, grid->max, n);
+    return p;
+  }
+  if (!isTamePowerOfTwo(grid->step)) return p;
+  p.inverseStep = 1.0 / grid->step;
+  if (isIntegerMultiple(grid->min, grid->step)) {
+    p.check = GridCheck::ZeroOrigin;
+    p.lattice = makeLattice(grid->step, grid->min, grid->max, n);
+  } else {
+    p.check = GridCheck::Offset;
+    const double originStep = dyadicStep(grid->min);
+    if (isTamePowerOfTwo(originStep))
+      p.lattice = makeLattice(std::min(grid->step, originStep), grid->min, grid->max, n);
+  }
+  return p;
+}
+
+bool isIntegral(double k) { return k == std::nearbyint(k); }
+
+struct Classified {
+  uint32_t* keys = nullptr;  // values not counted on the lattice (NaN excluded), as distinct keys
+  size_t keyCount = 0;
+  uint32_t* levelCounts = nullptr;
+  int64_t nanCount = 0;
+  int64_t offGridCount = 0;
+  std::vector<float> offGridExamples;
+};
+
+// The one pass over the data. Non-finite values are rare and take a branch of their own.
+template <GridCheck kCheck, bool kLattice>
+void classify(const float* data, int64_t n, const Plan& plan, Classified& out) {
+  const Lattice& lattice = plan.lattice;
+  uint32_t* keys = out.keys;
+  uint32_t* levelCounts = out.levelCounts;
+  size_t keyCount = 0;
+  int64_t nanCount = 0;
+  int64_t channel = 0;
+  auto offGrid = [&](float value) {
+    if (out.offGridExamples.size() < kMaxOffGridExamples) out.offGridExamples.push_back(value);
+    ++out.offGridCount;
+  };
+  for (int64_t i = 0; i < n; ++i) {
+    const float value = data[i];
+    uint32_t bits;
+    std::memcpy(&bits, &value, sizeof bits);
+    if ((bits & 0x7f800000u) == 0x7f800000u) {
+      if (bits & 0x007fffffu) {
+        ++nanCount;
+      } else {
+        keys[keyCount++] = bits;
+      }
+      if (kCheck != GridCheck::None) offGrid(value);
+    } else {
+      const double v = value;
+      int64_t level = -1;
+      if (kLattice && v >= lattice.min && v <= lattice.max) {
+        const double k = v * lattice.inverse;
+        const auto ki = static_cast<int64_t>(k);
+        if (static_cast<double>(ki) == k) level = ki - lattice.firstLevel;
+      }
+      bool on = true;
+      if (kCheck == GridCheck::ZeroOrigin) {
+        // With a lattice it is the grid's own: the level lookup already decided.
+        on = kLattice ? level >= 0 : v >= plan.min && v <= plan.max && isIntegral(v * plan.inverseStep);
+      } else if (kCheck == GridCheck::Offset) {
+        on = v >= plan.min && v <= plan.max && isIntegral((v - plan.min) * plan.inverseStep);
+      } else if (kCheck == GridCheck::PerChannel) {
+        on = v >= plan.min && v <= plan.max && isIntegral(v * plan.inverseSteps[static_cast<size_t>(channel)]);
+      } else if (kCheck == GridCheck::Generic) {
+        on = isOnGrid(value, *plan.grid, plan.perChannel ? channel : -1);
+      }
+      if (kLattice && level >= 0) {
+        ++levelCounts[level];
+      } else {
+        keys[keyCount++] = distinctKeyOf(bits);
+      }
+      if (!on) offGrid(value);
+    }
+    if (kCheck == GridCheck::PerChannel || kCheck == GridCheck::Generic) {
+      if (++channel == plan.lastDim) channel = 0;
+    }
+  }
+  out.keyCount = keyCount;
+  out.nanCount = nanCount;
+}
+
+template <GridCheck kCheck>
+void classifyWith(const float* data, int64_t n, const Plan& plan, Classified& out) {
+  if (plan.lattice.valid) {
+    classify<kCheck, true>(data, n, plan, out);
+  } else {
+    classify<kCheck, false>(data, n, plan, out);
+  }
+}
+
+// The exponent of the lowest set bit of a finite nonzero float: v is a multiple of 2^result.
+int lowestBitExponent(float v) {
+  uint32_t bits;
+  std::memcpy(&bits, &v, sizeof bits);
+  int exponent = static_cast<int>((bits >> 23) & 0xffu);
+  uint32_t mantissa = bits & 0x007fffffu;
+  if (exponent == 0) {
+    exponent = 1;  // subnormal: no implicit bit
+  } else {
+    mantissa |= 0x00800000u;
+  }
+  int trailing = 0;
+  while ((mantissa & 1u) == 0) mantissa >>= 1, ++trailing;
+  return exponent - 150 + trailing;
+}
+
+}  // namespace
+
 TensorStats computeStats(const Tensor& t, const TensorAnalysis* analysis, int histogramBins) {
+  TensorStats s;
+  const float* data = t.data.data();
+  const int64_t n = t.size();
+  s.count = n;
+
+  const GridSummary* grid =
+      analysis && analysis->status != TensorAnalysis::Status::Float && analysis->grid ? &*analysis->grid : nullptr;
+  const int64_t lastDim = t.shape.empty() ? 1 : std::max<int64_t>(1, t.shape.back());
+  const bool perChannel = grid && !grid->steps.empty() && static_cast<int64_t>(grid->steps.size()) == lastDim;
+  const Plan plan = makePlan(grid, perChannel, lastDim, n);
+
+  thread_local std::vector<uint32_t> keyScratch;
+  thread_local std::vector<uint32_t> levelCounts;  // all zero between calls
+  thread_local std::vector<ValueCount> entries;
+  if (keyScratch.size() < static_cast<size_t>(n)) keyScratch.resize(static_cast<size_t>(n));
+  if (plan.lattice.valid && levelCounts.size() < plan.lattice.levels) levelCounts.resize(plan.lattice.levels);
+
+  Classified c;
+  c.keys = keyScratch.data();
+  c.levelCounts = levelCounts.data();
+  switch (plan.check) {
+    case GridCheck::None: classifyWith<GridCheck::None>(data, n, plan, c); break;
+    case GridCheck::ZeroOrigin: classifyWith<GridCheck::ZeroOrigin>(data, n, plan, c); break;
+    case GridCheck::Offset: classifyWith<GridCheck::Offset>(data, n, plan, c); break;
+    case GridCheck::PerChannel: classifyWith<GridCheck::PerChannel>(data, n, plan, c); break;
+    case GridCheck::Generic: classifyWith<GridCheck::Generic>(data, n, plan, c); break;
+  }
+  s.nanCount = c.nanCount;
+  s.offGridCount = c.offGridCount;
+  s.offGridExamples = std::move(c.offGridExamples);
+  if (grid) s.onGrid = s.offGridCount == 0;
+
+  entries.clear();
+  if (plan.lattice.valid) {
+    const Lattice& l = plan.lattice;
+    for (size_t level = 0; level < l.levels; ++level) {
+      const uint32_t count = levelCounts[level];
+      if (count == 0) continue;
+      levelCounts[level] = 0;
+      const double value = static_cast<double>(l.firstLevel + static_cast<int64_t>(level)) * l.step;
+      entries.push_back(ValueCount{static_cast<float>(value), count});
+    }
+  }
+  countDistinctFloatKeys(c.keys, c.keyCount, entries);
+  if (keyScratch.size() > (size_t{1} << 24)) std::vector<uint32_t>().swap(keyScratch);  // do not pin huge buffers
+
+  // Everything else from the distinct values. Zeros were folded to +0; the sign of a zero
+  // minimum or maximum is fixed below.
+  s.distinct = static_cast<int64_t>(entries.size());
+  double lo = INFINITY, hi = -INFINITY;
+  double finiteLo = INFINITY, finiteHi = -INFINITY;
+  double sum = 0, absoluteSum = 0;
+  int lowestExponent = INT32_MAX;
+  int64_t finiteCount = 0;
+  for (const ValueCount& e : entries) {
+    const double v = e.value;
+    lo = std::min(lo, v);
+    hi = std::max(hi, v);
+    if (std::isinf(v)) {
+      s.infCount += static_cast<int64_t>(e.count);
+      continue;
+    }
+    finiteLo = std::min(finiteLo, v);
+    finiteHi = std::max(finiteHi, v);
+    finiteCount += static_cast<int64_t>(e.count);
+    const double count = static_cast<double>(e.count);
+    sum += v * count;
+    absoluteSum += std::fabs(v) * count;
+    if (v != 0) lowestExponent = std::min(lowestExponent, lowestBitExponent(e.value));
+  }
+  // The reference sums the values in tensor order, rounding after each addition. When every
+  // partial sum is a multiple of 2^lowestExponent below 2^53 of them, no addition rounds, so any
+  // order gives the same, exact, sum (2^52: margin for the rounding of absoluteSum itself).
+  const bool exactSum = absoluteSum == 0 || absoluteSum < std::ldexp(1.0, 52 + lowestExponent);
+  if (!exactSum) {
+    sum = 0;
+    for (int64_t i = 0; i < n; ++i)
+      if (std::isfinite(data[i])) sum += data[i];
+  }
+
+  // The reference keeps the first of equal values: a zero minimum (all values >= 0) or maximum
+  // (all <= 0) is the first zero in tensor order, with its sign.
+  if (lo == 0 || hi == 0 || finiteLo == 0 || finiteHi == 0) {
+    for (int64_t i = 0; i < n; ++i) {
+      if (data[i] == 0.0f) {
+        const double zero = data[i];
+        if (lo == 0) lo = zero;
+        if (hi == 0) hi = zero;
+        if (finiteLo == 0) finiteLo = zero;
+        if (finiteHi == 0) finiteHi = zero;
+        break;
+      }
+    }
+  }
+
+  const bool anyValue = n > s.nanCount;
+  s.min = anyValue ? lo : 0;
+  s.max = anyValue ? hi : 0;
+  s.mean = finiteCount > 0 ? sum / static_cast<double>(finiteCount) : 0;
+
+  const int bins = std::max(1, histogramBins);
+  s.histogram.assign(static_cast<size_t>(bins), 0);
+  if (finiteCount > 0) {
+    s.histogramMin = finiteLo;
+    s.histogramMax = finiteHi;
+    const double width = finiteHi - finiteLo;
+    for (const ValueCount& e : entries) {
+      const double v = e.value;
+      if (std::isinf(v)) continue;
+      int64_t b = 0;
+      if (width > 0) {
+        b = static_cast<int64_t>(std::floor((v - finiteLo) / width * bins));
+        b = std::min<int64_t>(std::max<int64_t>(b, 0), bins - 1);
+      }
+      s.histogram[static_cast<size_t>(b)] += static_cast<int64_t>(e.count);
+    }
+  }
+  return s;
+}
+
+TensorStats computeStatsReference(const Tensor& t, const TensorAnalysis* analysis, int histogramBins) {
   TensorStats s;
   const float* data = t.data.data();
   const int64_t n = t.size();

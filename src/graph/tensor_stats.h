@@ -1,6 +1,8 @@
 // Observed statistics of one traced layer output, checked against the static analysis: is every
-// value really on the grid the analysis predicts? Runs on every traced layer: O(n log n), one
-// scratch buffer reused across calls.
+// value really on the grid the analysis predicts? Runs on every traced layer, so it is O(n) with
+// small constants: one classifying pass over the data (NaN/inf, on-grid check, and either a count
+// per grid level or the value's key), then everything else (distinct, min/max, mean, histogram)
+// from the distinct values and their counts. Scratch memory is thread_local and reused.
 #pragma once
 #include <optional>
 #include <vector>
@@ -36,6 +38,10 @@ constexpr size_t kMaxOffGridExamples = 8;
 bool isOnGrid(float v, const GridSummary& grid, int64_t channel);
 
 TensorStats computeStats(const Tensor& t, const TensorAnalysis* analysis, int histogramBins = 16);
+
+// The definition computeStats must match field for field: plain per-element loops and a sort.
+// For tests only.
+TensorStats computeStatsReference(const Tensor& t, const TensorAnalysis* analysis, int histogramBins = 16);
 
 // {count, nanCount, infCount, min, max, mean, distinct, histogram: {min, max, counts},
 //  onGrid: bool|null, offGridCount, offGridExamples}

@@ -4,6 +4,7 @@
 
 #include "quant/quantizer_classes.h"
 #include "quant/rounding.h"
+#include "quant/tf_math.h"
 
 namespace qkw::quant {
 
@@ -200,7 +201,7 @@ void QuantizedBits::applyAuto(const float* x, float* y, const Shape& shape, Scal
     s = reduceMax(xs.data(), shape, axes, true);
     for (float& v : s.values) v = (v * 2.0f) / levels;
     if (alpha_.kind == AlphaArg::Kind::AutoPo2) {
-      for (float& v : s.values) v = std::pow(2.0f, roundHalfEven(std::log(v + kEpsilonf) / kLog2f));
+      roundScalesToPowersOfTwo(s.values);
       LeastSquaresOptions lsq;
       lsq.scaleAxis = scaleAxis_;
       lsq.elementsPerScale = elementsPerScale_;

@@ -3,6 +3,7 @@
 
 #include "quant/quantizer_classes.h"
 #include "quant/rounding.h"
+#include "quant/tf_math.h"
 #include "quant/scale.h"
 
 namespace qkw::quant {
@@ -143,7 +144,7 @@ class QuantizedLinear : public QuantizerBase {
       v = std::isnan(v) ? v : std::max(v, kEpsilonf);
     }
     if (alpha_.kind != AlphaArg::Kind::AutoPo2) return qs;
-    for (float& v : qs.values) v = std::pow(2.0f, roundHalfEven(std::log(v + kEpsilonf) / kLog2f));
+    roundScalesToPowersOfTwo(qs.values);
     // tf.while_loop: stop when the scale no longer changes, at most 5 (1 for sign) rounds.
     const int maxIterations = signFunction_ ? 1 : 5;
     LeastSquaresOptions lsq;

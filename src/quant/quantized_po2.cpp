@@ -5,6 +5,7 @@
 
 #include "quant/quantizer_classes.h"
 #include "quant/rounding.h"
+#include "quant/tf_math.h"
 
 namespace qkw::quant {
 
@@ -18,17 +19,18 @@ struct Po2Exponents {
   bool quadratic = false;
   bool floorRounding = false;
 
-  float clipPo2(float a) const {
+  // `index` of `count`: where the element sits in the tensor, which decides TF's log path.
+  float clipPo2(float a, int64_t index, int64_t count) const {
     if (a < kEpsilonf) return minExp;  // tiny inputs: min_exp, not multiplied by 2
     float f = a;
     if (maxValue && f >= *maxValue) f = *maxValue;
     const float t = quadratic ? std::sqrt(f) : f;
-    const float l = std::log(t) / kLog2f;
+    const float l = tfLogf(t, index, count) / kLog2f;
     const float rounded = floorRounding ? floorThrough(l) : roundThrough(l);
     return (quadratic ? 2.0f : 1.0f) * clip(rounded, minExp, maxExp);
   }
   // The exponent the largest inputs reach (max_value clamps before the log).
-  float largestExponent() const { return clipPo2(maxValue ? *maxValue : FLT_MAX); }
+  float largestExponent() const { return clipPo2(maxValue ? *maxValue : FLT_MAX, 0, 1); }
 };
 
 class Po2Base : public QuantizerBase {
@@ -113,7 +115,7 @@ class QuantizedPo2 : public Po2Base {
       const float v = x[i];
       float s = sign(v);
       s += (1.0f - std::fabs(s));
-      const float xq = s * pow2f(exps_.clipPo2(std::fabs(v)));
+      const float xq = s * pow2f(exps_.clipPo2(std::fabs(v), i, n));
       y[i] = output(v, xq);
     }
     if (scale) *scale = ScaleInfo{{}, {1.0f}};
@@ -165,8 +167,8 @@ class QuantizedReluPo2 : public Po2Base {
       float xr = leakyRelu(v, ns);
       if (maxValue_) xr = v <= static_cast<float>(*maxValue_) ? xr : static_cast<float>(*maxValue_);
       float xq;
-      if (v >= 0.0f || negativeSlope_ == 0.0) xq = pow2f(exps_.clipPo2(relu(v)));
-      else xq = -pow2f(exps_.clipPo2(relu(-v) * ns));
+      if (v >= 0.0f || negativeSlope_ == 0.0) xq = pow2f(exps_.clipPo2(relu(v), i, n));
+      else xq = -pow2f(exps_.clipPo2(relu(-v) * ns, i, n));
       y[i] = output(xr, xq);
     }
     if (scale) *scale = ScaleInfo{{}, {1.0f}};

@@ -1,5 +1,7 @@
 #include "quant/scale.h"
 
+#include "quant/tf_math.h"
+
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -251,7 +253,7 @@ ScaleInfo leastSquaresScale(const std::string& alpha, const float* x, const floa
   for (size_t i = 0; i < qx.size(); ++i) {
     float s = qx[i] / (qq[i] + kEpsilonf);
     if (alpha == "auto_po2") {
-      s = std::pow(2.0f, quant::roundHalfEven(std::log(s + kEpsilonf) / kLog2f));
+      s = std::pow(2.0f, quant::roundHalfEven(quant::tfLogf(s + kEpsilonf, static_cast<int64_t>(i), static_cast<int64_t>(qx.size())) / kLog2f));
       if (options.minPo2Exponent || options.maxPo2Exponent) s = quant::clip(s, lo, hi);
     }
     out.values[i] = s;

@@ -3,6 +3,7 @@
 
 #include "quant/quantizer_classes.h"
 #include "quant/rounding.h"
+#include "quant/tf_math.h"
 #include "quant/scale.h"
 
 namespace qkw::quant {
@@ -81,10 +82,8 @@ class Ternary : public QuantizerBase {
       std::vector<int> axes;
       for (int d = 0; d < (rank == 1 ? 1 : rank - 1); ++d) axes.push_back(d);
       s = reduceMax(x, shape, axes, true);
-      for (float& v : s.values) {
-        v = (2.0f * v) / 3.0f;
-        if (alpha_.kind == AlphaArg::Kind::AutoPo2) v = std::pow(2.0f, roundHalfEven(std::log(v + kEpsilonf) / kLog2f));
-      }
+      for (float& v : s.values) v = (2.0f * v) / 3.0f;
+      if (alpha_.kind == AlphaArg::Kind::AutoPo2) roundScalesToPowersOfTwo(s.values);
       for (int it = 0; it < unrolls_; ++it) {
         const std::vector<int64_t> idx = broadcastIndex(shape, s.shape, quantizerLabel(specText_) + ": scale");
         for (int64_t i = 0; i < n; ++i) {
