@@ -7,16 +7,21 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
   build-essential cmake
+  clang libclang-rt-14-dev      # the ASan+UBSan test build
   emscripten                    # emcc 3.1.6 (clang 14) for the WASM build
   libxsimd-dev nlohmann-json3-dev
   libgtest-dev libbenchmark-dev
   wabt                          # wasm-objdump: checks that the .wasm uses SIMD
-  nodejs npm
+  chromium                      # browser tests of the demo page (driven by playwright-core)
 )
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Node.js may come from Debian or elsewhere (e.g. a nodejs package that bundles npm): only
+# ask apt for it when the commands are missing.
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "setup: missing Debian packages. Run as root:" >&2

@@ -242,6 +242,11 @@ export function readArray(input, part = 'array') {
   if (typeof input !== 'string') {
     const bytes = toUint8Array(input);
     if (isNpy(bytes)) return readNpy(bytes, part);
+    // Control bytes other than whitespace mean a binary file that is not an .npy (often a
+    // model file passed where an input array belongs).
+    if (bytes.subarray(0, 512).some((b) => b < 9 || (b > 13 && b < 32))) {
+      throw partError(part, 'not an input array: expected a .npy file, a JSON array or whitespace-separated numbers');
+    }
     input = new TextDecoder('utf-8').decode(bytes);
   }
   const trimmed = input.trimStart();
