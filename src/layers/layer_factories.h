@@ -19,5 +19,7 @@ LayerPtr makeReLULayer(const LayerContext& ctx);            // ReLU, LeakyReLU
 LayerPtr makePReLULayer(const LayerContext& ctx);           // PReLU
 LayerPtr makeSoftmaxLayer(const LayerContext& ctx);         // Softmax
 LayerPtr makeQAveragePoolingLayer(const LayerContext& ctx); // QAveragePooling2D, QGlobalAveragePooling2D
+LayerPtr makeQDepthwiseConv2DTransposeLayer(const LayerContext& ctx);  // QDepthwiseConv2DTranspose
+LayerPtr makeQSeparableConv2DTransposeLayer(const LayerContext& ctx);  // QSeparableConv2DTranspose
 
 }  // namespace qkw

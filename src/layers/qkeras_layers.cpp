@@ -10,6 +10,8 @@ void registerQKerasLayers(LayerRegistry& registry) {
   registry.add("QDenseBatchnorm", makeDenseBatchnormLayer);
   for (const char* c : {"QConv1D", "Conv1D", "QConv2D", "Conv2D"}) registry.add(c, makeConvLayer);
   for (const char* c : {"QConv2DTranspose", "Conv2DTranspose"}) registry.add(c, makeConv2DTransposeLayer);
+  registry.add("QDepthwiseConv2DTranspose", makeQDepthwiseConv2DTransposeLayer);
+  registry.add("QSeparableConv2DTranspose", makeQSeparableConv2DTransposeLayer);
   for (const char* c : {"QDepthwiseConv2D", "DepthwiseConv2D"}) registry.add(c, makeDepthwiseConv2DLayer);
   for (const char* c : {"QSeparableConv1D", "QSeparableConv2D", "SeparableConv1D", "SeparableConv2D"})
     registry.add(c, makeSeparableConvLayer);
