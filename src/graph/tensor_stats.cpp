@@ -8,6 +8,12 @@
 
 #include "kernels/stats_distinct_f32.h"
 
+#if defined(__wasm_simd128__)
+#include <wasm_simd128.h>
+#elif defined(__SSE4_1__)
+#include <smmintrin.h>
+#endif
+
 namespace qkw {
 
 namespace {
@@ -68,6 +74,9 @@ struct Lattice {
   double step = 0, inverse = 0, min = 0, max = 0;
   int64_t firstLevel = 0;  // ceil(min / step)
   size_t levels = 0;
+  // Consecutive increments of one counter wait for each other (store-to-load forwarding): with
+  // few levels (a ReLU output is half zeros) element i counts in bank i % banks.
+  size_t banks = 1;
 };
 
 // Scaling by a power of two is exact unless the result leaves the normal double range; these
@@ -94,6 +103,7 @@ Lattice makeLattice(double step, double min, double max, int64_t n) {
   l.max = max;
   l.firstLevel = static_cast<int64_t>(first);
   l.levels = static_cast<size_t>(levels);
+  if (4 * l.levels <= static_cast<size_t>(n)) l.banks = 4;
   return l;
 }
 
@@ -105,6 +115,9 @@ struct Plan {
   double min = 0, max = 0, inverseStep = 0;
   std::vector<double> inverseSteps;  // PerChannel
   Lattice lattice;
+  // ZeroOrigin with a lattice whose levels are float-exact: four values at a time, in float.
+  bool simd = false;
+  float simdInverse = 0, simdFirst = 0, simdLast = 0;
 };
 
 Plan makePlan(const GridSummary* grid, bool perChannel, int64_t lastDim, int64_t n) {
@@ -133,6 +146,14 @@ Plan makePlan(const GridSummary* grid, bool perChannel, int64_t lastDim, int64_t
   if (isIntegerMultiple(grid->min, grid->step)) {
     p.check = GridCheck::ZeroOrigin;
     p.lattice = makeLattice(grid->step, grid->min, grid->max, n);
+    const double last = static_cast<double>(p.lattice.firstLevel) + static_cast<double>(p.lattice.levels) - 1;
+    if (p.lattice.valid && p.lattice.inverse >= 0x1p-100 && p.lattice.inverse <= 0x1p100 &&
+        std::fabs(static_cast<double>(p.lattice.firstLevel)) <= 0x1p24 && std::fabs(last) <= 0x1p24) {
+      p.simd = true;
+      p.simdInverse = static_cast<float>(p.lattice.inverse);
+      p.simdFirst = static_cast<float>(p.lattice.firstLevel);
+      p.simdLast = static_cast<float>(last);
+    }
   } else {
     p.check = GridCheck::Offset;
     const double originStep = dyadicStep(grid->min);
@@ -159,8 +180,9 @@ void classify(const float* data, int64_t n, const Plan& plan, Classified& out) {
   const Lattice& lattice = plan.lattice;
   uint32_t* keys = out.keys;
   uint32_t* levelCounts = out.levelCounts;
-  size_t keyCount = 0;
-  int64_t nanCount = 0;
+  const size_t bankStride = lattice.banks > 1 ? lattice.levels : 0;
+  size_t keyCount = out.keyCount;
+  int64_t nanCount = out.nanCount;
   int64_t channel = 0;
   auto offGrid = [&](float value) {
     if (out.offGridExamples.size() < kMaxOffGridExamples) out.offGridExamples.push_back(value);
@@ -197,7 +219,7 @@ void classify(const float* data, int64_t n, const Plan& plan, Classified& out) {
         on = isOnGrid(value, *plan.grid, plan.perChannel ? channel : -1);
       }
       if (kLattice && level >= 0) {
-        ++levelCounts[level];
+        ++levelCounts[static_cast<size_t>(level) + (static_cast<size_t>(i) & 3) * bankStride];
       } else {
         keys[keyCount++] = distinctKeyOf(bits);
       }
@@ -211,8 +233,79 @@ void classify(const float* data, int64_t n, const Plan& plan, Classified& out) {
   out.nanCount = nanCount;
 }
 
+#if defined(__wasm_simd128__) || defined(__SSE4_1__)
+// Level index of each of data[0, 4*groups), or -1 where the value is not a lattice value. In float:
+// k = v / step is exact (a power-of-two scaling) except where it overflows (then k = ±inf, out of
+// range) or underflows (then |v| < step: not a multiple, and k is 0 — caught by "k == 0 only for
+// v == 0" — or not integral). For integral k, first <= k <= last is min <= v <= max.
+void latticeLevels(const float* data, int64_t groups, const Plan& plan, int32_t* levels) {
+#if defined(__wasm_simd128__)
+  const v128_t inverse = wasm_f32x4_splat(plan.simdInverse);
+  const v128_t first = wasm_f32x4_splat(plan.simdFirst);
+  const v128_t last = wasm_f32x4_splat(plan.simdLast);
+  const v128_t firstLevel = wasm_i32x4_splat(static_cast<int32_t>(plan.lattice.firstLevel));
+  const v128_t zero = wasm_f32x4_splat(0.0f);
+  for (int64_t g = 0; g < groups; ++g) {
+    const v128_t v = wasm_v128_load(data + 4 * g);
+    const v128_t k = wasm_f32x4_mul(v, inverse);
+    const v128_t integral = wasm_f32x4_eq(wasm_f32x4_floor(k), k);
+    const v128_t inRange = wasm_v128_and(wasm_f32x4_ge(k, first), wasm_f32x4_le(k, last));
+    const v128_t notUnderflow = wasm_v128_or(wasm_f32x4_ne(k, zero), wasm_f32x4_eq(v, zero));
+    const v128_t ok = wasm_v128_and(wasm_v128_and(integral, inRange), notUnderflow);
+    const v128_t level = wasm_i32x4_sub(wasm_i32x4_trunc_sat_f32x4(k), firstLevel);
+    wasm_v128_store(levels + 4 * g, wasm_v128_or(level, wasm_v128_not(ok)));
+  }
+#else
+  const __m128 inverse = _mm_set1_ps(plan.simdInverse);
+  const __m128 first = _mm_set1_ps(plan.simdFirst);
+  const __m128 last = _mm_set1_ps(plan.simdLast);
+  const __m128i firstLevel = _mm_set1_epi32(static_cast<int32_t>(plan.lattice.firstLevel));
+  const __m128 zero = _mm_setzero_ps();
+  const __m128i allOnes = _mm_set1_epi32(-1);
+  for (int64_t g = 0; g < groups; ++g) {
+    const __m128 v = _mm_loadu_ps(data + 4 * g);
+    const __m128 k = _mm_mul_ps(v, inverse);
+    const __m128 integral = _mm_cmpeq_ps(_mm_floor_ps(k), k);
+    const __m128 inRange = _mm_and_ps(_mm_cmpge_ps(k, first), _mm_cmple_ps(k, last));
+    const __m128 notUnderflow = _mm_or_ps(_mm_cmpneq_ps(k, zero), _mm_cmpeq_ps(v, zero));
+    const __m128i ok = _mm_castps_si128(_mm_and_ps(_mm_and_ps(integral, inRange), notUnderflow));
+    const __m128i level = _mm_sub_epi32(_mm_cvttps_epi32(k), firstLevel);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(levels + 4 * g), _mm_or_si128(level, _mm_xor_si128(ok, allOnes)));
+  }
+#endif
+}
+
+// ZeroOrigin with a float-exact lattice: levels found four at a time; the values that are not
+// lattice values (off-grid, NaN, inf) go through the scalar classification one by one.
+void classifyZeroOriginSimd(const float* data, int64_t n, const Plan& plan, Classified& out) {
+  constexpr int64_t kBlock = 256;
+  alignas(16) int32_t levels[kBlock];
+  uint32_t* levelCounts = out.levelCounts;
+  const size_t bankStride = plan.lattice.banks > 1 ? plan.lattice.levels : 0;
+  int64_t i = 0;
+  for (; i + kBlock <= n; i += kBlock) {
+    latticeLevels(data + i, kBlock / 4, plan, levels);
+    for (int64_t j = 0; j < kBlock; ++j) {
+      const int32_t level = levels[j];
+      if (level >= 0) {
+        ++levelCounts[static_cast<size_t>(level) + (static_cast<size_t>(j) & 3) * bankStride];
+      } else {
+        classify<GridCheck::ZeroOrigin, true>(data + i + j, 1, plan, out);
+      }
+    }
+  }
+  classify<GridCheck::ZeroOrigin, true>(data + i, n - i, plan, out);
+}
+#endif
+
 template <GridCheck kCheck>
 void classifyWith(const float* data, int64_t n, const Plan& plan, Classified& out) {
+#if defined(__wasm_simd128__) || defined(__SSE4_1__)
+  if (kCheck == GridCheck::ZeroOrigin && plan.simd) {
+    classifyZeroOriginSimd(data, n, plan, out);
+    return;
+  }
+#endif
   if (plan.lattice.valid) {
     classify<kCheck, true>(data, n, plan, out);
   } else {
@@ -231,9 +324,7 @@ int lowestBitExponent(float v) {
   } else {
     mantissa |= 0x00800000u;
   }
-  int trailing = 0;
-  while ((mantissa & 1u) == 0) mantissa >>= 1, ++trailing;
-  return exponent - 150 + trailing;
+  return exponent - 150 + __builtin_ctz(mantissa);  // mantissa != 0: v is nonzero
 }
 
 }  // namespace
@@ -253,14 +344,16 @@ TensorStats computeStats(const Tensor& t, const TensorAnalysis* analysis, int hi
   thread_local std::vector<uint32_t> keyScratch;
   thread_local std::vector<uint32_t> levelCounts;  // all zero between calls
   thread_local std::vector<ValueCount> entries;
-  if (keyScratch.size() < static_cast<size_t>(n)) keyScratch.resize(static_cast<size_t>(n));
-  if (plan.lattice.valid && levelCounts.size() < plan.lattice.levels) levelCounts.resize(plan.lattice.levels);
+  if (plan.check != GridCheck::None && keyScratch.size() < static_cast<size_t>(n))
+    keyScratch.resize(static_cast<size_t>(n));
+  if (plan.lattice.valid && levelCounts.size() < plan.lattice.levels * plan.lattice.banks)
+    levelCounts.resize(plan.lattice.levels * plan.lattice.banks);
 
   Classified c;
   c.keys = keyScratch.data();
   c.levelCounts = levelCounts.data();
   switch (plan.check) {
-    case GridCheck::None: classifyWith<GridCheck::None>(data, n, plan, c); break;
+    case GridCheck::None: break;  // no verdict, no lattice: the values go straight to the distinct counter
     case GridCheck::ZeroOrigin: classifyWith<GridCheck::ZeroOrigin>(data, n, plan, c); break;
     case GridCheck::Offset: classifyWith<GridCheck::Offset>(data, n, plan, c); break;
     case GridCheck::PerChannel: classifyWith<GridCheck::PerChannel>(data, n, plan, c); break;
@@ -275,14 +368,21 @@ TensorStats computeStats(const Tensor& t, const TensorAnalysis* analysis, int hi
   if (plan.lattice.valid) {
     const Lattice& l = plan.lattice;
     for (size_t level = 0; level < l.levels; ++level) {
-      const uint32_t count = levelCounts[level];
+      uint64_t count = 0;
+      for (size_t bank = 0; bank < l.banks; ++bank) {
+        count += levelCounts[level + bank * l.levels];
+        levelCounts[level + bank * l.levels] = 0;
+      }
       if (count == 0) continue;
-      levelCounts[level] = 0;
       const double value = static_cast<double>(l.firstLevel + static_cast<int64_t>(level)) * l.step;
       entries.push_back(ValueCount{static_cast<float>(value), count});
     }
   }
-  countDistinctFloatKeys(c.keys, c.keyCount, entries);
+  if (plan.check == GridCheck::None) {
+    s.nanCount = countDistinctFloats(data, static_cast<size_t>(n), entries);
+  } else {
+    countDistinctFloatKeys(c.keys, c.keyCount, entries);
+  }
   if (keyScratch.size() > (size_t{1} << 24)) std::vector<uint32_t>().swap(keyScratch);  // do not pin huge buffers
 
   // Everything else from the distinct values. Zeros were folded to +0; the sign of a zero

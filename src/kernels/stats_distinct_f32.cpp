@@ -11,11 +11,6 @@ namespace {
 
 constexpr uint32_t kEmptyKey = 0xFFFFFFFFu;  // a NaN pattern: never a key
 
-struct Slot {
-  uint32_t key;
-  uint32_t count;
-};
-
 // Larger scratch buffers are released after use rather than pinned for the page's lifetime.
 constexpr size_t kKeepScratchElements = size_t{1} << 24;
 
@@ -27,79 +22,124 @@ float floatFromBits(uint32_t bits) {
 
 }  // namespace
 
-bool countDistinctFloatKeysHashed(const uint32_t* keys, size_t n, std::vector<ValueCount>& out, size_t limit) {
-  if (n == 0) return true;
-  if (n >= (size_t{1} << 32)) return false;  // counts are 32-bit
-  thread_local std::vector<Slot> table;
-  thread_local std::vector<Slot> moved;
+namespace {
 
-  int logSize = 8;
-  while ((size_t{1} << logSize) < 2 * std::min(n, size_t{512})) ++logSize;
-  size_t mask = (size_t{1} << logSize) - 1;
-  if (table.size() < mask + 1) table.resize(mask + 1);
-  std::fill(table.begin(), table.begin() + static_cast<std::ptrdiff_t>(mask + 1), Slot{kEmptyKey, 0});
-  size_t used = 0;
+uint32_t* emptyTable(std::vector<uint32_t>& keys, std::vector<uint32_t>& counts, size_t size) {
+  if (keys.size() < size) {
+    keys.resize(size);
+    counts.resize(size);
+  }
+  std::fill(keys.begin(), keys.begin() + static_cast<std::ptrdiff_t>(size), kEmptyKey);
+  return keys.data();
+}
 
-  // Fibonacci hashing: the high bits of key * 2^32/phi. Quantized values differ in their high
-  // mantissa and exponent bits, which the multiply spreads over the index.
-  auto slotOf = [&](uint32_t key) { return static_cast<size_t>((key * 0x9E3779B1u) >> (32 - logSize)); };
-  auto place = [&](uint32_t key, uint32_t count) {
-    size_t h = slotOf(key);
-    while (table[h].key != kEmptyKey) h = (h + 1) & mask;
-    table[h] = Slot{key, count};
-  };
-  auto grow = [&] {
-    moved.clear();
-    for (size_t i = 0; i <= mask; ++i)
-      if (table[i].key != kEmptyKey) moved.push_back(table[i]);
-    ++logSize;
-    mask = (size_t{1} << logSize) - 1;
-    if (table.size() < mask + 1) table.resize(mask + 1);
-    std::fill(table.begin(), table.begin() + static_cast<std::ptrdiff_t>(mask + 1), Slot{kEmptyKey, 0});
-    for (const Slot& s : moved) place(s.key, s.count);
-  };
-  auto add = [&](uint32_t key, uint32_t count) {
-    size_t h = slotOf(key);
-    for (;;) {
-      Slot& s = table[h];
-      if (s.key == key) {
-        s.count += count;
-        return true;
+struct InsertState {
+  size_t next;  // index of the first key not inserted
+  size_t used;
+  size_t nanCount;
+};
+
+// Inserts keys from `next` on until the table holds more than growAt keys. A loop of its own:
+// with the rehashing code (and its calls) in the same loop, V8 keeps the loop's variables in
+// memory, which costs 2x.
+// kRawFloats: the input is float bit patterns as stored, NaN (skipped and counted) and -0 included.
+template <bool kRawFloats, class Element>
+InsertState insertKeys(const Element* keys, size_t next, size_t n, uint32_t* slotKeys, uint32_t* slotCounts,
+                       size_t mask, int shift, size_t used, size_t growAt) {
+  size_t nanCount = 0;
+  for (size_t i = next; i < n; ++i) {
+    uint32_t key;
+    std::memcpy(&key, keys + i, sizeof key);
+    if (kRawFloats) {
+      if ((key & 0x7fffffffu) > 0x7f800000u) {
+        ++nanCount;
+        continue;
       }
-      if (s.key == kEmptyKey) {
-        s = Slot{key, count};
-        if (++used > limit) return false;
-        if (2 * used > mask + 1) grow();
-        return true;
+      key = distinctKeyOf(key);
+    }
+    // Fibonacci hashing: the high bits of key * 2^32/phi. Quantized values differ in their high
+    // mantissa and exponent bits, which the multiply spreads over the index.
+    size_t h = (key * 0x9E3779B1u) >> shift;
+    for (;;) {
+      const uint32_t slot = slotKeys[h];
+      if (slot == key) {
+        ++slotCounts[h];
+        break;
+      }
+      if (slot == kEmptyKey) {
+        slotKeys[h] = key;
+        slotCounts[h] = 1;
+        if (++used > growAt) return InsertState{i + 1, used, nanCount};
+        break;
       }
       h = (h + 1) & mask;
     }
-  };
+  }
+  return InsertState{n, used, nanCount};
+}
 
-  // Runs of one value (zeros after ReLU, padding) are counted before touching the table.
-  uint32_t run = keys[0];
-  uint32_t runLength = 1;
-  bool ok = true;
-  for (size_t i = 1; i < n; ++i) {
-    const uint32_t key = keys[i];
-    if (key == run) {
-      ++runLength;
-      continue;
+template <bool kRawFloats, class Element>
+bool countHashed(const Element* keys, size_t n, std::vector<ValueCount>& out, size_t limit, size_t* nanCount) {
+  if (n == 0) return true;
+  if (static_cast<uint64_t>(n) >= (uint64_t{1} << 32)) return false;  // counts are 32-bit
+  thread_local std::vector<uint32_t> keyStorage, countStorage, movedKeys, movedCounts;
+
+  // Open addressing with linear probing, at most half full. Keys and counts in separate arrays
+  // and no helper calls in the loop: V8 compiles this form ~3x faster than a table of structs.
+  int logSize = 8;
+  while ((size_t{1} << logSize) < 4 * std::min(n, size_t{512})) ++logSize;
+  // No lambda captures the loop's state: locals whose address is taken live in WASM linear
+  // memory and are reloaded on every iteration.
+  size_t mask = (size_t{1} << logSize) - 1;
+  int shift = 32 - logSize;
+  uint32_t* slotKeys = emptyTable(keyStorage, countStorage, mask + 1);
+  uint32_t* slotCounts = countStorage.data();
+
+  size_t used = 0;
+  size_t growAt = (mask + 1) / 4;
+  size_t next = 0;
+  while (next < n) {
+    const InsertState state =
+        insertKeys<kRawFloats>(keys, next, n, slotKeys, slotCounts, mask, shift, used, growAt);
+    next = state.next;
+    used = state.used;
+    if (nanCount) *nanCount += state.nanCount;
+    if (used <= growAt) break;
+    if (used > limit) return false;
+    movedKeys.clear();
+    movedCounts.clear();
+    for (size_t j = 0; j <= mask; ++j) {
+      if (slotKeys[j] == kEmptyKey) continue;
+      movedKeys.push_back(slotKeys[j]);
+      movedCounts.push_back(slotCounts[j]);
     }
-    if (!add(run, runLength)) {
-      ok = false;
-      break;
+    ++logSize;
+    mask = (size_t{1} << logSize) - 1;
+    shift = 32 - logSize;
+    slotKeys = emptyTable(keyStorage, countStorage, mask + 1);
+    slotCounts = countStorage.data();
+    for (size_t j = 0; j < movedKeys.size(); ++j) {
+      size_t g = (movedKeys[j] * 0x9E3779B1u) >> shift;
+      while (slotKeys[g] != kEmptyKey) g = (g + 1) & mask;
+      slotKeys[g] = movedKeys[j];
+      slotCounts[g] = movedCounts[j];
     }
-    run = key;
-    runLength = 1;
+    growAt = (mask + 1) / 4;
   }
-  if (ok) ok = add(run, runLength);
-  if (ok) {
-    for (size_t i = 0; i <= mask; ++i)
-      if (table[i].key != kEmptyKey) out.push_back(ValueCount{floatFromBits(table[i].key), table[i].count});
+  if (used > limit) return false;
+  for (size_t j = 0; j <= mask; ++j)
+    if (slotKeys[j] != kEmptyKey) out.push_back(ValueCount{floatFromBits(slotKeys[j]), slotCounts[j]});
+  if (keyStorage.size() > kKeepScratchElements) {
+    std::vector<uint32_t>().swap(keyStorage);
+    std::vector<uint32_t>().swap(countStorage);
   }
-  if (table.size() > kKeepScratchElements) std::vector<Slot>().swap(table);
-  return ok;
+  return true;
+}
+
+}  // namespace
+
+bool countDistinctFloatKeysHashed(const uint32_t* keys, size_t n, std::vector<ValueCount>& out, size_t limit) {
+  return countHashed<false, uint32_t>(keys, n, out, limit, nullptr);
 }
 
 void countDistinctFloatKeysSorted(const uint32_t* keys, size_t n, std::vector<ValueCount>& out) {
@@ -157,6 +197,27 @@ void countDistinctFloatKeysSorted(const uint32_t* keys, size_t n, std::vector<Va
 void countDistinctFloatKeys(const uint32_t* keys, size_t n, std::vector<ValueCount>& out) {
   if (countDistinctFloatKeysHashed(keys, n, out, kDistinctHashLimit)) return;
   countDistinctFloatKeysSorted(keys, n, out);
+}
+
+int64_t countDistinctFloats(const float* data, size_t n, std::vector<ValueCount>& out) {
+  static_assert(sizeof(float) == sizeof(uint32_t), "float keys are 32-bit");
+  size_t nanCount = 0;
+  if (countHashed<true, float>(data, n, out, kDistinctHashLimit, &nanCount)) return static_cast<int64_t>(nanCount);
+  thread_local std::vector<uint32_t> keys;
+  keys.clear();
+  nanCount = 0;
+  for (size_t i = 0; i < n; ++i) {
+    uint32_t b;
+    std::memcpy(&b, data + i, sizeof b);
+    if ((b & 0x7fffffffu) > 0x7f800000u) {
+      ++nanCount;
+    } else {
+      keys.push_back(distinctKeyOf(b));
+    }
+  }
+  countDistinctFloatKeysSorted(keys.data(), keys.size(), out);
+  if (keys.capacity() > kKeepScratchElements) std::vector<uint32_t>().swap(keys);
+  return static_cast<int64_t>(nanCount);
 }
 
 }  // namespace qkw

@@ -24,6 +24,10 @@ inline uint32_t distinctKeyOf(uint32_t floatBits) { return floatBits == 0x800000
 // first calls nothing is allocated unless a tensor is larger than any before.
 void countDistinctFloatKeys(const uint32_t* keys, size_t n, std::vector<ValueCount>& out);
 
+// The same for a float tensor as stored: NaN values are left out (and their number returned), -0
+// is folded into +0.
+int64_t countDistinctFloats(const float* data, size_t n, std::vector<ValueCount>& out);
+
 // The hash map gives up (and the radix sort takes over) beyond this many distinct keys.
 constexpr size_t kDistinctHashLimit = size_t{1} << 15;
 

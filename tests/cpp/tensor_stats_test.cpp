@@ -221,7 +221,10 @@ std::vector<float> randomValues(std::mt19937& rng, const GridCase& c, size_t n, 
         case 1: v = INFINITY; break;
         case 2: v = -INFINITY; break;
         case 3: v = -0.0f; break;
-        case 4: v = 1e-42f * static_cast<float>(rng() % 100); break;  // subnormal
+        case 4:  // subnormal; the smallest ones vanish when divided by a step above 1
+          v = rng() % 2 ? 1e-42f * static_cast<float>(rng() % 100)
+                        : std::numeric_limits<float>::denorm_min() * static_cast<float>(1 + rng() % 3);
+          break;
         case 5: v = (rng() % 2 ? 1 : -1) * 3e30f; break;
         case 6: v = static_cast<float>(unit(rng) * 20 - 10); break;
         case 7: v = g ? static_cast<float>(g->max + (g->kind == Grid::Kind::Uniform ? g->step : 1)) : 1.5f; break;
