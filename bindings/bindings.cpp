@@ -14,7 +14,7 @@
 #include "core/error.h"
 #include "graph/analysis.h"
 #include "graph/model.h"
-#include "graph/tensor_stats.h"
+#include "graph/trace.h"
 #include "quant/helper_functions.h"
 #include "quant/quantizer.h"
 #include "quant/quantizer_description.h"
@@ -131,38 +131,17 @@ class ModelHandle {
     return guarded([&] { return qkw::toJson(analysis()).dump(); });
   }
 
-  // Runs the model and reports every selected layer's output: [{index, name, shape, data|null,
-  // stats (JSON text), timeMs}]. options: {layers: [names] | null, includeData, histogramBins}.
+  // Runs the model and reports every selected layer: {layers: JSON text of [{index, shape,
+  // offset, count, stats, timeMs}], data: one Float32Array holding every traced output (or null)}.
+  // options: {layers: [names] | null, includeData, histogramBins}.
   val trace(const val& inputs, const val& shapes, const std::string& optionsJson) {
     return guarded([&] {
-      const nlohmann::json options = nlohmann::json::parse(optionsJson);
-      const bool includeData = options.value("includeData", true);
-      const int bins = options.value("histogramBins", 16);
-      std::vector<bool> selected(model_->layers().size(), true);
-      if (options.contains("layers") && options["layers"].is_array()) {
-        std::fill(selected.begin(), selected.end(), false);
-        for (const auto& name : options["layers"]) {
-          bool found = false;
-          for (size_t i = 0; i < model_->layers().size(); ++i) {
-            if (model_->layers()[i].name == name.get<std::string>()) selected[i] = found = true;
-          }
-          if (!found) throw qkw::Error("trace: the model has no layer named " + name.dump());
-        }
-      }
-      const std::vector<qkw::TensorAnalysis>& analyses = analysis();
-      const std::vector<qkw::Tensor> tensors = toTensors(inputs, shapes);
-      val result = val::array();
-      model_->predict(tensors, [&](size_t index, const qkw::Tensor& output, double ms) {
-        if (index >= selected.size() || !selected[index]) return;
-        val o = val::object();
-        o.set("index", static_cast<double>(index));
-        o.set("shape", toJsShape(output.shape));
-        o.set("data", includeData ? toFloat32Array(output.data.data(), output.data.size()) : val::null());
-        const qkw::TensorAnalysis* a = index < analyses.size() ? &analyses[index] : nullptr;
-        o.set("stats", qkw::toJson(qkw::computeStats(output, a, bins)).dump());
-        o.set("timeMs", ms);
-        result.call<void>("push", o);
-      });
+      const qkw::TraceOptions options = qkw::TraceOptions::fromJson(nlohmann::json::parse(optionsJson));
+      recorder_.run(*model_, analysis(), toTensors(inputs, shapes), options);
+      val result = val::object();
+      result.set("layers", recorder_.layersToJson().dump());
+      const std::vector<float>& data = recorder_.data();
+      result.set("data", options.includeData ? toFloat32Array(data.data(), data.size()) : val::null());
       return result;
     });
   }
@@ -248,6 +227,7 @@ class ModelHandle {
   std::unique_ptr<qkw::Model> model_;
   nlohmann::json graph_;
   std::optional<std::vector<qkw::TensorAnalysis>> analysis_;
+  qkw::TraceRecorder recorder_;
 };
 
 // Collects weights from JS one tensor at a time (no giant JS object crosses the boundary).

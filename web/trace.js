@@ -19,17 +19,21 @@ export function shapeAnalysis(rawAnalysis, layers) {
   }));
 }
 
-/** Builds the public trace entries from the binding's raw per-layer results. */
-export function shapeTrace(rawTrace, analysis) {
-  return rawTrace.map((r) => {
+/**
+ * Builds the public trace entries from the binding's result: one JSON text for all layers and
+ * one Float32Array holding every traced output (each entry's data is a view into it).
+ */
+export function shapeTrace(raw, analysis) {
+  const layers = JSON.parse(raw.layers);
+  return layers.map((r) => {
     const a = analysis[r.index];
-    const stats = JSON.parse(r.stats);
+    const stats = r.stats;
     return {
       name: a.name,
       className: a.className,
       inputs: a.inputs,
       shape: r.shape,
-      data: r.data ?? null,
+      data: raw.data ? raw.data.subarray(r.offset, r.offset + r.count) : null,
       status: a.status,
       quantized: a.quantized,
       quantizer: a.quantizer,

@@ -1,0 +1,65 @@
+#include "graph/trace.h"
+
+#include "core/error.h"
+
+namespace qkw {
+
+TraceOptions TraceOptions::fromJson(const nlohmann::json& options) {
+  TraceOptions result;
+  if (options.is_null()) return result;
+  if (!options.is_object()) throw Error("trace options must be an object");
+  if (options.contains("layers") && !options["layers"].is_null()) {
+    if (!options["layers"].is_array()) throw Error("trace option 'layers' must be a list of layer names");
+    for (const auto& name : options["layers"]) {
+      if (!name.is_string()) throw Error("trace option 'layers' must be a list of layer names, got " + name.dump());
+      result.layers.push_back(name.get<std::string>());
+    }
+  }
+  result.includeData = options.value("includeData", true);
+  result.histogramBins = options.value("histogramBins", 16);
+  if (result.histogramBins < 1 || result.histogramBins > 4096) throw Error("trace option 'histogramBins' must be 1 to 4096");
+  return result;
+}
+
+void TraceRecorder::run(Model& model, const std::vector<TensorAnalysis>& analyses, const std::vector<Tensor>& inputs,
+                        const TraceOptions& options) {
+  const std::vector<LayerInfo>& infos = model.layers();
+  std::vector<bool> selected(infos.size(), options.layers.empty());
+  for (const std::string& name : options.layers) {
+    bool found = false;
+    for (size_t i = 0; i < infos.size(); ++i) {
+      if (infos[i].name == name) selected[i] = found = true;
+    }
+    if (!found) throw Error("trace: the model has no layer named \"" + name + "\"");
+  }
+  data_.clear();
+  layers_.clear();
+  model.predict(inputs, [&](size_t index, const Tensor& output, double ms) {
+    if (index >= selected.size() || !selected[index]) return;
+    TracedLayer traced;
+    traced.index = index;
+    traced.shape = output.shape;
+    traced.milliseconds = ms;
+    if (options.includeData) {
+      traced.offset = data_.size();
+      data_.insert(data_.end(), output.data.begin(), output.data.end());
+    }
+    traced.stats = computeStats(output, index < analyses.size() ? &analyses[index] : nullptr, options.histogramBins);
+    layers_.push_back(std::move(traced));
+  });
+}
+
+nlohmann::json TraceRecorder::layersToJson() const {
+  nlohmann::json out = nlohmann::json::array();
+  for (const TracedLayer& l : layers_) {
+    out.push_back({{"index", l.index},
+                   {"shape", l.shape},
+                   {"offset", l.offset},
+                   {"count", numElements(l.shape)},
+                   {"stats", toJson(l.stats)},
+                   {"timeMs", l.milliseconds}});
+  }
+  return out;
+}
+
+}  // namespace qkw
