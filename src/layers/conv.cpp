@@ -4,6 +4,7 @@
 // QConv1D calls backend.conv1d, which has no groups: groups > 1 is rejected there.
 #include "layers/conv.h"
 
+#include "kernels/conv2d_f32_simd.h"
 #include "layers/layer_factories.h"
 
 namespace qkw {
@@ -30,8 +31,8 @@ Shape ConvLayer::outputShape(const std::vector<Shape>& inputShapes) const {
 void ConvLayer::forward(const std::vector<const Tensor*>& inputs, Tensor& output) const {
   const Tensor& x = *inputs[0];
   Conv2DGeometry g = batchedGeometry(params_, prefix(), x);
-  conv2d_f32_reference(x.data.data(), g, kernel_.data.data(), filters(), groups_,
-                       bias_.data.empty() ? nullptr : bias_.data.data(), output.data.data());
+  conv2d_f32_simd(x.data.data(), g, kernel_.data.data(), filters(), groups_,
+                  bias_.data.empty() ? nullptr : bias_.data.data(), output.data.data());
   activation_.applyInPlace(output);
 }
 

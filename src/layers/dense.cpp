@@ -2,7 +2,7 @@
 // the last axis. Dense is QDense without quantizers and with Keras activation lookup.
 #include "layers/dense.h"
 
-#include "kernels/dense_f32_reference.h"
+#include "kernels/dense_f32_simd.h"
 #include "layers/layer_config.h"
 #include "layers/layer_factories.h"
 
@@ -30,8 +30,8 @@ Shape DenseLayer::outputShape(const std::vector<Shape>& inputShapes) const {
 void DenseLayer::forward(const std::vector<const Tensor*>& inputs, Tensor& output) const {
   const Tensor& x = *inputs[0];
   const int64_t rows = x.size() / inputDim();
-  dense_f32_reference(x.data.data(), rows, inputDim(), kernel_.data.data(), units(),
-                      bias_.data.empty() ? nullptr : bias_.data.data(), output.data.data());
+  dense_f32_simd(x.data.data(), rows, inputDim(), kernel_.data.data(), units(),
+                 bias_.data.empty() ? nullptr : bias_.data.data(), output.data.data());
   activation_.applyInPlace(output);
 }
 

@@ -1,6 +1,7 @@
 // QDepthwiseConv2D / DepthwiseConv2D (semantics §4.1): output channel c*dm + j is input channel
 // c through multiplier j. The depthwise quantizer sees the (kh, kw, in, dm) kernel, so its
 // auto scales are per multiplier index j, shared across input channels (§1.4).
+#include "kernels/conv2d_f32_simd.h"
 #include "layers/conv.h"
 #include "layers/layer_factories.h"
 
@@ -26,8 +27,8 @@ Shape DepthwiseConvLayer::outputShape(const std::vector<Shape>& inputShapes) con
 void DepthwiseConvLayer::forward(const std::vector<const Tensor*>& inputs, Tensor& output) const {
   const Tensor& x = *inputs[0];
   Conv2DGeometry g = batchedGeometry(params_, prefix(), x);
-  depthwise_conv2d_f32_reference(x.data.data(), g, kernel_.data.data(), depthMultiplier(),
-                                 bias_.data.empty() ? nullptr : bias_.data.data(), output.data.data());
+  depthwise_conv2d_f32_simd(x.data.data(), g, kernel_.data.data(), depthMultiplier(),
+                            bias_.data.empty() ? nullptr : bias_.data.data(), output.data.data());
   activation_.applyInPlace(output);
 }
 

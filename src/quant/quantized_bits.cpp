@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "kernels/quantize_fixed_point_f32_simd.h"
+
 #include "quant/quantizer_classes.h"
 #include "quant/rounding.h"
 #include "quant/tf_math.h"
@@ -149,23 +151,38 @@ void QuantizedBits::applyFixed(const float* x, float* y, const Shape& shape, Sca
   const float lo = kn * (-m + (symmetric_ ? 1.0f : 0.0f));
   const float hi = m - 1.0f;
   std::vector<int64_t> alphaIndex;
-  if (alpha_.kind == AlphaArg::Kind::Vector)
-    alphaIndex = broadcastIndex(shape, {static_cast<int64_t>(alpha_.vector.size())}, quantizerLabel(specText_) + ": alpha");
-  for (int64_t i = 0; i < n; ++i) {
-    const float v = x[i];
-    float xq;
-    if (ub > 0) {
-      const float p = (v * m) / mi;
-      const float c = clip(roundThrough(p), lo, hi);
-      xq = (mi * c) / m;
-    } else {
-      xq = sign(v);
-      xq += (1.0f - std::fabs(xq));
-      if (!keepNegative_) xq = (xq + 1.0f) / 2.0f;
+  if (ub > 0 && alpha_.kind != AlphaArg::Kind::Vector) {
+    // The common case, vectorized; bit-identical to the loop below (the kernel's scalar
+    // reference is that loop's ub > 0 branch).
+    FixedPointQuantizer q;
+    q.m = m;
+    q.mi = mi;
+    q.lo = lo;
+    q.hi = hi;
+    q.scaled = alpha_.kind == AlphaArg::Kind::Scalar;
+    q.alpha = alpha_.scalar;
+    q.useSte = useSte_;
+    q.qnoise = qnoise_;
+    quantize_fixed_point_f32_simd(q, x, n, y);
+  } else {
+    if (alpha_.kind == AlphaArg::Kind::Vector)
+      alphaIndex = broadcastIndex(shape, {static_cast<int64_t>(alpha_.vector.size())}, quantizerLabel(specText_) + ": alpha");
+    for (int64_t i = 0; i < n; ++i) {
+      const float v = x[i];
+      float xq;
+      if (ub > 0) {
+        const float p = (v * m) / mi;
+        const float c = clip(roundThrough(p), lo, hi);
+        xq = (mi * c) / m;
+      } else {
+        xq = sign(v);
+        xq += (1.0f - std::fabs(xq));
+        if (!keepNegative_) xq = (xq + 1.0f) / 2.0f;
+      }
+      if (alpha_.kind == AlphaArg::Kind::Scalar) xq = alpha_.scalar * xq;
+      else if (alpha_.kind == AlphaArg::Kind::Vector) xq = alpha_.vector[static_cast<size_t>(alphaIndex[static_cast<size_t>(i)])] * xq;
+      y[i] = useSte_ ? steOutput(v, xq, qnoise_) : blendOutput(v, xq, qnoise_);
     }
-    if (alpha_.kind == AlphaArg::Kind::Scalar) xq = alpha_.scalar * xq;
-    else if (alpha_.kind == AlphaArg::Kind::Vector) xq = alpha_.vector[static_cast<size_t>(alphaIndex[static_cast<size_t>(i)])] * xq;
-    y[i] = useSte_ ? steOutput(v, xq, qnoise_) : blendOutput(v, xq, qnoise_);
   }
   if (scale) {
     // QKeras sets self.scale = alpha (1.0 for None).

@@ -1,6 +1,7 @@
 // quantized_relu (semantics §2.3), incl. use_sigmoid, negative_slope and relu_upper_bound.
 #include <cmath>
 
+#include "kernels/quantize_fixed_point_f32_simd.h"
 #include "quant/quantizer_classes.h"
 #include "quant/rounding.h"
 #include "quant/sigmoid.h"
@@ -97,6 +98,31 @@ class QuantizedRelu : public QuantizerBase {
     const float negFactor = 1.0f / (ns * m);
     const float clipTop = mi - mf;
     const float ub = upperBound_ ? static_cast<float>(*upperBound_) : 0.0f;
+    if (!useSigmoid_ && ns == 0.0f) {
+      // Vectorized common path. mi * clip(round(p) / m, 0, 1 - 1/m) equals (mi * clip(round(p), 0,
+      // m - 1)) / m bit for bit: m and mi are powers of two up to 2^30, so every scaling is exact,
+      // and float32(1 - 1/m) * m == float32(m - 1) for every m (both round to m from 2^25 on).
+      FixedPointQuantizer q;
+      q.m = m;
+      q.mi = mi;
+      q.lo = 0.0f;
+      q.hi = m - 1.0f;
+      q.useSte = useSte_;
+      q.qnoise = qnoise_;
+      if (quantizedClip_) {
+        q.base = FixedPointQuantizer::Base::ReluBounded;
+        q.bound = clipTop;
+      } else if (upperBound_) {
+        q.base = FixedPointQuantizer::Base::ReluBounded;
+        q.bound = ub;
+        q.capped = *upperBound_ != 0.0;
+        q.cap = ub;
+      } else {
+        q.base = FixedPointQuantizer::Base::Relu;
+      }
+      quantize_fixed_point_f32_simd(q, x, n, y);
+      return;
+    }
     for (int64_t i = 0; i < n; ++i) {
       const float v = x[i];
       float xu;
