@@ -327,6 +327,30 @@ int lowestBitExponent(float v) {
   return exponent - 150 + __builtin_ctz(mantissa);  // mantissa != 0: v is nonzero
 }
 
+// The grid a tensor's values are checked against (none for float tensors), and whether it has
+// one step per channel of the last axis. Both statistics paths must agree on it.
+struct GridToCheck {
+  const GridSummary* grid;
+  int64_t lastDim;
+  bool perChannel;
+};
+
+GridToCheck gridToCheck(const Tensor& t, const TensorAnalysis* analysis) {
+  GridToCheck c;
+  c.grid = analysis && analysis->status != TensorAnalysis::Status::Float && analysis->grid ? &*analysis->grid : nullptr;
+  c.lastDim = t.shape.empty() ? 1 : std::max<int64_t>(1, t.shape.back());
+  c.perChannel = c.grid && !c.grid->steps.empty() && static_cast<int64_t>(c.grid->steps.size()) == c.lastDim;
+  return c;
+}
+
+// Histogram bin of a finite value over [lo, lo + width] in `bins` equal bins (the maximum goes
+// in the last one; everything in bin 0 when all values are equal).
+int64_t histogramBin(double v, double lo, double width, int bins) {
+  if (!(width > 0)) return 0;
+  const int64_t b = static_cast<int64_t>(std::floor((v - lo) / width * bins));
+  return std::min<int64_t>(std::max<int64_t>(b, 0), bins - 1);
+}
+
 }  // namespace
 
 TensorStats computeStats(const Tensor& t, const TensorAnalysis* analysis, int histogramBins) {
@@ -335,10 +359,7 @@ TensorStats computeStats(const Tensor& t, const TensorAnalysis* analysis, int hi
   const int64_t n = t.size();
   s.count = n;
 
-  const GridSummary* grid =
-      analysis && analysis->status != TensorAnalysis::Status::Float && analysis->grid ? &*analysis->grid : nullptr;
-  const int64_t lastDim = t.shape.empty() ? 1 : std::max<int64_t>(1, t.shape.back());
-  const bool perChannel = grid && !grid->steps.empty() && static_cast<int64_t>(grid->steps.size()) == lastDim;
+  const auto [grid, lastDim, perChannel] = gridToCheck(t, analysis);
   const Plan plan = makePlan(grid, perChannel, lastDim, n);
 
   thread_local std::vector<uint32_t> keyScratch;
@@ -448,12 +469,7 @@ TensorStats computeStats(const Tensor& t, const TensorAnalysis* analysis, int hi
     for (const ValueCount& e : entries) {
       const double v = e.value;
       if (std::isinf(v)) continue;
-      int64_t b = 0;
-      if (width > 0) {
-        b = static_cast<int64_t>(std::floor((v - finiteLo) / width * bins));
-        b = std::min<int64_t>(std::max<int64_t>(b, 0), bins - 1);
-      }
-      s.histogram[static_cast<size_t>(b)] += static_cast<int64_t>(e.count);
+      s.histogram[static_cast<size_t>(histogramBin(v, finiteLo, width, bins))] += static_cast<int64_t>(e.count);
     }
   }
   return s;
@@ -465,10 +481,7 @@ TensorStats computeStatsReference(const Tensor& t, const TensorAnalysis* analysi
   const int64_t n = t.size();
   s.count = n;
 
-  const GridSummary* grid =
-      analysis && analysis->status != TensorAnalysis::Status::Float && analysis->grid ? &*analysis->grid : nullptr;
-  const int64_t lastDim = t.shape.empty() ? 1 : std::max<int64_t>(1, t.shape.back());
-  const bool perChannel = grid && !grid->steps.empty() && static_cast<int64_t>(grid->steps.size()) == lastDim;
+  const auto [grid, lastDim, perChannel] = gridToCheck(t, analysis);
 
   double lo = INFINITY, hi = -INFINITY;
   double finiteLo = INFINITY, finiteHi = -INFINITY;
@@ -522,12 +535,7 @@ TensorStats computeStatsReference(const Tensor& t, const TensorAnalysis* analysi
     for (int64_t i = 0; i < n; ++i) {
       const float v = data[i];
       if (!std::isfinite(v)) continue;
-      int64_t b = 0;
-      if (width > 0) {
-        b = static_cast<int64_t>(std::floor((static_cast<double>(v) - finiteLo) / width * bins));
-        b = std::min<int64_t>(std::max<int64_t>(b, 0), bins - 1);
-      }
-      ++s.histogram[static_cast<size_t>(b)];
+      ++s.histogram[static_cast<size_t>(histogramBin(v, finiteLo, width, bins))];
     }
   }
   return s;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "kernels/conv_window_taps.h"
+
 namespace qkw {
 
 int64_t deconvOutputLength(int64_t in, int64_t k, int64_t stride, int64_t dilation, bool same, int64_t outputPadding) {
@@ -24,36 +26,19 @@ void depthwise_conv2d_transpose_f32_reference(const float* x, const Conv2DGeomet
                                               int64_t groupSize, float* y) {
   const int64_t channels = g.inC;
   const int64_t groups = channels / groupSize;
-  for (int64_t n = 0; n < g.batch; ++n) {
-    const float* xn = x + n * g.inH * g.inW * channels;
-    for (int64_t oy = 0; oy < g.outH; ++oy) {
-      for (int64_t ox = 0; ox < g.outW; ++ox) {
-        float* out = y + ((n * g.outH + oy) * g.outW + ox) * channels;
-        for (int64_t c = 0; c < channels; ++c) out[c] = 0.0f;
-        for (int64_t ky = 0; ky < g.kH; ++ky) {
-          const int64_t ny = oy + g.padTop - ky * g.dilationH;  // = iy * strideH
-          if (ny < 0 || ny % g.strideH != 0) continue;
-          const int64_t iy = ny / g.strideH;
-          if (iy >= g.inH) continue;
-          for (int64_t kx = 0; kx < g.kW; ++kx) {
-            const int64_t nx = ox + g.padLeft - kx * g.dilationW;
-            if (nx < 0 || nx % g.strideW != 0) continue;
-            const int64_t ix = nx / g.strideW;
-            if (ix >= g.inW) continue;
-            const float* pixel = xn + (iy * g.inW + ix) * channels;
-            const float* tap = kernel + (ky * g.kW + kx) * channels * groupSize;  // (inC, groupSize)
-            for (int64_t group = 0; group < groups; ++group) {
-              const int64_t first = group * groupSize;
-              for (int64_t j = 0; j < groupSize; ++j) {
-                const float xv = pixel[first + j];
-                for (int64_t o = 0; o < groupSize; ++o) out[first + o] += xv * tap[(first + o) * groupSize + j];
-              }
-            }
-          }
+  forEachOutputPixel(g, x, y, channels, 0.0f, [&](const float* xn, int64_t oy, int64_t ox, float* out) {
+    forEachTransposedConvTap(g, oy, ox, [&](int64_t tapIndex, int64_t pixelIndex) {
+      const float* pixel = xn + pixelIndex * channels;
+      const float* tap = kernel + tapIndex * channels * groupSize;  // (inC, groupSize)
+      for (int64_t group = 0; group < groups; ++group) {
+        const int64_t first = group * groupSize;
+        for (int64_t j = 0; j < groupSize; ++j) {
+          const float xv = pixel[first + j];
+          for (int64_t o = 0; o < groupSize; ++o) out[first + o] += xv * tap[(first + o) * groupSize + j];
         }
       }
-    }
-  }
+    });
+  });
 }
 
 }  // namespace qkw

@@ -1,32 +1,50 @@
 #include "kernels/pool2d_f32_reference.h"
 
+#include <algorithm>
+#include <limits>
+
+#include "kernels/conv_window_taps.h"
+
 namespace qkw {
+
+namespace {
+
+// Calls visit(pixel) for the valid input cells of output (oy, ox)'s window, ky then kx
+// ascending; returns how many there were. Pooling windows have no dilation, whatever the
+// geometry says.
+template <typename Visit>
+int64_t forEachPoolWindowCell(const float* image, const Conv2DGeometry& g, int64_t oy, int64_t ox, Visit visit) {
+  Conv2DGeometry window = g;
+  window.dilationH = window.dilationW = 1;
+  int64_t count = 0;
+  forEachForwardConvTap(window, oy, ox, [&](int64_t, int64_t pixelIndex) {
+    visit(image + pixelIndex * g.inC);
+    ++count;
+  });
+  return count;
+}
+
+}  // namespace
 
 void avg_pool2d_f32_reference(const float* x, const Conv2DGeometry& g, float inputScale, float* y) {
   const int64_t C = g.inC;
-  for (int64_t n = 0; n < g.batch; ++n) {
-    const float* xn = x + n * g.inH * g.inW * C;
-    for (int64_t oy = 0; oy < g.outH; ++oy) {
-      for (int64_t ox = 0; ox < g.outW; ++ox) {
-        float* out = y + ((n * g.outH + oy) * g.outW + ox) * C;
-        for (int64_t c = 0; c < C; ++c) out[c] = 0.0f;
-        int64_t count = 0;
-        for (int64_t ky = 0; ky < g.kH; ++ky) {
-          const int64_t iy = oy * g.strideH - g.padTop + ky;
-          if (iy < 0 || iy >= g.inH) continue;
-          for (int64_t kx = 0; kx < g.kW; ++kx) {
-            const int64_t ix = ox * g.strideW - g.padLeft + kx;
-            if (ix < 0 || ix >= g.inW) continue;
-            const float* pixel = xn + (iy * g.inW + ix) * C;
-            for (int64_t c = 0; c < C; ++c) out[c] += pixel[c] * inputScale;
-            ++count;
-          }
-        }
-        const float divisor = static_cast<float>(count);
-        for (int64_t c = 0; c < C; ++c) out[c] = out[c] / divisor;
-      }
-    }
-  }
+  forEachOutputPixel(g, x, y, C, 0.0f, [&](const float* xn, int64_t oy, int64_t ox, float* out) {
+    const int64_t count = forEachPoolWindowCell(xn, g, oy, ox, [&](const float* pixel) {
+      for (int64_t c = 0; c < C; ++c) out[c] += pixel[c] * inputScale;
+    });
+    const float divisor = static_cast<float>(count);
+    for (int64_t c = 0; c < C; ++c) out[c] = out[c] / divisor;
+  });
+}
+
+void max_pool2d_f32_reference(const float* x, const Conv2DGeometry& g, float* y) {
+  const float lowest = std::numeric_limits<float>::lowest();
+  const int64_t C = g.inC;
+  forEachOutputPixel(g, x, y, C, lowest, [&](const float* xn, int64_t oy, int64_t ox, float* out) {
+    forEachPoolWindowCell(xn, g, oy, ox, [&](const float* pixel) {
+      for (int64_t c = 0; c < C; ++c) out[c] = (out[c] < pixel[c]) ? pixel[c] : out[c];
+    });
+  });
 }
 
 void global_sum_pool2d_f32_reference(const float* x, int64_t batch, int64_t h, int64_t w, int64_t c, float* y) {
@@ -39,16 +57,21 @@ void global_sum_pool2d_f32_reference(const float* x, int64_t batch, int64_t h, i
   }
 }
 
-void channel_affine_f32_reference(const float* x, int64_t rows, int64_t channels, const float* scale,
-                                  const float* offset, float* y) {
-  for (int64_t r = 0; r < rows; ++r) {
-    const float* xr = x + r * channels;
-    float* yr = y + r * channels;
-    for (int64_t c = 0; c < channels; ++c) {
-      const float scaled = xr[c] * scale[c];
-      yr[c] = scaled + offset[c];
+void global_max_pool_f32_reference(const float* x, int64_t batch, int64_t positions, int64_t channels, float* y) {
+  for (int64_t n = 0; n < batch; ++n) {
+    float* out = y + n * channels;
+    std::fill(out, out + channels, -std::numeric_limits<float>::infinity());
+    for (int64_t p = 0; p < positions; ++p) {
+      const float* in = x + (n * positions + p) * channels;
+      for (int64_t c = 0; c < channels; ++c) out[c] = (out[c] < in[c]) ? in[c] : out[c];
     }
   }
+}
+
+void global_avg_pool_f32_reference(const float* x, int64_t batch, int64_t positions, int64_t channels, float* y) {
+  global_sum_pool2d_f32_reference(x, batch, positions, 1, channels, y);
+  const float count = static_cast<float>(positions);
+  for (int64_t i = 0; i < batch * channels; ++i) y[i] = y[i] / count;
 }
 
 }  // namespace qkw

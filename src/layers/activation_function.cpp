@@ -132,6 +132,17 @@ ActivationFunction ActivationFunction::keras(Kind kind, const std::string& name)
   return f;
 }
 
+namespace {
+
+Error unknownActivation(const LayerContext& ctx, const std::string& slot, ActivationFlavor flavor,
+                        const nlohmann::json& v) {
+  return Error(ctx.errorPrefix() + "'" + slot + "' is not a known " +
+               (flavor == ActivationFlavor::QKeras ? "quantizer or activation" : "Keras activation") + ": " +
+               v.dump());
+}
+
+}  // namespace
+
 ActivationFunction ActivationFunction::resolve(const nlohmann::json* value, const LayerContext& ctx,
                                                ActivationFlavor flavor, const std::string& slot) {
   if (!value || value->is_null()) return ActivationFunction();
@@ -149,33 +160,27 @@ ActivationFunction ActivationFunction::resolve(const nlohmann::json* value, cons
     if (flavor == ActivationFlavor::QKeras) {
       auto q = qkerasFunctions().find(name);
       if (q != qkerasFunctions().end() && !hasArgs) return keras(q->second, name);
-      if (isQuantizerName(name)) {
-        ActivationFunction f;
-        f.kind_ = Kind::Quantizer;
-        f.quantizer_ = buildQuantizer(ctx, slot, v, false);
-        f.display_ = f.quantizer_->str();
-        return f;
-      }
+      if (isQuantizerName(name)) return quantizerActivation(ctx, slot, v);
     }
     auto k = kerasActivations().find(name);
     if (k != kerasActivations().end() && !hasArgs) return keras(k->second, name);
-    throw Error(ctx.errorPrefix() + "'" + slot + "' is not a known " +
-                (flavor == ActivationFlavor::QKeras ? "quantizer or activation" : "Keras activation") + ": " +
-                v.dump());
+    throw unknownActivation(ctx, slot, flavor, v);
   }
 
   if (v.is_object() && flavor == ActivationFlavor::QKeras) {
     const std::string name = specClassName(v);
-    if (isQuantizerName(name)) {
-      ActivationFunction f;
-      f.kind_ = Kind::Quantizer;
-      f.quantizer_ = buildQuantizer(ctx, slot, v, false);
-      f.display_ = f.quantizer_->str();
-      return f;
-    }
+    if (isQuantizerName(name)) return quantizerActivation(ctx, slot, v);
   }
-  throw Error(ctx.errorPrefix() + "'" + slot + "' is not a known " +
-              (flavor == ActivationFlavor::QKeras ? "quantizer or activation" : "Keras activation") + ": " + v.dump());
+  throw unknownActivation(ctx, slot, flavor, v);
+}
+
+ActivationFunction ActivationFunction::quantizerActivation(const LayerContext& ctx, const std::string& slot,
+                                                           const nlohmann::json& spec) {
+  ActivationFunction f;
+  f.kind_ = Kind::Quantizer;
+  f.quantizer_ = buildQuantizer(ctx, slot, spec, false);
+  f.display_ = f.quantizer_->str();
+  return f;
 }
 
 void ActivationFunction::apply(const float* in, float* out, const Shape& shape) const {

@@ -47,6 +47,10 @@ class ActivationFunction {
   void applyInPlace(Tensor& t) const { apply(t.data.data(), t.data.data(), t.shape); }
 
  private:
+  // A quantizer used as the activation (QKeras only); `spec` is its string or dict form.
+  static ActivationFunction quantizerActivation(const LayerContext& ctx, const std::string& slot,
+                                                const nlohmann::json& spec);
+
   Kind kind_ = Kind::Identity;
   QuantizerPtr quantizer_;
   std::string display_ = "linear";

@@ -6,6 +6,7 @@
 
 #include "kernels/conv2d_f32_simd.h"
 #include "layers/layer_factories.h"
+#include "layers/layer_weights.h"
 
 namespace qkw {
 
@@ -36,11 +37,7 @@ void ConvLayer::forward(const std::vector<const Tensor*>& inputs, Tensor& output
   activation_.applyInPlace(output);
 }
 
-std::vector<WeightInput> ConvLayer::effectiveWeights() const {
-  std::vector<WeightInput> w = {{"kernel", 0, kernel_}};
-  if (!bias_.data.empty()) w.push_back({"bias", 1, bias_});
-  return w;
-}
+std::vector<WeightInput> ConvLayer::effectiveWeights() const { return withOptionalBias({{"kernel", 0, kernel_}}, bias_); }
 
 namespace {
 
@@ -94,8 +91,7 @@ LayerPtr makeConvLayer(const LayerContext& ctx) {
   if (groups > 1 && cls == "QConv1D")
     throw Unsupported(ctx.errorPrefix() + "groups > 1 (QConv1D's call() ignores groups; the layer fails in QKeras)");
   const bool useBias = configBool(ctx, "use_bias", true);
-  std::vector<std::string> order = {"kernel"};
-  if (useBias) order.push_back("bias");
+  const std::vector<std::string> order = weightOrder({"kernel"}, useBias);
 
   Tensor kernel = ctx.weight("kernel", order);
   const bool kernelOk = kernel.rank() == rank + 2 && kernel.shape.back() == filters &&
@@ -104,20 +100,16 @@ LayerPtr makeConvLayer(const LayerContext& ctx) {
   if (!kernelOk)
     throw Error(ctx.errorPrefix() + "weight 'kernel' has shape " + shapeToString(kernel.shape) +
                 ", which does not match kernel_size and filters=" + std::to_string(filters));
-  Tensor bias;
-  if (useBias) {
-    bias = ctx.weight("bias", order);
-    checkWeightShape(ctx, "bias", bias, {filters});
-  }
+  Tensor bias = readOptionalBias(ctx, useBias, order, filters);
 
   std::vector<QuantizerSlot> slots;
-  ActivationFunction activation;
   if (quantized) {
-    QuantizerPtr kq = makeSlotQuantizer(ctx, "kernel_quantizer", true);
-    QuantizerPtr bq = makeSlotQuantizer(ctx, "bias_quantizer", false);
-    const bool effective = usesEffectiveWeights(ctx);
-    if (kq && !effective) kq->apply(kernel.data.data(), kernel.data.data(), kernel.shape);
-    if (cls == "QConv2D" && !effective) {
+    WeightSlotQuantization weights(ctx);
+    weights.add("kernel_quantizer", true, &kernel);
+    weights.add("bias_quantizer", false, useBias ? &bias : nullptr);
+    slots = weights.quantize();
+    // QConv2D masks the already quantized kernel; effective weights have the mask applied.
+    if (cls == "QConv2D" && !usesEffectiveWeights(ctx)) {
       std::vector<float> mask = readConvMask(ctx, params.kH, params.kW);
       if (!mask.empty()) {
         const int64_t perTap = kernel.shape[2] * kernel.shape[3];
@@ -125,13 +117,8 @@ LayerPtr makeConvLayer(const LayerContext& ctx) {
           for (int64_t i = 0; i < perTap; ++i) kernel.data[t * perTap + i] = kernel.data[t * perTap + i] * mask[t];
       }
     }
-    if (bq && useBias && !effective) bq->apply(bias.data.data(), bias.data.data(), bias.shape);
-    if (kq) slots.push_back({"kernel_quantizer", kq});
-    if (bq) slots.push_back({"bias_quantizer", bq});
-    activation = ActivationFunction::resolve(ctx.find("activation"), ctx, ActivationFlavor::QKeras);
-  } else {
-    activation = ActivationFunction::resolve(ctx.find("activation"), ctx, ActivationFlavor::Keras);
   }
+  ActivationFunction activation = resolveLayerActivation(ctx, quantized);
   return std::make_unique<ConvLayer>(ctx.name, cls, params, groups, std::move(kernel), std::move(bias),
                                      std::move(activation), std::move(slots));
 }

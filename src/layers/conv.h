@@ -23,7 +23,6 @@ class ConvLayer : public QuantizedLayer {
   int64_t filters() const { return kernel_.shape.back(); }
 
  private:
-  std::string prefix() const { return "layer '" + name() + "' (" + className() + "): "; }
   ConvParams params_;
   int64_t groups_;
   Tensor kernel_;
@@ -45,7 +44,6 @@ class DepthwiseConvLayer : public QuantizedLayer {
   const Tensor& bias() const { return bias_; }
 
  private:
-  std::string prefix() const { return "layer '" + name() + "' (" + className() + "): "; }
   int64_t depthMultiplier() const { return kernel_.shape.back(); }
   ConvParams params_;
   Tensor kernel_;

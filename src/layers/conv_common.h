@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "kernels/conv2d_f32_reference.h"
+#include "kernels/depthwise_conv2d_transpose_f32_reference.h"
 #include "layers/layer_config.h"
 
 namespace qkw {
@@ -67,6 +68,32 @@ struct ConvParams {
     g.kH = kH; g.kW = kW; g.strideH = strideH; g.strideW = strideW; g.dilationH = dilationH; g.dilationW = dilationW;
     g.outH = rank == 2 ? convOutputLength(prefix, g.inH, kH, strideH, dilationH, padding, &g.padTop) : 1;
     g.outW = convOutputLength(prefix, g.inW, kW, strideW, dilationW, padding, &g.padLeft);
+    return g;
+  }
+
+  // Transposed-conv geometry (rank 2 only) from an input without batch axis (H, W, C): Keras's
+  // deconv_output_length per axis (outputPadding empty = None, as QKeras's transposed layers
+  // that ignore it pass), then the padding of the matching forward conv. `kernelName` names the
+  // weight whose input-channel count `kernelInChannels` is, for the error message.
+  Conv2DGeometry transposedGeometry(const std::string& prefix, const Shape& in, const std::vector<int>& outputPadding,
+                                    int64_t kernelInChannels, const std::string& kernelName) const {
+    if (in.size() != 3)
+      throw Error(prefix + "expects an input of rank 4 (batch included), got " + shapeToString(in) +
+                  " without batch");
+    if (in[2] != kernelInChannels)
+      throw Error(prefix + "input has " + std::to_string(in[2]) + " channels, the " + kernelName + " expects " +
+                  std::to_string(kernelInChannels));
+    Conv2DGeometry g;
+    g.inH = in[0];
+    g.inW = in[1];
+    g.inC = in[2];
+    g.kH = kH; g.kW = kW; g.strideH = strideH; g.strideW = strideW; g.dilationH = dilationH; g.dilationW = dilationW;
+    const bool same = padding == Padding::Same;
+    const bool inferred = outputPadding.empty();
+    g.outH = deconvOutputLength(g.inH, g.kH, g.strideH, g.dilationH, same, inferred ? -1 : outputPadding[0]);
+    g.outW = deconvOutputLength(g.inW, g.kW, g.strideW, g.dilationW, same, inferred ? -1 : outputPadding[1]);
+    if (g.outH <= 0 || g.outW <= 0) throw Error(prefix + "output size is not positive");
+    setConv2DTransposePadding(g, same);
     return g;
   }
 

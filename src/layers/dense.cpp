@@ -5,6 +5,7 @@
 #include "kernels/dense_f32_simd.h"
 #include "layers/layer_config.h"
 #include "layers/layer_factories.h"
+#include "layers/layer_weights.h"
 
 namespace qkw {
 
@@ -16,7 +17,7 @@ DenseLayer::DenseLayer(const std::string& name, const std::string& className, Te
 }
 
 Shape DenseLayer::outputShape(const std::vector<Shape>& inputShapes) const {
-  const std::string prefix = "layer '" + name() + "' (" + className() + "): ";
+  const std::string prefix = this->prefix();
   if (inputShapes.size() != 1) throw Error(prefix + "expects exactly one input");
   const Shape& in = inputShapes[0];
   if (in.empty() || in.back() != inputDim())
@@ -35,44 +36,28 @@ void DenseLayer::forward(const std::vector<const Tensor*>& inputs, Tensor& outpu
   activation_.applyInPlace(output);
 }
 
-std::vector<WeightInput> DenseLayer::effectiveWeights() const {
-  std::vector<WeightInput> w = {{"kernel", 0, kernel_}};
-  if (!bias_.data.empty()) w.push_back({"bias", 1, bias_});
-  return w;
-}
+std::vector<WeightInput> DenseLayer::effectiveWeights() const { return withOptionalBias({{"kernel", 0, kernel_}}, bias_); }
 
 LayerPtr makeDenseLayer(const LayerContext& ctx) {
   const bool quantized = ctx.className == "QDense";
   const int units = requiredInt(ctx, "units");
   const bool useBias = configBool(ctx, "use_bias", true);
-  std::vector<std::string> order = {"kernel"};
-  if (useBias) order.push_back("bias");
+  const std::vector<std::string> order = weightOrder({"kernel"}, useBias);
 
   Tensor kernel = ctx.weight("kernel", order);
   if (kernel.rank() != 2 || kernel.shape[1] != units)
     throw Error(ctx.errorPrefix() + "weight 'kernel' has shape " + shapeToString(kernel.shape) + ", expected (in, " +
                 std::to_string(units) + ")");
-  Tensor bias;
-  if (useBias) {
-    bias = ctx.weight("bias", order);
-    checkWeightShape(ctx, "bias", bias, {units});
-  }
+  Tensor bias = readOptionalBias(ctx, useBias, order, units);
 
   std::vector<QuantizerSlot> slots;
-  ActivationFunction activation;
   if (quantized) {
-    QuantizerPtr kq = makeSlotQuantizer(ctx, "kernel_quantizer", /*weightSlot=*/true);
-    QuantizerPtr bq = makeSlotQuantizer(ctx, "bias_quantizer", /*weightSlot=*/false);
-    if (!usesEffectiveWeights(ctx)) {
-      if (kq) kq->apply(kernel.data.data(), kernel.data.data(), kernel.shape);
-      if (bq && useBias) bq->apply(bias.data.data(), bias.data.data(), bias.shape);
-    }
-    if (kq) slots.push_back({"kernel_quantizer", kq});
-    if (bq) slots.push_back({"bias_quantizer", bq});
-    activation = ActivationFunction::resolve(ctx.find("activation"), ctx, ActivationFlavor::QKeras);
-  } else {
-    activation = ActivationFunction::resolve(ctx.find("activation"), ctx, ActivationFlavor::Keras);
+    WeightSlotQuantization weights(ctx);
+    weights.add("kernel_quantizer", /*weightSlot=*/true, &kernel);
+    weights.add("bias_quantizer", /*weightSlot=*/false, useBias ? &bias : nullptr);
+    slots = weights.quantize();
   }
+  ActivationFunction activation = resolveLayerActivation(ctx, quantized);
   return std::make_unique<DenseLayer>(ctx.name, ctx.className, std::move(kernel), std::move(bias),
                                       std::move(activation), std::move(slots));
 }

@@ -4,6 +4,7 @@
 #include "kernels/conv2d_f32_simd.h"
 #include "layers/conv.h"
 #include "layers/layer_factories.h"
+#include "layers/layer_weights.h"
 
 namespace qkw {
 
@@ -33,9 +34,7 @@ void DepthwiseConvLayer::forward(const std::vector<const Tensor*>& inputs, Tenso
 }
 
 std::vector<WeightInput> DepthwiseConvLayer::effectiveWeights() const {
-  std::vector<WeightInput> w = {{"depthwise_kernel", 0, kernel_}};
-  if (!bias_.data.empty()) w.push_back({"bias", 1, bias_});
-  return w;
+  return withOptionalBias({{"depthwise_kernel", 0, kernel_}}, bias_);
 }
 
 LayerPtr makeDepthwiseConv2DLayer(const LayerContext& ctx) {
@@ -44,34 +43,23 @@ LayerPtr makeDepthwiseConv2DLayer(const LayerContext& ctx) {
   ConvParams params = ConvParams::read(ctx, 2, {Padding::Valid, Padding::Same});
   const int dm = configInt(ctx, "depth_multiplier", 1);
   const bool useBias = configBool(ctx, "use_bias", true);
-  std::vector<std::string> order = {"depthwise_kernel"};
-  if (useBias) order.push_back("bias");
+  const std::vector<std::string> order = weightOrder({"depthwise_kernel"}, useBias);
 
   Tensor kernel = ctx.weight("depthwise_kernel", order);
   if (kernel.rank() != 4 || kernel.shape[0] != params.kH || kernel.shape[1] != params.kW || kernel.shape[3] != dm)
     throw Error(ctx.errorPrefix() + "weight 'depthwise_kernel' has shape " + shapeToString(kernel.shape) +
                 ", expected (" + std::to_string(params.kH) + ", " + std::to_string(params.kW) + ", in, " +
                 std::to_string(dm) + ")");
-  Tensor bias;
-  if (useBias) {
-    bias = ctx.weight("bias", order);
-    checkWeightShape(ctx, "bias", bias, {kernel.shape[2] * dm});
-  }
+  Tensor bias = readOptionalBias(ctx, useBias, order, kernel.shape[2] * dm);
 
   std::vector<QuantizerSlot> slots;
-  ActivationFunction activation;
   if (quantized) {
-    QuantizerPtr kq = makeSlotQuantizer(ctx, "depthwise_quantizer", true);
-    QuantizerPtr bq = makeSlotQuantizer(ctx, "bias_quantizer", false);
-    const bool effective = usesEffectiveWeights(ctx);
-    if (kq && !effective) kq->apply(kernel.data.data(), kernel.data.data(), kernel.shape);
-    if (bq && useBias && !effective) bq->apply(bias.data.data(), bias.data.data(), bias.shape);
-    if (kq) slots.push_back({"depthwise_quantizer", kq});
-    if (bq) slots.push_back({"bias_quantizer", bq});
-    activation = ActivationFunction::resolve(ctx.find("activation"), ctx, ActivationFlavor::QKeras);
-  } else {
-    activation = ActivationFunction::resolve(ctx.find("activation"), ctx, ActivationFlavor::Keras);
+    WeightSlotQuantization weights(ctx);
+    weights.add("depthwise_quantizer", true, &kernel);
+    weights.add("bias_quantizer", false, useBias ? &bias : nullptr);
+    slots = weights.quantize();
   }
+  ActivationFunction activation = resolveLayerActivation(ctx, quantized);
   return std::make_unique<DepthwiseConvLayer>(ctx.name, ctx.className, params, std::move(kernel), std::move(bias),
                                               std::move(activation), std::move(slots));
 }

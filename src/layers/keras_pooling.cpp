@@ -1,7 +1,6 @@
 #include "layers/keras_pooling.h"
 
-#include "kernels/global_pool_f32_reference.h"
-#include "kernels/keras_pool2d_f32_reference.h"
+#include "kernels/pool2d_f32_reference.h"
 #include "layers/keras_common.h"
 
 namespace qkw {
@@ -41,32 +40,32 @@ class WindowPooling : public KerasLayer {
 
   void forward(const std::vector<const Tensor*>& inputs, Tensor& output) const override {
     const Tensor& x = *inputs[0];
-    kernels::Pool2dGeometry g;
+    Conv2DGeometry g;
     g.batch = x.shape[0];
-    g.channels = x.shape.back();
+    g.inC = x.shape.back();
     if (spatialAxes_ == 1) {
-      g.inHeight = 1;
-      g.inWidth = x.shape[1];
-      g.poolWidth = pool_[0];
-      g.strideWidth = strides_[0];
+      g.inH = 1;
+      g.inW = x.shape[1];
+      g.kW = pool_[0];
+      g.strideW = strides_[0];
     } else {
-      g.inHeight = x.shape[1];
-      g.inWidth = x.shape[2];
-      g.poolHeight = pool_[0];
-      g.poolWidth = pool_[1];
-      g.strideHeight = strides_[0];
-      g.strideWidth = strides_[1];
+      g.inH = x.shape[1];
+      g.inW = x.shape[2];
+      g.kH = pool_[0];
+      g.kW = pool_[1];
+      g.strideH = strides_[0];
+      g.strideW = strides_[1];
     }
-    g.outHeight = pooledLength(g.inHeight, g.poolHeight, g.strideHeight, padding_);
-    g.outWidth = pooledLength(g.inWidth, g.poolWidth, g.strideWidth, padding_);
+    g.outH = pooledLength(g.inH, g.kH, g.strideH, padding_);
+    g.outW = pooledLength(g.inW, g.kW, g.strideW, padding_);
     if (padding_ == Padding::Same) {
-      g.padTop = samePaddingBefore(g.inHeight, g.poolHeight, g.strideHeight, g.outHeight);
-      g.padLeft = samePaddingBefore(g.inWidth, g.poolWidth, g.strideWidth, g.outWidth);
+      g.padTop = samePaddingBefore(g.inH, g.kH, g.strideH, g.outH);
+      g.padLeft = samePaddingBefore(g.inW, g.kW, g.strideW, g.outW);
     }
     if (kind_ == PoolKind::Max)
-      kernels::maxPool2dF32Reference(g, x.data.data(), output.data.data());
+      max_pool2d_f32_reference(x.data.data(), g, output.data.data());
     else
-      kernels::avgPool2dF32Reference(g, x.data.data(), output.data.data());
+      avg_pool2d_f32_reference(x.data.data(), g, 1.0f, output.data.data());
   }
 
  private:
@@ -102,9 +101,9 @@ class GlobalPooling : public KerasLayer {
     int64_t positions = 1;
     for (size_t i = 1; i + 1 < x.shape.size(); ++i) positions *= x.shape[i];
     if (kind_ == PoolKind::Max)
-      kernels::globalMaxPoolF32Reference(batch, positions, channels, x.data.data(), output.data.data());
+      global_max_pool_f32_reference(x.data.data(), batch, positions, channels, output.data.data());
     else
-      kernels::globalAvgPoolF32Reference(batch, positions, channels, x.data.data(), output.data.data());
+      global_avg_pool_f32_reference(x.data.data(), batch, positions, channels, output.data.data());
   }
 
  private:

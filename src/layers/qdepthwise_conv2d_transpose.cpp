@@ -13,6 +13,7 @@
 #include "kernels/depthwise_conv2d_transpose_f32_reference.h"
 #include "layers/conv_common.h"
 #include "layers/layer_factories.h"
+#include "layers/layer_weights.h"
 #include "layers/quantized_layer.h"
 
 namespace qkw {
@@ -49,30 +50,10 @@ class QDepthwiseConv2DTransposeLayer : public QuantizedLayer {
   std::vector<WeightInput> effectiveWeights() const override { return {{"depthwise_kernel", 0, depthwise_}}; }
 
  private:
-  std::string prefix() const { return "layer '" + name() + "' (" + className() + "): "; }
   int64_t groupSize() const { return depthwise_.shape[3]; }
 
   Conv2DGeometry geometry(const Shape& in) const {
-    if (in.size() != 3)
-      throw Error(prefix() + "expects an input of rank 4 (batch included), got " + shapeToString(in) +
-                  " without batch");
-    if (in[2] != depthwise_.shape[2])
-      throw Error(prefix() + "input has " + std::to_string(in[2]) + " channels, the depthwise kernel expects " +
-                  std::to_string(depthwise_.shape[2]));
-    Conv2DGeometry g;
-    g.inH = in[0];
-    g.inW = in[1];
-    g.inC = in[2];
-    g.kH = params_.kH; g.kW = params_.kW;
-    g.strideH = params_.strideH; g.strideW = params_.strideW;
-    g.dilationH = params_.dilationH; g.dilationW = params_.dilationW;
-    const bool same = params_.padding == Padding::Same;
-    const bool inferred = outputPadding_.empty();
-    g.outH = deconvOutputLength(g.inH, g.kH, g.strideH, g.dilationH, same, inferred ? -1 : outputPadding_[0]);
-    g.outW = deconvOutputLength(g.inW, g.kW, g.strideW, g.dilationW, same, inferred ? -1 : outputPadding_[1]);
-    if (g.outH <= 0 || g.outW <= 0) throw Error(prefix() + "output size is not positive");
-    setConv2DTransposePadding(g, same);
-    return g;
+    return params_.transposedGeometry(prefix(), in, outputPadding_, depthwise_.shape[2], "depthwise kernel");
   }
 
   ConvParams params_;
@@ -93,8 +74,7 @@ LayerPtr makeQDepthwiseConv2DTransposeLayer(const LayerContext& ctx) {
   if (groupSize <= 0) throw Error(ctx.errorPrefix() + "group_size must be positive, got " + std::to_string(groupSize));
   const bool useBias = configBool(ctx, "use_bias", true);
   std::vector<int> outputPadding = configIntTuple(ctx, "output_padding", 2, {});
-  std::vector<std::string> order = {"depthwise_kernel"};
-  if (useBias) order.push_back("bias");
+  const std::vector<std::string> order = weightOrder({"depthwise_kernel"}, useBias);
 
   Tensor depthwise = ctx.weight("depthwise_kernel", order);
   if (depthwise.rank() != 4 || depthwise.shape[0] != params.kH || depthwise.shape[1] != params.kW ||
@@ -108,10 +88,9 @@ LayerPtr makeQDepthwiseConv2DTransposeLayer(const LayerContext& ctx) {
   if (const Tensor* bias = ctx.optionalWeight("bias", order))
     checkWeightShape(ctx, "bias", *bias, {requiredInt(ctx, "filters")});
 
-  QuantizerPtr kq = makeSlotQuantizer(ctx, "depthwise_kernel_quantizer", true);
-  if (kq && !usesEffectiveWeights(ctx)) kq->apply(depthwise.data.data(), depthwise.data.data(), depthwise.shape);
-  std::vector<QuantizerSlot> slots;
-  if (kq) slots.push_back({"depthwise_kernel_quantizer", kq});
+  WeightSlotQuantization weights(ctx);
+  weights.add("depthwise_kernel_quantizer", true, &depthwise);
+  std::vector<QuantizerSlot> slots = weights.quantize();
   ActivationFunction activation =
       ActivationFunction::resolve(ctx.find("depthwise_activation"), ctx, ActivationFlavor::QKeras, "depthwise_activation");
   return std::make_unique<QDepthwiseConv2DTransposeLayer>(ctx.name, ctx.className, params, std::move(outputPadding),

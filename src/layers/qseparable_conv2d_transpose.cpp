@@ -15,6 +15,7 @@
 #include "kernels/depthwise_conv2d_transpose_f32_reference.h"
 #include "layers/conv_common.h"
 #include "layers/layer_factories.h"
+#include "layers/layer_weights.h"
 #include "layers/quantized_layer.h"
 
 namespace qkw {
@@ -70,35 +71,15 @@ class QSeparableConv2DTransposeLayer : public QuantizedLayer {
   }
 
   std::vector<WeightInput> effectiveWeights() const override {
-    std::vector<WeightInput> w = {{"depthwise_kernel", 0, depthwise_}, {"pointwise_kernel", 1, pointwise_}};
-    if (!bias_.data.empty()) w.push_back({"bias", 2, bias_});
-    return w;
+    return withOptionalBias({{"depthwise_kernel", 0, depthwise_}, {"pointwise_kernel", 1, pointwise_}}, bias_);
   }
 
  private:
-  std::string prefix() const { return "layer '" + name() + "' (" + className() + "): "; }
   int64_t filters() const { return pointwise_.shape[2]; }
 
+  // Dilation is 1 (the factory rejects others), so the geometry's dilation fields are 1 too.
   Conv2DGeometry depthwiseGeometry(const Shape& in) const {
-    if (in.size() != 3)
-      throw Error(prefix() + "expects an input of rank 4 (batch included), got " + shapeToString(in) +
-                  " without batch");
-    if (in[2] != depthwise_.shape[3])
-      throw Error(prefix() + "input has " + std::to_string(in[2]) + " channels, the depthwise kernel expects " +
-                  std::to_string(depthwise_.shape[3]));
-    Conv2DGeometry g;
-    g.inH = in[0];
-    g.inW = in[1];
-    g.inC = in[2];
-    g.kH = params_.kH; g.kW = params_.kW;
-    g.strideH = params_.strideH; g.strideW = params_.strideW;
-    const bool same = params_.padding == Padding::Same;
-    const bool inferred = outputPadding_.empty();
-    g.outH = deconvOutputLength(g.inH, g.kH, g.strideH, 1, same, inferred ? -1 : outputPadding_[0]);
-    g.outW = deconvOutputLength(g.inW, g.kW, g.strideW, 1, same, inferred ? -1 : outputPadding_[1]);
-    if (g.outH <= 0 || g.outW <= 0) throw Error(prefix() + "output size is not positive");
-    setConv2DTransposePadding(g, same);
-    return g;
+    return params_.transposedGeometry(prefix(), in, outputPadding_, depthwise_.shape[3], "depthwise kernel");
   }
 
   ConvParams params_;
@@ -122,8 +103,7 @@ LayerPtr makeQSeparableConv2DTransposeLayer(const LayerContext& ctx) {
   const int filters = requiredInt(ctx, "filters");
   const bool useBias = configBool(ctx, "use_bias", true);
   std::vector<int> outputPadding = configIntTuple(ctx, "output_padding", 2, {});
-  std::vector<std::string> order = {"depthwise_kernel", "pointwise_kernel"};
-  if (useBias) order.push_back("bias");
+  const std::vector<std::string> order = weightOrder({"depthwise_kernel", "pointwise_kernel"}, useBias);
 
   Tensor depthwise = ctx.weight("depthwise_kernel", order);
   if (depthwise.rank() != 4 || depthwise.shape[0] != params.kH || depthwise.shape[1] != params.kW ||
@@ -133,24 +113,13 @@ LayerPtr makeQSeparableConv2DTransposeLayer(const LayerContext& ctx) {
   const int64_t in = depthwise.shape[3];
   Tensor pointwise = ctx.weight("pointwise_kernel", order);
   checkWeightShape(ctx, "pointwise_kernel", pointwise, {1, 1, filters, in});
-  Tensor bias;
-  if (useBias) {
-    bias = ctx.weight("bias", order);
-    checkWeightShape(ctx, "bias", bias, {filters});
-  }
+  Tensor bias = readOptionalBias(ctx, useBias, order, filters);
 
-  QuantizerPtr dq = makeSlotQuantizer(ctx, "depthwise_kernel_quantizer", true);
-  QuantizerPtr pq = makeSlotQuantizer(ctx, "pointwise_kernel_quantizer", true);
-  QuantizerPtr bq = makeSlotQuantizer(ctx, "bias_quantizer", false);
-  if (!usesEffectiveWeights(ctx)) {
-    if (dq) dq->apply(depthwise.data.data(), depthwise.data.data(), depthwise.shape);
-    if (pq) pq->apply(pointwise.data.data(), pointwise.data.data(), pointwise.shape);
-    if (bq && useBias) bq->apply(bias.data.data(), bias.data.data(), bias.shape);
-  }
-  std::vector<QuantizerSlot> slots;
-  if (dq) slots.push_back({"depthwise_kernel_quantizer", dq});
-  if (pq) slots.push_back({"pointwise_kernel_quantizer", pq});
-  if (bq) slots.push_back({"bias_quantizer", bq});
+  WeightSlotQuantization weights(ctx);
+  weights.add("depthwise_kernel_quantizer", true, &depthwise);
+  weights.add("pointwise_kernel_quantizer", true, &pointwise);
+  weights.add("bias_quantizer", false, useBias ? &bias : nullptr);
+  std::vector<QuantizerSlot> slots = weights.quantize();
   ActivationFunction depthwiseActivation =
       ActivationFunction::resolve(ctx.find("depthwise_activation"), ctx, ActivationFlavor::QKeras, "depthwise_activation");
   ActivationFunction pointwiseActivation =

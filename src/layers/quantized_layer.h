@@ -27,10 +27,8 @@ class QuantizedLayer : public Layer {
   void addSlot(const std::string& slot, QuantizerPtr q) {
     if (q) weightSlots_.push_back({slot, std::move(q)});
   }
-  // Applies q to a weight tensor in place (nothing when q is null).
-  static void quantizeInPlace(const QuantizerPtr& q, Tensor& t) {
-    if (q) q->apply(t.data.data(), t.data.data(), t.shape);
-  }
+  // "layer 'name' (ClassName): ", the start of every error message about this layer.
+  std::string prefix() const { return "layer '" + name() + "' (" + className() + "): "; }
 
   ActivationFunction activation_;
   std::vector<QuantizerSlot> weightSlots_;

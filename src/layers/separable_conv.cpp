@@ -4,10 +4,11 @@
 // as a 2D conv of height 1 (as backend.separable_conv1d does); causal pads the left.
 #include <vector>
 
-#include "kernels/conv2d_f32_reference.h"
-#include "kernels/dense_f32_reference.h"
+#include "kernels/conv2d_f32_simd.h"
+#include "kernels/dense_f32_simd.h"
 #include "layers/conv_common.h"
 #include "layers/layer_factories.h"
+#include "layers/layer_weights.h"
 #include "layers/quantized_layer.h"
 
 namespace qkw {
@@ -40,21 +41,19 @@ class SeparableConvLayer : public QuantizedLayer {
     const size_t needed = static_cast<size_t>(g.batch * g.outH * g.outW * mid);
     // Grows only when a larger batch arrives (the graph re-plans then too).
     if (scratch_.size() < needed) scratch_.resize(needed);
-    depthwise_conv2d_f32_reference(x.data.data(), g, depthwise_.data.data(), depthMultiplier(), nullptr,
-                                   scratch_.data());
-    dense_f32_reference(scratch_.data(), g.batch * g.outH * g.outW, mid, pointwise_.data.data(), filters(),
-                        bias_.data.empty() ? nullptr : bias_.data.data(), output.data.data());
+    // The SIMD kernels are bit-identical to the references (same per-output summation order).
+    depthwise_conv2d_f32_simd(x.data.data(), g, depthwise_.data.data(), depthMultiplier(), nullptr, scratch_.data());
+    // The 1x1 pointwise conv is a matmul of the (pixels, in*dm) scratch with the (in*dm, filters) kernel.
+    dense_f32_simd(scratch_.data(), g.batch * g.outH * g.outW, mid, pointwise_.data.data(), filters(),
+                   bias_.data.empty() ? nullptr : bias_.data.data(), output.data.data());
     activation_.applyInPlace(output);
   }
 
   std::vector<WeightInput> effectiveWeights() const override {
-    std::vector<WeightInput> w = {{"depthwise_kernel", 0, depthwise_}, {"pointwise_kernel", 1, pointwise_}};
-    if (!bias_.data.empty()) w.push_back({"bias", 2, bias_});
-    return w;
+    return withOptionalBias({{"depthwise_kernel", 0, depthwise_}, {"pointwise_kernel", 1, pointwise_}}, bias_);
   }
 
  private:
-  std::string prefix() const { return "layer '" + name() + "' (" + className() + "): "; }
   int64_t inChannels() const { return depthwise_.shape[depthwise_.rank() - 2]; }
   int64_t depthMultiplier() const { return depthwise_.shape.back(); }
   int64_t filters() const { return pointwise_.shape.back(); }
@@ -79,8 +78,7 @@ LayerPtr makeSeparableConvLayer(const LayerContext& ctx) {
   const int filters = requiredInt(ctx, "filters");
   const int dm = configInt(ctx, "depth_multiplier", 1);
   const bool useBias = configBool(ctx, "use_bias", true);
-  std::vector<std::string> order = {"depthwise_kernel", "pointwise_kernel"};
-  if (useBias) order.push_back("bias");
+  const std::vector<std::string> order = weightOrder({"depthwise_kernel", "pointwise_kernel"}, useBias);
 
   Tensor depthwise = ctx.weight("depthwise_kernel", order);
   Tensor pointwise = ctx.weight("pointwise_kernel", order);
@@ -93,29 +91,17 @@ LayerPtr makeSeparableConvLayer(const LayerContext& ctx) {
   const int64_t mid = depthwise.shape[rank] * dm;
   Shape pwShape = rank == 2 ? Shape{1, 1, mid, filters} : Shape{1, mid, filters};
   checkWeightShape(ctx, "pointwise_kernel", pointwise, pwShape);
-  Tensor bias;
-  if (useBias) {
-    bias = ctx.weight("bias", order);
-    checkWeightShape(ctx, "bias", bias, {filters});
-  }
+  Tensor bias = readOptionalBias(ctx, useBias, order, filters);
 
   std::vector<QuantizerSlot> slots;
-  ActivationFunction activation;
   if (quantized) {
-    QuantizerPtr dq = makeSlotQuantizer(ctx, "depthwise_quantizer", true);
-    QuantizerPtr pq = makeSlotQuantizer(ctx, "pointwise_quantizer", true);
-    QuantizerPtr bq = makeSlotQuantizer(ctx, "bias_quantizer", false);
-    const bool effective = usesEffectiveWeights(ctx);
-    if (dq && !effective) dq->apply(depthwise.data.data(), depthwise.data.data(), depthwise.shape);
-    if (pq && !effective) pq->apply(pointwise.data.data(), pointwise.data.data(), pointwise.shape);
-    if (bq && useBias && !effective) bq->apply(bias.data.data(), bias.data.data(), bias.shape);
-    if (dq) slots.push_back({"depthwise_quantizer", dq});
-    if (pq) slots.push_back({"pointwise_quantizer", pq});
-    if (bq) slots.push_back({"bias_quantizer", bq});
-    activation = ActivationFunction::resolve(ctx.find("activation"), ctx, ActivationFlavor::QKeras);
-  } else {
-    activation = ActivationFunction::resolve(ctx.find("activation"), ctx, ActivationFlavor::Keras);
+    WeightSlotQuantization weights(ctx);
+    weights.add("depthwise_quantizer", true, &depthwise);
+    weights.add("pointwise_quantizer", true, &pointwise);
+    weights.add("bias_quantizer", false, useBias ? &bias : nullptr);
+    slots = weights.quantize();
   }
+  ActivationFunction activation = resolveLayerActivation(ctx, quantized);
   return std::make_unique<SeparableConvLayer>(ctx.name, cls, params, std::move(depthwise), std::move(pointwise),
                                               std::move(bias), std::move(activation), std::move(slots));
 }

@@ -71,14 +71,7 @@ class Binary : public QuantizerBase {
     if (alpha_.isAuto()) return std::nullopt;
     const double a = alpha_.kind == AlphaArg::Kind::Scalar ? alpha_.scalar : 1.0;
     if (!(a > 0)) return std::nullopt;
-    Grid g;
-    g.kind = Grid::Kind::Uniform;
-    g.bits = 1;
-    g.isSigned = !use01_;
-    g.step = use01_ ? a : 2 * a;
-    g.min = use01_ ? 0.0 : -a;
-    g.max = a;
-    return g;
+    return uniformGrid(1, !use01_, use01_ ? a : 2 * a, use01_ ? 0.0 : -a, a);
   }
 
   void apply(const float* x, float* y, const Shape& shape, ScaleInfo* scale = nullptr) const override {
@@ -103,12 +96,7 @@ class Binary : public QuantizerBase {
       base[static_cast<size_t>(i)] = alpha_.kind == AlphaArg::Kind::None ? std::tanh(x[i]) : x[i];
     }
     const ScaleInfo s = getScale(arg("alpha"), base.data(), k.data(), shape, lsq_);
-    const std::vector<int64_t> idx = broadcastIndex(shape, s.shape, quantizerLabel(specText_) + ": scale");
-    for (int64_t i = 0; i < n; ++i) {
-      const float b = base[static_cast<size_t>(i)];
-      const float xq = s.values[static_cast<size_t>(idx[static_cast<size_t>(i)])] * k[static_cast<size_t>(i)];
-      y[i] = b + (-b + xq);
-    }
+    straightThroughScaledOutput(base.data(), k.data(), s, shape, quantizerLabel(specText_) + ": scale", y);
     if (scale) *scale = s;
   }
 

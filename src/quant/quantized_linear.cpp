@@ -65,15 +65,8 @@ class QuantizedLinear : public QuantizerBase {
     if (alpha_.isAuto() || alpha_.kind == AlphaArg::Kind::Vector || qnoise_ != 1.0f) return std::nullopt;
     const float qs = alpha_.kind == AlphaArg::Kind::Scalar ? alpha_.scalar * dataTypeScale_ : dataTypeScale_;
     if (!(qs > 0)) return std::nullopt;
-    Grid g;
-    g.kind = Grid::Kind::Uniform;
-    g.bits = bits_;
-    g.integer = integer_;
-    g.isSigned = keepNegative_;
-    g.step = qs;
-    g.min = static_cast<double>(clipMin_) * qs;
-    g.max = static_cast<double>(clipMax_) * qs;
-    return g;
+    return uniformGrid(bits_, keepNegative_, qs, static_cast<double>(clipMin_) * qs, static_cast<double>(clipMax_) * qs,
+                       integer_);
   }
 
   std::vector<float> range() const override {

@@ -58,15 +58,9 @@ class QuantizedRelu : public QuantizerBase {
     const double m = std::ldexp(1.0, nonSignBits_);
     const double step = std::ldexp(1.0, integer_ - nonSignBits_);
     if (negativeSlope_ != 0.0 && std::floor(negativeSlope_ * m) != negativeSlope_ * m) return std::nullopt;
-    Grid g;
-    g.kind = Grid::Kind::Uniform;
-    g.bits = bits_;
-    g.integer = integer_;
-    g.isSigned = negativeSlope_ != 0.0;
-    g.step = step;
-    g.max = (m - 1) * step;
-    g.min = negativeSlope_ != 0.0 ? -negativeSlope_ * std::ldexp(1.0, integer_) : 0.0;
-    return g;
+    return uniformGrid(bits_, negativeSlope_ != 0.0, step,
+                       negativeSlope_ != 0.0 ? -negativeSlope_ * std::ldexp(1.0, integer_) : 0.0, (m - 1) * step,
+                       integer_);
   }
 
   std::vector<float> range() const override {

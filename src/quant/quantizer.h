@@ -47,6 +47,20 @@ struct Grid {
   double max = 0;
 };
 
+// A Kind::Uniform grid, min + k*step up to max. `integer` is QKeras's integer-bits argument
+// where the quantizer has one.
+inline Grid uniformGrid(int bits, bool isSigned, double step, double min, double max, int integer = 0) {
+  Grid g;
+  g.kind = Grid::Kind::Uniform;
+  g.bits = bits;
+  g.integer = integer;
+  g.isSigned = isSigned;
+  g.step = step;
+  g.min = min;
+  g.max = max;
+  return g;
+}
+
 // Per-channel scales computed by the auto / auto_po2 paths (QKeras's quantizer.scale).
 struct ScaleInfo {
   Shape shape;  // keepdims shape, e.g. (1, units) for a Dense kernel

@@ -355,4 +355,15 @@ std::vector<int64_t> getRolledBackShape(const std::vector<int64_t>& inputShape, 
   return shape;
 }
 
+void straightThroughScaledOutput(const float* base, const float* q, const ScaleInfo& s, const Shape& shape,
+                                 const std::string& what, float* y) {
+  const std::vector<int64_t> idx = broadcastIndex(shape, s.shape, what);
+  const int64_t n = numElements(shape);
+  for (int64_t i = 0; i < n; ++i) {
+    const float b = base[i];
+    const float xq = s.values[static_cast<size_t>(idx[static_cast<size_t>(i)])] * q[i];
+    y[i] = b + (-b + xq);
+  }
+}
+
 }  // namespace qkw

@@ -41,6 +41,12 @@ Shape reducedShape(const Shape& shape, const std::vector<int>& axes);
 // broadcast or the broadcast would enlarge `shape`.
 std::vector<int64_t> broadcastIndex(const Shape& shape, const Shape& target, const std::string& what);
 
+// binary's and ternary's output in QKeras's straight-through form, y = b + (-b + scale*q), with
+// the scale broadcast against `shape` (`what` names it in errors). b is x, or tanh(x) when alpha
+// is None; the expression is evaluated as written because in float32 it can differ from scale*q.
+void straightThroughScaledOutput(const float* base, const float* q, const ScaleInfo& s, const Shape& shape,
+                                 const std::string& what, float* y);
+
 // K.max(|x|, axes, keepdims=True) (absolute=true) or K.max(x, ...) (absolute=false).
 ScaleInfo reduceMax(const float* x, const Shape& shape, const std::vector<int>& axes, bool absolute);
 

@@ -38,14 +38,7 @@ class SigmoidFunction : public QuantizerBase {
 
   std::optional<Grid> grid() const override {
     if (!binaryValued()) return std::nullopt;
-    Grid g;
-    g.kind = Grid::Kind::Uniform;
-    g.bits = 1;
-    g.isSigned = tanhLike();
-    g.step = tanhLike() ? 2.0 : 1.0;
-    g.min = min();
-    g.max = 1.0;
-    return g;
+    return uniformGrid(1, tanhLike(), tanhLike() ? 2.0 : 1.0, min(), 1.0);
   }
 
   void apply(const float* x, float* y, const Shape& shape, ScaleInfo* scale = nullptr) const override {

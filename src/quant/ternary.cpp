@@ -60,14 +60,7 @@ class Ternary : public QuantizerBase {
     if (alpha_.isAuto()) return std::nullopt;
     const double a = alpha_.kind == AlphaArg::Kind::Scalar ? alpha_.scalar : 1.0;
     if (!(a > 0)) return std::nullopt;
-    Grid g;
-    g.kind = Grid::Kind::Uniform;
-    g.bits = 2;
-    g.isSigned = true;
-    g.step = a;
-    g.min = -a;
-    g.max = a;
-    return g;
+    return uniformGrid(2, true, a, -a, a);
   }
 
   void apply(const float* x, float* y, const Shape& shape, ScaleInfo* scale = nullptr) const override {
@@ -100,12 +93,9 @@ class Ternary : public QuantizerBase {
       const float thres = static_cast<float>(threshold_ ? *threshold_ : 0.33);
       for (int64_t i = 0; i < n; ++i) q[static_cast<size_t>(i)] = (std::fabs(x[i]) >= thres ? 1.0f : 0.0f) * sign(x[i]);
     }
-    const std::vector<int64_t> idx = broadcastIndex(shape, s.shape, quantizerLabel(specText_) + ": scale");
-    for (int64_t i = 0; i < n; ++i) {
-      const float b = alpha_.kind == AlphaArg::Kind::None ? std::tanh(x[i]) : x[i];
-      const float xq = s.values[static_cast<size_t>(idx[static_cast<size_t>(i)])] * q[static_cast<size_t>(i)];
-      y[i] = b + (-b + xq);
-    }
+    std::vector<float> base(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i) base[static_cast<size_t>(i)] = alpha_.kind == AlphaArg::Kind::None ? std::tanh(x[i]) : x[i];
+    straightThroughScaledOutput(base.data(), q.data(), s, shape, quantizerLabel(specText_) + ": scale", y);
     if (scale) *scale = s;
   }
 

@@ -1,12 +1,12 @@
 #include <gtest/gtest.h>
 
-#include "keras_layer_test_util.h"
+#include "layer_test_helpers.h"
 
 namespace qkw {
 namespace {
 
 using json = nlohmann::json;
-using namespace keras_test;
+using namespace layer_test;
 
 TEST(KerasCropping, Cropping2DIntCropsEverySide) {
   auto layer = makeLayer("Cropping2D", json{{"cropping", 1}});

@@ -2,13 +2,13 @@
 
 #include <cmath>
 
-#include "keras_layer_test_util.h"
+#include "layer_test_helpers.h"
 
 namespace qkw {
 namespace {
 
 using json = nlohmann::json;
-using namespace keras_test;
+using namespace layer_test;
 
 TEST(KerasMerge, AddSumsLeftToRight) {
   auto layer = makeLayer("Add", json::object());

@@ -2,13 +2,13 @@
 
 #include <cfloat>
 
-#include "keras_layer_test_util.h"
+#include "layer_test_helpers.h"
 
 namespace qkw {
 namespace {
 
 using json = nlohmann::json;
-using namespace keras_test;
+using namespace layer_test;
 
 TEST(KerasPooling, MaxPooling2DValidDefaultsToStrideEqualPool) {
   auto layer = makeLayer("MaxPooling2D", json{{"pool_size", {2, 2}}, {"strides", nullptr}, {"padding", "valid"}});

@@ -8,6 +8,8 @@
 #include "kernels/conv2d_f32_reference.h"
 #include "kernels/dense_f32_reference.h"
 #include "kernels/pool2d_f32_reference.h"
+#include "kernels/scale_offset_f32_reference.h"
+#include "conv_test_cases.h"
 
 namespace qkw {
 namespace {
@@ -40,10 +42,8 @@ TEST(KernelDenseReference, NullBiasAddsNothing) {
   EXPECT_EQ(y[0], 1.0f);
 }
 
-struct ConvCase {
-  int batch, h, w, c, kh, kw, f, sh, sw, dh, dw, groups;
-  bool same;
-};
+using conv_test::ConvCase;
+using conv_test::geometryOf;
 
 // Naive conv over an explicitly zero-padded copy of the input.
 std::vector<float> naiveConv(const std::vector<float>& x, const ConvCase& k, const std::vector<float>& w,
@@ -94,16 +94,7 @@ TEST(KernelConv2DReference, MatchesNaiveAcrossStridesDilationsPaddingAndGroups) 
     auto b = dyadic(k.f, seed++);
     int64_t oh, ow;
     auto expected = naiveConv(x, k, w, b, oh, ow);
-    Conv2DGeometry g;
-    g.batch = k.batch; g.inH = k.h; g.inW = k.w; g.inC = k.c; g.kH = k.kh; g.kW = k.kw;
-    g.strideH = k.sh; g.strideW = k.sw; g.dilationH = k.dh; g.dilationW = k.dw;
-    if (k.same) {
-      g.outH = samePadding(k.h, k.kh, k.sh, k.dh, &g.padTop);
-      g.outW = samePadding(k.w, k.kw, k.sw, k.dw, &g.padLeft);
-    } else {
-      g.outH = validOutputLength(k.h, k.kh, k.sh, k.dh);
-      g.outW = validOutputLength(k.w, k.kw, k.sw, k.dw);
-    }
+    const Conv2DGeometry g = geometryOf(k);
     std::vector<float> y(expected.size());
     conv2d_f32_reference(x.data(), g, w.data(), k.f, k.groups, b.data(), y.data());
     EXPECT_EQ(y, expected) << "case h=" << k.h << " w=" << k.w << " k=" << k.kh << "x" << k.kw << " groups=" << k.groups;
@@ -195,7 +186,7 @@ TEST(KernelGlobalSumPool2DReference, SumsEveryPositionPerChannel) {
 
 TEST(KernelChannelAffineReference, MultipliesThenAdds) {
   std::vector<float> x = {1, 2, 3, 4}, s = {2, 0.5f}, o = {1, -1}, y(4);
-  channel_affine_f32_reference(x.data(), 2, 2, s.data(), o.data(), y.data());
+  kernels::scaleOffsetF32Reference(4, 2, x.data(), s, o, y.data());
   EXPECT_EQ(y, (std::vector<float>{3, 0, 7, 1}));
 }
 

@@ -18,6 +18,7 @@
 #include "kernels/quantize_fixed_point_f32_simd.h"
 #include "quant/quantizer.h"
 #include "quant/rounding.h"
+#include "conv_test_cases.h"
 
 namespace qkw {
 namespace {
@@ -29,12 +30,15 @@ std::vector<float> randomValues(size_t n, std::mt19937& rng) {
   return v;
 }
 
-// Bitwise equality, with a readable message at the first difference.
-::testing::AssertionResult bitwiseEqual(const std::vector<float>& expected, const std::vector<float>& actual) {
+// Bitwise equality, with a readable message at the first difference. anyNanMatches: two NaNs
+// match whatever their payloads.
+::testing::AssertionResult floatBitsMatch(const std::vector<float>& expected, const std::vector<float>& actual,
+                                          bool anyNanMatches) {
   if (expected.size() != actual.size()) return ::testing::AssertionFailure() << "sizes differ";
   if (std::memcmp(expected.data(), actual.data(), expected.size() * sizeof(float)) == 0)
     return ::testing::AssertionSuccess();
   for (size_t i = 0; i < expected.size(); ++i) {
+    if (anyNanMatches && std::isnan(expected[i]) && std::isnan(actual[i])) continue;
     uint32_t a, b;
     std::memcpy(&a, &expected[i], 4);
     std::memcpy(&b, &actual[i], 4);
@@ -42,7 +46,11 @@ std::vector<float> randomValues(size_t n, std::mt19937& rng) {
       return ::testing::AssertionFailure() << "element " << i << ": expected " << expected[i] << " (0x" << std::hex
                                            << a << "), got " << actual[i] << " (0x" << b << ")";
   }
-  return ::testing::AssertionFailure();
+  return ::testing::AssertionSuccess();
+}
+
+::testing::AssertionResult bitwiseEqual(const std::vector<float>& expected, const std::vector<float>& actual) {
+  return floatBitsMatch(expected, actual, false);
 }
 
 // Sentinel-filled outputs, so an element the kernel forgets to write shows up.
@@ -92,32 +100,8 @@ TEST(KernelSimdDense, ZeroSumSignAndSpecialValuesMatch) {
   }
 }
 
-struct ConvCase {
-  int64_t batch, h, w, c, kh, kw, f, sh, sw, dh, dw, groups;
-  bool same;
-};
-
-Conv2DGeometry geometryOf(const ConvCase& k) {
-  Conv2DGeometry g;
-  g.batch = k.batch;
-  g.inH = k.h;
-  g.inW = k.w;
-  g.inC = k.c;
-  g.kH = k.kh;
-  g.kW = k.kw;
-  g.strideH = k.sh;
-  g.strideW = k.sw;
-  g.dilationH = k.dh;
-  g.dilationW = k.dw;
-  if (k.same) {
-    g.outH = samePadding(k.h, k.kh, k.sh, k.dh, &g.padTop);
-    g.outW = samePadding(k.w, k.kw, k.sw, k.dw, &g.padLeft);
-  } else {
-    g.outH = validOutputLength(k.h, k.kh, k.sh, k.dh);
-    g.outW = validOutputLength(k.w, k.kw, k.sw, k.dw);
-  }
-  return g;
-}
+using conv_test::ConvCase;
+using conv_test::geometryOf;
 
 std::string describe(const ConvCase& k) {
   return "batch " + std::to_string(k.batch) + " " + std::to_string(k.h) + "x" + std::to_string(k.w) + "x" +
@@ -226,17 +210,7 @@ std::vector<float> quantizerInputs(std::mt19937& rng, float step, size_t randomC
 
 // Equal bits, or both NaN (NaN payloads are not specified, and wasm does not preserve them).
 ::testing::AssertionResult sameFloats(const std::vector<float>& expected, const std::vector<float>& actual) {
-  if (expected.size() != actual.size()) return ::testing::AssertionFailure() << "sizes differ";
-  for (size_t i = 0; i < expected.size(); ++i) {
-    if (std::isnan(expected[i]) && std::isnan(actual[i])) continue;
-    uint32_t a, b;
-    std::memcpy(&a, &expected[i], 4);
-    std::memcpy(&b, &actual[i], 4);
-    if (a != b)
-      return ::testing::AssertionFailure() << "element " << i << ": expected " << expected[i] << " (0x" << std::hex
-                                           << a << "), got " << actual[i] << " (0x" << b << ")";
-  }
-  return ::testing::AssertionSuccess();
+  return floatBitsMatch(expected, actual, true);
 }
 
 TEST(KernelSimdQuantizeFixedPoint, BitIdenticalToReference) {

@@ -6,42 +6,21 @@
 // outcome and never fail the run; cases that cannot apply are skipped with the reason.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 
 import { Model, quantize } from '../../web/index.js';
 import { buildModel } from '../../web/model.js';
-import { hasShared, sharedPath, missingSharedMessage } from './helpers/shared.js';
+import { hasShared, missingSharedMessage } from './helpers/shared.js';
 import { allClose, flatten } from './helpers/compare.js';
+import { loadVectorCases, vectorCaseTest, tolerances, sameJson } from './helpers/vector_cases.js';
 
 const outcomes = [];
 
 if (!hasShared) {
   test('QKeras layer and model test vectors', { skip: missingSharedMessage }, () => {});
 } else {
-  const { cases } = JSON.parse(readFileSync(sharedPath('qkeras/test_vectors.json'), 'utf8'));
-  const handled = cases.filter((c) => c.kind === 'layer' || c.kind === 'model');
+  const handled = loadVectorCases(['layer', 'model']);
   test('the vectors hold layer and model cases', () => assert.ok(handled.length > 0, 'no layer/model cases found'));
-  for (const c of handled) {
-    const lowConfidence = c.disabled_upstream === true || c.asserted_upstream === false;
-    test(`${c.id} [${c.class}.${c.method}]`, async (t) => {
-      let result;
-      try {
-        result = await runCase(c);
-      } catch (error) {
-        result = { ok: false, message: `threw: ${error.message}` };
-      }
-      outcomes.push({ c, status: result.skip ? 'skipped' : result.ok ? 'pass' : 'fail', message: result.message ?? result.skip });
-      if (result.skip) {
-        t.skip(result.skip);
-        return;
-      }
-      if (lowConfidence) {
-        t.diagnostic(`low-confidence case (${c.disabled_upstream ? 'disabled upstream' : 'not asserted upstream'}): ${result.ok ? 'passes' : 'differs: ' + result.message}`);
-        return;
-      }
-      assert.ok(result.ok, `${c.constructor}: ${result.message}`);
-    });
-  }
+  for (const c of handled) vectorCaseTest(`${c.id} [${c.class}.${c.method}]`, c, runCase, outcomes);
 }
 
 after(() => {
@@ -201,16 +180,6 @@ function caseWeights(c) {
 // to float32 when the prediction is float32.
 function expectedValues(c) {
   return flatten(c.expected).map((v) => Math.fround(v));
-}
-
-function tolerances(c) {
-  return { rtol: c.rtol ?? 1e-7, atol: c.atol ?? 0, float16: c.compare_dtype === 'float16' };
-}
-
-function sameJson(actual, expected, what) {
-  return JSON.stringify(actual) === JSON.stringify(expected)
-    ? { ok: true }
-    : { ok: false, message: `${what}: got ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}` };
 }
 
 async function runCase(c) {

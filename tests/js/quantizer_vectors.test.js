@@ -3,22 +3,18 @@
 // (disabled_upstream, asserted_upstream false) and training-time ones are reported with
 // their outcome and never fail the run.
 import { test, after } from 'node:test';
-import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 
 import { quantize, describeQuantizer, quantizerRange, getScale, getIntegerBits, getUnrolledShape, getRolledBackShape } from '../../web/index.js';
-import { hasShared, sharedPath, missingSharedMessage } from './helpers/shared.js';
+import { hasShared, missingSharedMessage } from './helpers/shared.js';
 import { allClose, flatten } from './helpers/compare.js';
+import { loadVectorCases, vectorCaseTest, tolerances, sameJson } from './helpers/vector_cases.js';
 
 const outcomes = [];
 
 if (!hasShared) {
   test('QKeras quantizer test vectors', { skip: missingSharedMessage }, () => {});
 } else {
-  const { cases } = JSON.parse(readFileSync(sharedPath('qkeras/test_vectors.json'), 'utf8'));
-  const handled = cases.filter((c) => c.kind === 'quantizer' || c.kind === 'function');
-  for (const c of handled) {
-    const lowConfidence = c.disabled_upstream === true || c.asserted_upstream === false;
+  for (const c of loadVectorCases(['quantizer', 'function'])) {
     const trainingOnly = c.setup && c.setup.learning_phase === 1;
     const name = `${c.id} [${c.class}.${c.method}]`;
     if (trainingOnly) {
@@ -26,24 +22,7 @@ if (!hasShared) {
       test(name, { skip: 'learning phase 1: training-time stochastic rounding is outside inference semantics' }, () => {});
       continue;
     }
-    test(name, async (t) => {
-      let result;
-      try {
-        result = await runCase(c);
-      } catch (error) {
-        result = { ok: false, message: `threw: ${error.message}` };
-      }
-      outcomes.push({ c, status: result.skip ? 'skipped' : result.ok ? 'pass' : 'fail', message: result.message ?? result.skip });
-      if (result.skip) {
-        t.skip(result.skip);
-        return;
-      }
-      if (lowConfidence) {
-        t.diagnostic(`low-confidence case (${c.disabled_upstream ? 'disabled upstream' : 'not asserted upstream'}): ${result.ok ? 'passes' : 'differs: ' + result.message}`);
-        return;
-      }
-      assert.ok(result.ok, `${c.constructor}: ${result.message}`);
-    });
+    vectorCaseTest(name, c, runCase, outcomes);
   }
 }
 
@@ -114,10 +93,6 @@ function shapeOfRecipe(recipe) {
 function expectedValues(c) {
   const values = flatten(c.expected);
   return c.input_dtype === 'float32' || c.input_dtype == null ? values.map((v) => (typeof v === 'number' ? Math.fround(v) : v)) : values;
-}
-
-function tolerances(c) {
-  return { rtol: c.rtol ?? 1e-7, atol: c.atol ?? 0, float16: c.compare_dtype === 'float16' };
 }
 
 // Deterministic stand-in for the statistical recipes (uniform(-m, m)): the expected values
@@ -227,8 +202,3 @@ async function runFunctionCase(c) {
   }
 }
 
-function sameJson(actual, expected) {
-  return JSON.stringify(actual) === JSON.stringify(expected)
-    ? { ok: true }
-    : { ok: false, message: `got ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}` };
-}
