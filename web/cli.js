@@ -6,6 +6,7 @@ import process from 'node:process';
 
 import { loadModel, convert, writeNpy } from './index.js';
 import { readArray } from './io/npy.js';
+import { fitInputShape } from './util.js';
 import { runTraceCommand, TRACE_USAGE } from './cli_trace.js';
 
 const USAGE = `Usage: qkeras-wasm <command> [options]
@@ -18,17 +19,36 @@ ${TRACE_USAGE}
 <model> is a Keras .h5 file, a .keras zip, a converted .qkwm file, or a model JSON followed by
 --weights <weights.h5>.`;
 
-function parseArgs(argv) {
+// Flags each command accepts; true = takes a value.
+const FLAGS = {
+  summary: { weights: true },
+  predict: { weights: true, input: true, output: true },
+  convert: { weights: true, output: true },
+  trace: { weights: true, input: true, json: true, explain: false, scale: true, sample: true, layers: true },
+  analyze: { weights: true, json: true, explain: false },
+};
+
+function parseArgs(command, argv) {
+  const allowed = FLAGS[command] ?? {};
   const positional = [];
   const flags = {};
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '-o') flags.output = argv[++i];
-    else if (a.startsWith('--')) {
-      const [key, inline] = a.slice(2).split('=', 2);
-      if (inline !== undefined) flags[key] = inline;
-      else if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) flags[key] = argv[++i];
-      else flags[key] = true;
+    if (a === '-o' || a.startsWith('--')) {
+      const [key, inline] = a === '-o' ? ['output', undefined] : a.slice(2).split(/=(.*)/s, 2);
+      if (!(key in allowed)) {
+        const known = Object.keys(allowed).map((k) => `--${k}`).join(', ');
+        throw new Error(`${command}: unknown option ${a}${known ? ` (it takes ${known})` : ''}`);
+      }
+      if (!allowed[key]) {
+        flags[key] = true;
+      } else if (inline !== undefined) {
+        flags[key] = inline;
+      } else if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) {
+        flags[key] = argv[++i];
+      } else {
+        throw new Error(`${command}: ${a} needs a value`);
+      }
     } else positional.push(a);
   }
   return { positional, flags };
@@ -44,7 +64,12 @@ export async function modelSourceFromArgs(path, flags) {
 }
 
 export async function readInputArray(path) {
-  const bytes = await readFile(path);
+  let bytes;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    throw new Error(`${basename(path)}: cannot read the input file (${error.code ?? error.message})`);
+  }
   return readArray(bytes, basename(path));
 }
 
@@ -60,11 +85,16 @@ function formatOutput(output, maxRows = 10) {
 
 async function main(argv) {
   const [command, ...rest] = argv;
-  const { positional, flags } = parseArgs(rest);
-  if (!command || command === 'help' || flags.help) {
+  if (command === 'help' || command === '--help' || command === '-h') {
     console.log(USAGE);
     return 0;
   }
+  if (!command) {
+    console.error(USAGE);
+    return 1;
+  }
+  if (!(command in FLAGS)) throw new Error(`unknown command '${command}'\n\n${USAGE}`);
+  const { positional, flags } = parseArgs(command, rest);
   switch (command) {
     case 'summary': {
       const model = await loadModel(await modelSourceFromArgs(positional[0], flags));
@@ -76,7 +106,7 @@ async function main(argv) {
       if (!flags.input) throw new Error('predict needs --input <file.npy|.json|.txt>');
       const model = await loadModel(await modelSourceFromArgs(positional[0], flags));
       const input = await readInputArray(flags.input);
-      const result = await model.predict(input.data, inputShapeFor(model, input));
+      const result = await model.predict(input.data, fitInputShape(model.inputs[0].shape.slice(1), input.shape, basename(flags.input)));
       const outputs = Array.isArray(result) ? result : [result];
       if (flags.output) {
         if (outputs.length !== 1) throw new Error('--output writes one .npy; this model has several outputs');
@@ -102,17 +132,6 @@ async function main(argv) {
     default:
       throw new Error(`unknown command '${command}'\n\n${USAGE}`);
   }
-}
-
-// A file of samples for a model with input (None, ...dims): accept [n, ...dims], [n, prod(dims)]
-// (one flattened sample per text line) or a single sample of shape dims.
-export function inputShapeFor(model, input) {
-  const dims = model.inputs[0].shape.slice(1);
-  const perSample = dims.reduce((a, b) => a * b, 1);
-  if (input.data.length % perSample !== 0) {
-    throw new Error(`input has ${input.data.length} values, not a whole number of samples of shape [${dims.join(', ')}]`);
-  }
-  return [input.data.length / perSample, ...dims];
 }
 
 main(process.argv.slice(2)).then(

@@ -5,6 +5,7 @@ import process from 'node:process';
 
 import { loadModel } from './index.js';
 import { readArray } from './io/npy.js';
+import { fitInputShape } from './util.js';
 import { decodePng, imageToTensor, isPng } from './io/png.js';
 import { formatTraceTable, formatExplanations } from './trace_format.js';
 
@@ -14,21 +15,25 @@ export const TRACE_USAGE = `  trace <model> --input <file.npy|.json|.txt|image.p
   analyze <model> [--json out.json]                 the static quantization analysis alone (no input)`;
 
 async function readTraceInput(model, path, flags) {
-  const bytes = await readFile(path);
+  let bytes;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    throw new Error(`${basename(path)}: cannot read the input file (${error.code ?? error.message})`);
+  }
   const dims = model.inputs[0].shape.slice(1);
   if (isPng(bytes)) {
+    if (flags.sample !== undefined) throw new Error('--sample selects a row of an array file; an image is one sample');
     if (dims.length !== 3) throw new Error(`${basename(path)} is an image but the model input is [${dims.join(', ')}]`);
     const scale = flags.scale ?? '255';
     const image = decodePng(bytes, basename(path));
     const data = imageToTensor(image, dims[0], dims[1], dims[2], String(scale));
     return { data, shape: [1, ...dims], note: `${basename(path)}: ${image.width}×${image.height} resized (bilinear) to ${dims[0]}×${dims[1]}, pixels scaled by ${scale === 'signed' ? '1/127.5 − 1' : '1/' + scale}` };
   }
+  if (flags.scale !== undefined) throw new Error('--scale applies to PNG images only');
   const array = readArray(bytes, basename(path));
   const perSample = dims.reduce((a, b) => a * b, 1);
-  if (array.data.length % perSample !== 0) {
-    throw new Error(`${basename(path)}: ${array.data.length} values is not a whole number of samples of shape [${dims.join(', ')}]`);
-  }
-  const n = array.data.length / perSample;
+  const n = fitInputShape(dims, array.shape, basename(path))[0];
   const sample = flags.sample === undefined ? null : Number(flags.sample);
   if (sample !== null) {
     if (!Number.isInteger(sample) || sample < 0 || sample >= n) throw new Error(`--sample must be an integer from 0 to ${n - 1}`);

@@ -196,8 +196,13 @@ export class Model {
   readonly converted: boolean;
   readonly provenance: { source: string | null; kerasVersion: string | null; [key: string]: unknown };
   readonly disposed: boolean;
-  /** QKeras's model.predict. One result per output (a bare TensorData for single-output models). */
-  predict(data: PredictInput, shape?: number[] | number[][]): Promise<TensorData | TensorData[]>;
+  /** The normalized graph the model was built from (every layer's Keras config). */
+  readonly graph: { name?: string; layers: { name: string; className: string; config: Record<string, unknown>; inbound: [string, number, number][] }[]; [key: string]: unknown };
+  /**
+   * QKeras's model.predict. A bare TensorData for single-output models, an array for
+   * multi-output ones (pass TensorData[] as the type argument there).
+   */
+  predict<T extends TensorData | TensorData[] = TensorData>(data: PredictInput, shape?: number[] | number[][]): Promise<T>;
   /** Every layer's output in execution order, with its quantization status and statistics. */
   trace(data: PredictInput, shape?: number[] | number[][], options?: TraceOptions): Promise<TraceEntry[]>;
   /** The static quantization analysis (no input needed). */

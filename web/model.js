@@ -1,6 +1,6 @@
 // loadModel() and the Model class: a user's QKeras model, built once in the WASM heap.
 import { getWasmModule } from './wasm-module.js';
-import { optionsToJson, toFloat32Array } from './util.js';
+import { checkShape, optionsToJson, toFloat32Array } from './util.js';
 import { readModelSource } from './io/index.js';
 import { decodeQkwm } from './format/qkwm.js';
 import { formatSummary } from './summary.js';
@@ -123,13 +123,15 @@ export class Model {
         }
         s = [x.length / perSample, ...input.shape.slice(1)];
       }
-      if (!Array.isArray(s) || s.length !== input.shape.length || s.slice(1).some((d, i) => d !== input.shape[i + 1])) {
-        throw new Error(`${what}: shape [${s}] does not match the model input '${input.name}' shape [batch, ${input.shape.slice(1).join(', ')}]`);
+      checkShape(s, x.length, what);
+      if (s.length !== input.shape.length || s.slice(1).some((d, i) => d !== input.shape[i + 1])) {
+        throw new Error(`${what}: shape [${s.join(', ')}] does not match the model input '${input.name}' shape [batch, ${input.shape.slice(1).join(', ')}]`);
       }
       arrays.push(x);
       shapes.push(s);
     };
-    if (this.inputs.length === 1 && (ArrayBuffer.isView(data) || Array.isArray(data))) {
+    const flatNumbers = ArrayBuffer.isView(data) || (Array.isArray(data) && (data.length === 0 || typeof data[0] === 'number'));
+    if (this.inputs.length === 1 && flatNumbers) {
       one(this.inputs[0], data, shape, `input '${this.inputs[0].name}'`);
     } else if (Array.isArray(data)) {
       if (data.length !== this.inputs.length) throw new Error(`model has ${this.inputs.length} inputs, got ${data.length}`);
@@ -179,6 +181,7 @@ export class Model {
   async trace(data, shape, options = {}) {
     const handle = this.#live();
     const { layers = null, includeData = true, histogramBins = 16 } = options ?? {};
+    if (typeof includeData !== 'boolean') throw new TypeError('trace options.includeData must be true or false');
     if (layers !== null && (!Array.isArray(layers) || layers.some((l) => typeof l !== 'string'))) {
       throw new TypeError('trace options.layers must be an array of layer names');
     }

@@ -14,6 +14,7 @@ export async function quantize(spec, data, shape, options = {}) {
   const wasm = await getWasmModule();
   const values = toFloat32Array(data, 'quantize: data');
   checkShape(shape, values.length, 'quantize');
+  if (options !== null && options !== undefined && typeof options !== 'object') throw new TypeError('quantize: options must be an object');
   const { returnScale = false, ...quantizerOptions } = options ?? {};
   const result = wasm.quantize(specToJson(spec), values, shape, optionsToJson(quantizerOptions));
   if (returnScale) return { data: result.data, scale: result.scale, scaleShape: result.scaleShape ?? null };

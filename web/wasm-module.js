@@ -11,7 +11,7 @@ let wasmLocation = null;
 const isNode = typeof process !== 'undefined' && process.versions != null && process.versions.node != null;
 
 /**
- * Overrides where the browser loads qkeras_wasm.wasm from (a URL string or URL).
+ * Overrides where qkeras_wasm.wasm is loaded from: a URL (browsers), or a file path or file: URL (Node).
  * Must be called before the first API call.
  * @param {string|URL} url
  */
@@ -41,7 +41,13 @@ async function instantiate() {
   const args = {};
   if (isNode) {
     const { readFile } = await import('node:fs/promises');
-    const path = wasmLocation ? new URL(wasmLocation) : new URL('./wasm/qkeras_wasm.wasm', import.meta.url);
+    const { pathToFileURL } = await import('node:url');
+    // Node accepts a plain file path as well as a file: URL.
+    const path = !wasmLocation
+      ? new URL('./wasm/qkeras_wasm.wasm', import.meta.url)
+      : /^[a-z][a-z0-9+.-]*:/i.test(wasmLocation) && !/^[a-z]:[\\/]/i.test(wasmLocation)
+        ? new URL(wasmLocation)
+        : pathToFileURL(wasmLocation);
     args.wasmBinary = await readFile(path);
   } else if (wasmLocation) {
     args.locateFile = (file) => (file.endsWith('.wasm') ? wasmLocation : file);

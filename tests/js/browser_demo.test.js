@@ -164,7 +164,7 @@ test('demo page: errors, fixture model, static analysis, trace, JSON + weights',
   // A wrong-sized input file is reported.
   await page.setInputFiles('#input-file', [{ name: 'bad.txt', mimeType: 'text/plain', buffer: Buffer.from('1 2 3\n') }]);
   assert.equal(await runTrace(page), 'error');
-  assert.match(await page.locator('#input-error').innerText(), /bad\.txt: 3 values is not a whole number of samples/);
+  assert.match(await page.locator('#input-error').innerText(), /bad\.txt: shape \[1, 3\] does not fit the model input/);
 
   // Model JSON + weights .h5 selected together.
   await expectLoaded(page, [file('model.json', fixtureJson.json), file('weights.h5', fixtureJson.weightsBytes)]);

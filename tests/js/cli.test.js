@@ -113,6 +113,8 @@ test('trace reads a PNG image, resized and scaled as stated', async () => {
 
 test('errors are one clear line and a non-zero exit', async () => {
   const garbage = join(dir, 'garbage.h5');
+  const wrongShape = join(dir, 'five.txt');
+  writeFileSync(wrongShape, '1 2 3 4 5\n');
   writeFileSync(garbage, 'not a model at all');
   for (const [args, pattern] of [
     [['frobnicate'], /unknown command 'frobnicate'/],
@@ -120,6 +122,10 @@ test('errors are one clear line and a non-zero exit', async () => {
     [['summary', garbage], /garbage\.h5/],
     [['summary', join(dir, 'missing.h5')], /missing\.h5/],
     [['trace', model, '--input', model], /cifar\.h5: not an input array/],
+    [['trace', model, '--input', input, '--json'], /--json needs a value/],
+    [['predict', model, '--input', wrongShape], /five\.txt: shape \[1, 5\] does not fit the model input \[batch, 32, 32, 3\]/],
+    [['trace', model, '--input', input, '--bogus'], /unknown option --bogus/],
+    [['predict', model, '--input', join(dir, 'nope.npy')], /nope\.npy: cannot read the input file/],
   ]) {
     const r = await qkw(...args);
     assert.equal(r.code, 1, `${args.join(' ')}: ${r.stdout}`);

@@ -89,8 +89,10 @@ test('wrong inputs raise Errors that name the input, and the model keeps working
   await assert.rejects(model.predict({ a: fixtureValues(4), b: fixtureValues(3), c: [1] }), /unknown input name\(s\) c/);
   await assert.rejects(model.predict([fixtureValues(5), fixtureValues(3)]), /input 'a'.*5 values/);
   await assert.rejects(model.predict({ a: { data: fixtureValues(8), shape: [2, 4] }, b: { data: fixtureValues(3), shape: [1, 3] } }), /batch size/);
-  await assert.rejects(model.predict({ a: { data: fixtureValues(4), shape: [1, 2, 2] }, b: fixtureValues(3) }), /shape \[1,2,2\] does not match the model input 'a'/);
+  await assert.rejects(model.predict({ a: { data: fixtureValues(4), shape: [1, 2, 2] }, b: fixtureValues(3) }), /shape \[1, 2, 2\] does not match the model input 'a'/);
   await assert.rejects(model.predict('nope'), TypeError);
+  await assert.rejects(model.predict([Array(4).fill('a'), fixtureValues(3)]), /input 'a': element 0 is "a", not a number/);
+  await assert.rejects(model.predict({ a: { data: fixtureValues(4), shape: [1.5, 4] }, b: fixtureValues(3) }), /input 'a': shape must be an array of non-negative integers/);
   await assert.rejects(model.trace([fixtureValues(4), fixtureValues(3)], undefined, { layers: ['nope'] }), /no layer named "nope"/);
   const ok = await model.predict({ a: fixtureValues(4), b: fixtureValues(3) });
   assert.equal(ok.length, 2);

@@ -9,7 +9,9 @@ async function usage(): Promise<void> {
   const d = await describeQuantizer('quantized_relu(4)', { internalSigmoid: 'smooth' });
   const step: number | null = d.step;
   const model: Model = await loadModel('model.h5', { onProgress: (p) => void p.loaded });
-  const out = (await model.predict(new Float32Array(16), [1, 16])) as TensorData;
+  const out: TensorData = await model.predict(new Float32Array(16), [1, 16]);
+  const outs = await model.predict<TensorData[]>({ a: new Float32Array(4), b: new Float32Array(3) });
+  void outs[1].shape;
   const shape: number[] = out.shape;
   const bytes: Uint8Array = await convert({ config: '{}', weights: 'w.h5' });
   const trace: TraceEntry[] = await model.trace(new Float32Array(16), [1, 16], { includeData: false });

@@ -6,6 +6,7 @@ import { loadModel } from 'qkeras-wasm';
 import { readArray } from '/web/io/npy.js';
 import { decodePng, imageToTensor, isPng } from '/web/io/png.js';
 import { formatNumber } from '/web/trace_format.js';
+import { fitInputShape } from '/web/util.js';
 
 const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 
@@ -358,11 +359,7 @@ async function readInputFile(model) {
     return { data, shape: [1, ...dims], note: `${file.name}: ${image.width}×${image.height} image resized to ${dims[0]}×${dims[1]}, pixels ${scaleText}` };
   }
   const array = readArray(bytes, file.name);
-  const perSample = dims.reduce((a, b) => a * b, 1);
-  if (array.data.length === 0 || array.data.length % perSample !== 0) {
-    throw new Error(`${file.name}: ${array.data.length} values is not a whole number of samples of shape [${dims.join(', ')}] (${perSample} values each)`);
-  }
-  const n = array.data.length / perSample;
+  const n = fitInputShape(dims, array.shape, file.name)[0];
   const data = array.data instanceof Float32Array ? array.data : Float32Array.from(array.data);
   return { data, shape: [n, ...dims], note: `${file.name}: ${n} sample${n === 1 ? '' : 's'}` };
 }

@@ -43,6 +43,8 @@ async function resolveFile(root, urlPath) {
     return null;
   }
   if (decoded.includes('\0')) return null;
+  // Dot-folders (.git, .ci, ...) are never part of the page.
+  if (decoded.split('/').some((part) => part.startsWith('.') && part !== '.' && part !== '..')) return null;
   const candidate = resolve(root, '.' + decoded);
   if (candidate !== root && !candidate.startsWith(root + sep)) return null;
   // Symlinks (node_modules/.bin, workspaces) may point elsewhere; follow them, then re-check.
