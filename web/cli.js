@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // qkeras-wasm command line: summary, predict, convert, trace.
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import process from 'node:process';
 
 import { loadModel, convert, writeNpy } from './index.js';
 import { readArray } from './io/npy.js';
+import { modelSourceFromArgs, readInputBytes } from './cli_files.js';
 import { fitInputShape } from './util.js';
 import { runTraceCommand, TRACE_USAGE } from './cli_trace.js';
 
@@ -54,25 +55,6 @@ function parseArgs(command, argv) {
   return { positional, flags };
 }
 
-export async function modelSourceFromArgs(path, flags) {
-  if (!path) throw new Error('missing <model> argument');
-  if (path.endsWith('.json')) {
-    if (!flags.weights) throw new Error(`${path} is a model JSON: pass its weights with --weights <file.h5>`);
-    return { config: await readFile(path, 'utf8'), weights: flags.weights };
-  }
-  return path;
-}
-
-export async function readInputArray(path) {
-  let bytes;
-  try {
-    bytes = await readFile(path);
-  } catch (error) {
-    throw new Error(`${basename(path)}: cannot read the input file (${error.code ?? error.message})`);
-  }
-  return readArray(bytes, basename(path));
-}
-
 function formatOutput(output, maxRows = 10) {
   const { data, shape } = output;
   const perRow = shape.length > 1 ? shape.slice(1).reduce((a, b) => a * b, 1) : data.length;
@@ -105,7 +87,7 @@ async function main(argv) {
     case 'predict': {
       if (!flags.input) throw new Error('predict needs --input <file.npy|.json|.txt>');
       const model = await loadModel(await modelSourceFromArgs(positional[0], flags));
-      const input = await readInputArray(flags.input);
+      const input = readArray(await readInputBytes(flags.input), basename(flags.input));
       const result = await model.predict(input.data, fitInputShape(model.inputs[0].shape.slice(1), input.shape, basename(flags.input)));
       const outputs = Array.isArray(result) ? result : [result];
       if (flags.output) {

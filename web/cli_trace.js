@@ -1,11 +1,12 @@
 // `qkeras-wasm trace`: every layer's output, whether it is quantized, on which grid, and why.
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import process from 'node:process';
 
 import { loadModel } from './index.js';
 import { readArray } from './io/npy.js';
 import { fitInputShape } from './util.js';
+import { modelSourceFromArgs, readInputBytes } from './cli_files.js';
 import { decodePng, imageToTensor, isPng } from './io/png.js';
 import { formatTraceTable, formatExplanations } from './trace_format.js';
 
@@ -15,12 +16,7 @@ export const TRACE_USAGE = `  trace <model> --input <file.npy|.json|.txt|image.p
   analyze <model> [--json out.json]                 the static quantization analysis alone (no input)`;
 
 async function readTraceInput(model, path, flags) {
-  let bytes;
-  try {
-    bytes = await readFile(path);
-  } catch (error) {
-    throw new Error(`${basename(path)}: cannot read the input file (${error.code ?? error.message})`);
-  }
+  const bytes = await readInputBytes(path);
   const dims = model.inputs[0].shape.slice(1);
   if (isPng(bytes)) {
     if (flags.sample !== undefined) throw new Error('--sample selects a row of an array file; an image is one sample');
@@ -42,22 +38,13 @@ async function readTraceInput(model, path, flags) {
   return { data: array.data, shape: [n, ...dims], note: `${basename(path)}: ${n} sample${n === 1 ? '' : 's'}` };
 }
 
-async function modelSource(path, flags) {
-  if (!path) throw new Error('missing <model> argument');
-  if (path.endsWith('.json')) {
-    if (!flags.weights) throw new Error(`${path} is a model JSON: pass its weights with --weights <file.h5>`);
-    return { config: await readFile(path, 'utf8'), weights: flags.weights };
-  }
-  return path;
-}
-
 function jsonReplacer(key, value) {
   if (value instanceof Float32Array) return Array.from(value);
   return value;
 }
 
 export async function runTraceCommand(positional, flags, command = 'trace') {
-  const model = await loadModel(await modelSource(positional[0], flags));
+  const model = await loadModel(await modelSourceFromArgs(positional[0], flags));
   const color = process.stdout.isTTY && !process.env.NO_COLOR;
   try {
     if (command === 'analyze') {

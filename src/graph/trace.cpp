@@ -1,5 +1,7 @@
 #include "graph/trace.h"
 
+#include <map>
+
 #include "core/error.h"
 
 namespace qkw {
@@ -32,17 +34,7 @@ void TraceRecorder::run(Model& model, const std::vector<TensorAnalysis>& analyse
     }
     if (!found) throw Error("trace: the model has no layer named \"" + name + "\"");
   }
-  // Layers that pass values through unchanged (Dropout, Flatten, Reshape) have their input's
-  // statistics when the analysis gives both the same grid: reuse them instead of recounting.
-  std::vector<int64_t> statsSource(infos.size(), -1);
-  for (size_t i = 0; i < infos.size() && i < analyses.size(); ++i) {
-    if (!infos[i].identityOnValues || infos[i].inbound.size() != 1) continue;
-    for (size_t j = 0; j < i; ++j) {
-      if (infos[j].name == infos[i].inbound[0] && j < analyses.size() &&
-          toJson(analyses[j])["grid"] == toJson(analyses[i])["grid"])
-        statsSource[i] = static_cast<int64_t>(j);
-    }
-  }
+  if (statsSource_.size() != infos.size()) planStatsReuse(model, analyses);
   std::vector<int64_t> tracedAt(infos.size(), -1);
   data_.clear();
   layers_.clear();
@@ -56,12 +48,29 @@ void TraceRecorder::run(Model& model, const std::vector<TensorAnalysis>& analyse
       traced.offset = data_.size();
       data_.insert(data_.end(), output.data.begin(), output.data.end());
     }
-    const int64_t source = statsSource[index] >= 0 ? tracedAt[static_cast<size_t>(statsSource[index])] : -1;
+    const int64_t source = statsSource_[index] >= 0 ? tracedAt[static_cast<size_t>(statsSource_[index])] : -1;
     traced.stats = source >= 0 ? layers_[static_cast<size_t>(source)].stats
                                : computeStats(output, index < analyses.size() ? &analyses[index] : nullptr, options.histogramBins);
     tracedAt[index] = static_cast<int64_t>(layers_.size());
     layers_.push_back(std::move(traced));
   });
+}
+
+// Layers that pass values through unchanged (Dropout, Flatten, Reshape) have their input's
+// statistics when the analysis gives both the same grid: reuse them instead of recounting.
+// Depends only on the model and its analysis, so it is planned once.
+void TraceRecorder::planStatsReuse(const Model& model, const std::vector<TensorAnalysis>& analyses) {
+  const std::vector<LayerInfo>& infos = model.layers();
+  std::map<std::string, size_t> indexOf;
+  for (size_t i = 0; i < infos.size(); ++i) indexOf[infos[i].name] = i;
+  statsSource_.assign(infos.size(), -1);
+  for (size_t i = 0; i < infos.size() && i < analyses.size(); ++i) {
+    if (!infos[i].identityOnValues || infos[i].inbound.size() != 1) continue;
+    const auto it = indexOf.find(infos[i].inbound[0]);
+    if (it == indexOf.end() || it->second >= i) continue;
+    if (toJson(analyses[it->second])["grid"] == toJson(analyses[i])["grid"])
+      statsSource_[i] = static_cast<int64_t>(it->second);
+  }
 }
 
 nlohmann::json TraceRecorder::layersToJson() const {

@@ -41,6 +41,9 @@ class TraceRecorder {
   nlohmann::json layersToJson() const;
 
  private:
+  void planStatsReuse(const Model& model, const std::vector<TensorAnalysis>& analyses);
+
+  std::vector<int64_t> statsSource_;  // per layer: the layer whose statistics it shares, or -1
   std::vector<float> data_;
   std::vector<TracedLayer> layers_;
 };
