@@ -16,7 +16,7 @@
 namespace qkw {
 namespace {
 
-// GMAC/s counter: `macs` multiply-accumulates per iteration.
+// Multiply-accumulates as a rate over CPU time: printed "GMAC=12.3/s", i.e. GMAC/s.
 benchmark::Counter gmacPerSecond(int64_t macs) {
   return benchmark::Counter(static_cast<double>(macs) * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
 }
@@ -44,7 +44,7 @@ void BM_Dense(benchmark::State& state) {
     benchmark::DoNotOptimize(y.data());
     benchmark::ClobberMemory();
   }
-  state.counters["GMAC/s"] = gmacPerSecond(rows * in * units);
+  state.counters["GMAC"] = gmacPerSecond(rows * in * units);
 }
 void denseShapes(benchmark::internal::Benchmark* b) {
   b->Args({1, 784, 128})->Args({1, 2048, 128})->Args({16, 784, 128})->Args({1, 64, 10});
@@ -78,7 +78,7 @@ void BM_Conv2D(benchmark::State& state) {
     benchmark::DoNotOptimize(y.data());
     benchmark::ClobberMemory();
   }
-  state.counters["GMAC/s"] = gmacPerSecond(g.outH * g.outW * g.kH * g.kW * g.inC * filters);
+  state.counters["GMAC"] = gmacPerSecond(g.outH * g.outW * g.kH * g.kW * g.inC * filters);
 }
 void convShapes(benchmark::internal::Benchmark* b) { b->Args({32, 32, 32, 3})->Args({16, 64, 64, 3})->Args({32, 3, 16, 3}); }
 BENCHMARK_TEMPLATE(BM_Conv2D, conv2d_f32_reference)->Apply(convShapes);
@@ -99,7 +99,7 @@ void BM_DepthwiseConv2D(benchmark::State& state) {
     benchmark::DoNotOptimize(y.data());
     benchmark::ClobberMemory();
   }
-  state.counters["GMAC/s"] = gmacPerSecond(g.outH * g.outW * g.kH * g.kW * g.inC);
+  state.counters["GMAC"] = gmacPerSecond(g.outH * g.outW * g.kH * g.kW * g.inC);
 }
 BENCHMARK_TEMPLATE(BM_DepthwiseConv2D, depthwise_conv2d_f32_reference)->Args({32, 32, 3});
 BENCHMARK_TEMPLATE(BM_DepthwiseConv2D, depthwise_conv2d_f32_simd)->Args({32, 32, 3});
