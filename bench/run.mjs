@@ -4,7 +4,9 @@
 //   node bench/run.mjs [--runs 200] [--warmup 30] [--layer-runs 50] [--models A,B,rn07]
 //                      [--json build/bench/results.json] [--smoke]
 // Engines are timed round-robin (one run of each per round) so that load from other processes
-// on a shared machine spreads over all of them instead of biasing one.
+// on a shared machine spreads over all of them instead of biasing one. The reported ms are the
+// process's CPU time per image (all three engines are single-threaded here); wall time is
+// reported alongside and matches it on an idle machine.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname } from 'node:path';
@@ -120,20 +122,29 @@ async function benchModel(spec, peaks, tf, ort) {
     const argmax = (v) => v.indexOf(Math.max(...v));
     const sameClass = Object.fromEntries(Object.keys(diffs).map((k) => [k, argmax(outputs[k]) === argmax(outputs.qkeras_wasm)]));
 
-    const times = Object.fromEntries(Object.keys(engines).map((k) => [k, []]));
+    // Two clocks per run: the process's CPU time (user + system; what the run cost, unaffected
+    // by waiting for a core on a shared machine) and wall time.
     const names = Object.keys(engines);
+    const cpu = Object.fromEntries(names.map((k) => [k, []]));
+    const wall = Object.fromEntries(names.map((k) => [k, []]));
     for (let r = 0; r < warmup + runs; r++) {
       for (const name of r % 2 ? [...names].reverse() : names) {
+        const c = process.cpuUsage();
         const t = performance.now();
         await engines[name](x);
-        const ms = performance.now() - t;
-        if (r >= warmup) times[name].push(ms);
+        const wallMs = performance.now() - t;
+        const used = process.cpuUsage(c);
+        if (r >= warmup) {
+          wall[name].push(wallMs);
+          cpu[name].push((used.user + used.system) / 1000);
+        }
       }
     }
-    const results = Object.fromEntries(names.map((k) => [k, summarize(times[k])]));
+    const results = Object.fromEntries(names.map((k) => [k, { ...summarize(cpu[k]), wall: summarize(wall[k]) }]));
     for (const k of Object.keys(diffs)) Object.assign(results[k], { maxAbsDiff: diffs[k], sameTopClass: sameClass[k] });
     results.qkeras_wasm.outputMaxAbs = Math.max(...Array.from(outputs.qkeras_wasm, Math.abs));
     const ratios = Object.fromEntries(Object.keys(diffs).map((k) => [k, results[k].median / results.qkeras_wasm.median]));
+    const wallRatios = Object.fromEntries(Object.keys(diffs).map((k) => [k, results[k].wall.median / results.qkeras_wasm.wall.median]));
 
     // Per-layer time (the trace's per-layer milliseconds, forward only), median over traces.
     const perLayer = new Map();
@@ -172,7 +183,7 @@ async function benchModel(spec, peaks, tf, ort) {
       });
     }
     return {
-      id: spec.id, title: spec.title, file: spec.file.replace(root, ''), macs: arch.macs, engines: results, ratios, targets, layers,
+      id: spec.id, title: spec.title, file: spec.file.replace(root, ''), macs: arch.macs, engines: results, ratios, wallRatios, targets, layers,
       ort: { kernels: ortProfile, exportNotes: onnx.notes, file: `build/bench/${spec.id}.qdq.onnx` },
       trace: { sumOfLayersMs: layers.reduce((a, l) => a + l.ms, 0) },
     };
@@ -185,12 +196,14 @@ async function benchModel(spec, peaks, tf, ort) {
 const f2 = (v) => (v === null || v === undefined || Number.isNaN(v) ? '–' : v.toFixed(2));
 function printModel(m, peaks) {
   const e = m.engines;
-  console.log(`\n## ${m.title}\n${(m.macs / 1e6).toFixed(1)} M MACs per image; ms per image, batch 1, one thread, ${e.qkeras_wasm.runs} runs after warm-up\n`);
-  console.log('| engine | median ms | p90 ms | qkeras-wasm speed-up (median) | max abs diff vs qkeras-wasm | same top class |');
-  console.log('|---|---:|---:|---:|---:|---|');
+  console.log(`\n## ${m.title}\n${(m.macs / 1e6).toFixed(1)} M MACs per image; ms per image (process CPU time; wall time alongside), batch 1, one thread, ${e.qkeras_wasm.runs} runs after warm-up\n`);
+  console.log('| engine | median ms | p90 ms | qkeras-wasm speed-up | wall median ms | wall p90 ms | max abs diff vs qkeras-wasm | same top class |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---|');
   const label = { qkeras_wasm: 'qkeras-wasm', tfjs_wasm: 'TF.js wasm (float32, SIMD, 1 thread)', ort_int8: 'onnxruntime-web wasm (int8 QDQ, 1 thread)' };
   for (const [k, r] of Object.entries(e)) {
-    console.log(`| ${label[k]} | ${f2(r.median)} | ${f2(r.p90)} | ${k === 'qkeras_wasm' ? '1' : f2(m.ratios[k]) + '×'} | ${r.maxAbsDiff === undefined ? '–' : r.maxAbsDiff.toExponential(2)} | ${r.sameTopClass === undefined ? '–' : r.sameTopClass ? 'yes' : 'no'} |`);
+    const diff = r.maxAbsDiff === undefined ? '–' : r.maxAbsDiff.toExponential(2);
+    const top = r.sameTopClass === undefined ? '–' : r.sameTopClass ? 'yes' : 'no';
+    console.log(`| ${label[k]} | ${f2(r.median)} | ${f2(r.p90)} | ${k === 'qkeras_wasm' ? '1' : f2(m.ratios[k]) + '×'} | ${f2(r.wall.median)} | ${f2(r.wall.p90)} | ${diff} | ${top} |`);
   }
   for (const t of m.targets) console.log(`target: ${t.what}: ${t.got === null ? 'n/a' : f2(t.got)} -> ${t.met ? 'met' : 'MISSED'}${t.note ? ` (${t.note})` : ''}`);
   const ops = Object.entries(m.ort.kernels.byOp).map(([op, s]) => `${op}×${s.count} ${f2(s.ms)} ms`).join(', ');
@@ -238,7 +251,7 @@ async function main() {
       tfjsBackendWasm: JSON.parse(readFileSync(`${root}node_modules/@tensorflow/tfjs-backend-wasm/package.json`, 'utf8')).version,
       onnxruntimeWeb: ort.env.versions.web,
     },
-    settings: { runs, warmup, layerRuns, batch: 1, threads: 1, tfjsSimd: true, ortGraphOptimizationLevel: 'all' },
+    settings: { runs, warmup, layerRuns, batch: 1, threads: 1, tfjsSimd: true, ortGraphOptimizationLevel: 'all', clock: 'process CPU time (engines.*.wall: wall time)' },
     peaks,
     models,
     skipped,
