@@ -46,6 +46,8 @@ const layerRuns = positive('--layer-runs', smoke ? 2 : 50);
 const jsonPath = option('--json', `${root}build/bench/results.json`);
 const wanted = option('--models', 'A,B,rn07').split(',');
 if (args.length) throw new Error(`unknown arguments: ${args.join(' ')}`);
+const unknownModels = wanted.filter((id) => !['A', 'B', 'rn07'].includes(id));
+if (unknownModels.length) throw new Error(`--models: unknown model(s) ${unknownModels.join(', ')}; choose from A, B, rn07`);
 
 const MODELS = [
   { id: 'A', title: '(A) CIFAR-10 CNN as reported (float BN outputs feed the convs)', file: `${root}build/examples/cifar10_qkeras.h5`, input: 'cifar' },
@@ -81,9 +83,10 @@ function loadInput(kind, size) {
   return Float32Array.from(x);
 }
 
-// Which peak a layer's kernel is measured against: integer kernels (the names that h/int's
-// prepare step records, e.g. qs8_conv2d_wasmsimd_dot16x2) against i32x4.dot_i16x8_s, the rest
-// against f32x4 mul+add. Without a recorded kernel the layer runs the float path.
+// Which peak a layer's kernel is measured against: integer kernels (model.layers[i].kernel as
+// the prepare step records it, e.g. qs8_conv2d_wasmsimd_dot16x2) against i32x4.dot_i16x8_s + add,
+// the rest (f32_conv2d_wasmsimd) against f32x4 mul+add. Without a recorded kernel the layer
+// runs the float path.
 function instructionOf(kernel) {
   if (!kernel) return 'f32x4_mul_add';
   return /^(q[su]\d|qs|qu|qc|i8|s8|u8|s16|int)|dot|popcount|xnor/i.test(kernel) ? 'i32x4_dot_i16x8_add' : 'f32x4_mul_add';
@@ -148,18 +151,22 @@ async function benchModel(spec, peaks, tf, ort) {
 
     // Per-layer time (the trace's per-layer milliseconds, forward only), median over traces.
     const perLayer = new Map();
+    const traceKernels = new Map();
     for (let r = 0; r < layerRuns; r++) {
       for (const t of await model.trace(x, [1, ...shape], { includeData: false })) {
         if (!perLayer.has(t.name)) perLayer.set(t.name, []);
         perLayer.get(t.name).push(t.timeMs);
+        if (t.kernel) traceKernels.set(t.name, t.kernel);
       }
     }
     const macsByName = new Map(arch.layers.map((l) => [l.name, l.macs]));
+    const analysis = new Map(model.analyze().map((a) => [a.name, a]));
     const layers = model.layers.map((info) => {
       const ms = summarize(perLayer.get(info.name) ?? [0]).median;
       const macs = macsByName.get(info.name) ?? 0;
-      const kernel = info.kernel ?? null;
-      const entry = { name: info.name, className: info.className, kernel, ms, macs };
+      const kernel = info.kernel ?? traceKernels.get(info.name) ?? null;
+      const a = analysis.get(info.name);
+      const entry = { name: info.name, className: info.className, kernel, ms, macs, outputStatus: a?.status ?? null, accumulatorBits: a?.accumulatorBits ?? null };
       if (macs > 0) {
         const instruction = instructionOf(kernel);
         entry.gmacs = ms > 0 ? macs / (ms * 1e6) : null;
