@@ -226,6 +226,22 @@ function printModel(m, peaks) {
   console.log(`sum of layers ${f2(m.trace.sumOfLayersMs)} ms (trace) vs predict median ${f2(e.qkeras_wasm.median)} ms`);
 }
 
+// The README's summary table (one row per model), also written to build/bench/summary.md.
+function summaryTable(result) {
+  const ms = (r) => `${f2(r.median)} ms (p90 ${f2(r.p90)})`;
+  const lines = [
+    '| model (MACs / image) | qkeras-wasm | TF.js wasm | onnxruntime-web int8 | vs TF.js | vs ORT int8 |',
+    '|---|---:|---:|---:|---:|---:|',
+  ];
+  for (const m of result.models) {
+    const e = m.engines;
+    lines.push(`| ${m.title.replace(/\s*\(\.\.\/shared[^)]*\)/, '')} (${(m.macs / 1e6).toFixed(1)} M) | ${ms(e.qkeras_wasm)} | ${ms(e.tfjs_wasm)} | ${ms(e.ort_int8)} | ${f2(m.ratios.tfjs_wasm)}× | ${f2(m.ratios.ort_int8)}× |`);
+  }
+  const p = result.peaks;
+  lines.push('', `Peaks: \`f32x4\` mul+add ${p.f32x4_mul_add.toFixed(1)} GMAC/s, \`i32x4.dot_i16x8_s\`+add ${p.i32x4_dot_i16x8_add.toFixed(1)} GMAC/s; process CPU time per image, ${result.settings.runs} runs, load average ${result.machine.loadavg[0].toFixed(1)} on ${result.machine.cores} cores.`);
+  return lines.join('\n') + '\n';
+}
+
 async function main() {
   const started = new Date();
   for (const f of ['cifar10_qkeras.h5', 'cifar10_qkeras_fixed.h5', 'cifar10_input.npy']) {
@@ -265,7 +281,10 @@ async function main() {
   };
   mkdirSync(dirname(jsonPath), { recursive: true });
   writeFileSync(jsonPath, JSON.stringify(result, null, 2) + '\n');
-  console.log(`\nwrote ${jsonPath.replace(root, '')}`);
+  const summary = summaryTable(result);
+  const summaryPath = jsonPath.replace(/\.json$/, '') + '.md';
+  writeFileSync(summaryPath, summary);
+  console.log(`\n## Summary\n\n${summary}\nwrote ${jsonPath.replace(root, '')} and ${summaryPath.replace(root, '')}`);
 }
 
 await main();
