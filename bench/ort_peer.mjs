@@ -19,11 +19,17 @@ export async function initOrt() {
 
 const sessionOptions = (extra = {}) => ({ executionProviders: ['wasm'], graphOptimizationLevel: 'all', logSeverityLevel: 3, ...extra });
 
-/** A predict function on one NHWC Float32Array image: returns the output's Float32Array. */
+/**
+ * A session for the model: run(x) on one NHWC Float32Array image returns the output's
+ * Float32Array; release() frees the session.
+ */
 export async function ortRunner(bytes, inputShape) {
   const session = await ort.InferenceSession.create(bytes, sessionOptions());
   const dims = [1, ...inputShape];
-  return async (x) => (await session.run({ input: new ort.Tensor('float32', x, dims) })).output.data;
+  return {
+    run: async (x) => (await session.run({ input: new ort.Tensor('float32', x, dims) })).output.data,
+    release: () => session.release(),
+  };
 }
 
 /**

@@ -93,8 +93,9 @@ function instructionOf(kernel) {
 }
 
 // ---- one model ----
-async function benchModel(spec, peaks, tf, ort) {
+async function benchModel(spec, peaks) {
   const model = await loadModel(spec.file);
+  const cleanup = [];
   try {
     const shape = model.inputs[0].shape.slice(1);
     const size = shape.reduce((a, b) => a * b, 1);
@@ -107,14 +108,17 @@ async function benchModel(spec, peaks, tf, ort) {
 
     const arch = await describeArchitecture(spec.file, model);
     const tfModel = buildTfjsModel(arch);
+    cleanup.push(() => tfModel.dispose());
     const onnx = await exportQdqOnnx(arch, ranges);
     mkdirSync(`${root}build/bench`, { recursive: true });
     writeFileSync(`${root}build/bench/${spec.id}.qdq.onnx`, onnx.bytes);
 
+    const ortSession = await ortRunner(onnx.bytes, shape);
+    cleanup.push(() => ortSession.release());
     const engines = {
       qkeras_wasm: async (input) => (await model.predict(input, [1, ...shape])).data,
       tfjs_wasm: tfjsRunner(tfModel, shape),
-      ort_int8: await ortRunner(onnx.bytes, shape),
+      ort_int8: ortSession.run,
     };
     const outputs = {};
     for (const [name, run] of Object.entries(engines)) outputs[name] = await run(x);
@@ -195,6 +199,7 @@ async function benchModel(spec, peaks, tf, ort) {
       trace: { sumOfLayersMs: layers.reduce((a, l) => a + l.ms, 0) },
     };
   } finally {
+    for (const free of cleanup) await free();
     model.dispose();
   }
 }
@@ -261,7 +266,7 @@ async function main() {
       skipped.push({ id: spec.id, reason: why });
       continue;
     }
-    const m = await benchModel(spec, peaks, tf, ort);
+    const m = await benchModel(spec, peaks);
     printModel(m, peaks);
     models.push(m);
   }
