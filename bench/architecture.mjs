@@ -48,9 +48,15 @@ export async function describeArchitecture(path, model) {
     previous = info.name;
     const config = byName.get(info.name)?.config ?? {};
     const w = Object.fromEntries((weights[info.name] ?? []).map((t) => [t.role, t]));
+    const need = (...roles) => {
+      for (const role of roles) {
+        if (!w[role]) throw new Error(`layer '${info.name}' (${info.className}): the converter gave no '${role}' weight (it gave: ${Object.keys(w).join(', ') || 'none'})`);
+      }
+    };
     const base = { name: info.name, className: info.className, outputShape: info.outputShape.slice(1), analysis: analysis[i] };
     if (IGNORED.has(info.className)) continue;
     if (CONV.has(info.className)) {
+      need('kernel');
       const [kh, kw, cin, cout] = w.kernel.shape;
       if ((config.groups ?? 1) !== 1 || (config.dilation_rate ?? [1, 1]).some((d) => d !== 1)) {
         throw new Error(`layer '${info.name}': grouped or dilated convolutions are not mirrored`);
@@ -62,9 +68,11 @@ export async function describeArchitecture(path, model) {
         macs: oh * ow * kh * kw * cin * cout,
       });
     } else if (DENSE.has(info.className)) {
+      need('kernel');
       const [inUnits, units] = w.kernel.shape;
       layers.push({ ...base, kind: 'dense', kernel: w.kernel, bias: w.bias ?? null, activation: outputActivation(info, byName.get(info.name), analysis[i]), macs: inUnits * units });
     } else if (BN.has(info.className)) {
+      need('moving_mean', 'moving_variance');
       const channels = w.moving_mean.shape[0];
       layers.push({
         ...base, kind: 'batchnorm', epsilon: config.epsilon ?? 1e-3,
