@@ -9,6 +9,7 @@
 //   - BatchNormalization, Softmax run in float between DequantizeLinear and QuantizeLinear.
 // ORT fuses DQ -> Conv -> Q into QLinearConv and DQ -> Gemm -> Q into QGemm at graph
 // optimization level 'extended' or 'all' (bench/run.mjs records which kernels actually ran).
+// Conv and Gemm nodes are named '<our layer>:Conv' so that ORT's profile maps back to layers.
 import { OnnxGraph } from './onnx_writer.mjs';
 
 // The largest power of two dividing every value (0 when all are 0): the values' dyadic grid.
@@ -171,13 +172,13 @@ export async function exportQdqOnnx(arch, ranges) {
         const attrs = { kernel_shape: [kh, kw], strides: l.strides, dilations: [1, 1] };
         if (l.padding === 'same') attrs.auto_pad = 'SAME_UPPER';
         else attrs.pads = [0, 0, 0, 0];
-        const y = g.node('Conv', weightsAndBias(l, x, [3, 2, 0, 1], 0), attrs);
+        const y = g.node('Conv', weightsAndBias(l, x, [3, 2, 0, 1], 0), attrs, { name: `${l.name}:Conv` });
         cur = activate(l, y, [outC, oh, ow], isLast);
         break;
       }
       case 'dense': {
         const x = quantized(cur);
-        const y = g.node('Gemm', weightsAndBias(l, x, [0, 1], 1), {});
+        const y = g.node('Gemm', weightsAndBias(l, x, [0, 1], 1), {}, { name: `${l.name}:Gemm` });
         cur = activate(l, y, [l.kernel.shape[1]], isLast || layers[i + 1]?.kind === 'batchnorm');
         break;
       }

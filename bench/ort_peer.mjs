@@ -34,8 +34,8 @@ export async function ortRunner(bytes, inputShape) {
 
 /**
  * Runs the model `runs` times in a profiling session and returns which kernels ORT actually
- * executed: {byOp: {QLinearConv: {count, ms}, ...}}: nodes per run and their summed median
- * time (ORT prints its profile to stdout; it is captured here, not shown).
+ * executed: {byOp: {QLinearConv: {count, ms}, ...}, nodes: [{name, op, ms}]}: nodes per run and
+ * their median time (ORT prints its profile to stdout; it is captured here, not shown).
  */
 export async function ortKernelProfile(bytes, inputShape, x, runs) {
   const session = await ort.InferenceSession.create(bytes, sessionOptions({ enableProfiling: true }));
@@ -79,12 +79,15 @@ export async function ortKernelProfile(bytes, inputShape, x, runs) {
     byNode.get(event.name).durations.push(event.dur / 1000);
   }
   const byOp = {};
-  for (const { op, durations } of byNode.values()) {
+  const nodes = [];
+  for (const [name, { op, durations }] of byNode) {
     const sorted = durations.sort((a, b) => a - b);
+    const ms = sorted[Math.floor(sorted.length / 2)];
     byOp[op] ??= { count: 0, ms: 0 };
     byOp[op].count += 1;
-    byOp[op].ms += sorted[Math.floor(sorted.length / 2)];
+    byOp[op].ms += ms;
+    nodes.push({ name: name.replace(/_kernel_time$/, ''), op, ms });
   }
   if (Object.keys(byOp).length === 0) throw new Error('onnxruntime-web printed no profile: cannot tell which kernels ran');
-  return { byOp };
+  return { byOp, nodes };
 }

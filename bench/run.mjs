@@ -182,6 +182,11 @@ async function benchModel(spec, peaks) {
     });
 
     const ortProfile = await ortKernelProfile(onnx.bytes, shape, x, smoke ? 3 : 20);
+    // ORT's time for the same conv/dense layer (its fused node keeps our layer's name as prefix).
+    for (const l of layers) {
+      const node = ortProfile.nodes.find((n) => n.name.startsWith(`${l.name}:`));
+      if (node) Object.assign(l, { ortOp: node.op, ortMs: node.ms });
+    }
     const targets = (TARGETS[spec.id] ?? []).map(([peer, want]) => ({ what: `${(want).toFixed(1)}x faster than ${peer}`, peer, want, got: ratios[peer], met: ratios[peer] >= want }));
     const integerLayers = layers.filter((l) => l.integer && l.className.includes('Conv'));
     if (spec.id === 'B' || integerLayers.length) {
@@ -222,11 +227,12 @@ function printModel(m, peaks) {
   console.log(`onnxruntime-web kernels per run (profiled): ${ops}`);
   if (m.ort.exportNotes.length) console.log(`ONNX export notes: ${m.ort.exportNotes.join('; ')}`);
   console.log(`\nqkeras-wasm per layer (median of traces; peaks f32x4 mul+add ${f2(peaks.f32x4_mul_add)}, i32x4.dot_i16x8_s+add ${f2(peaks.i32x4_dot_i16x8_add)} GMAC/s)\n`);
-  console.log('| layer | class | kernel | ms | MMAC | GMAC/s | % of peak |');
-  console.log('|---|---|---|---:|---:|---:|---:|');
+  console.log('| layer | class | kernel | ms | MMAC | GMAC/s | % of peak | ORT int8 node, ms |');
+  console.log('|---|---|---|---:|---:|---:|---:|---:|');
   for (const l of m.layers) {
     const peak = l.macs ? `${f2(l.pctPeak)}% ${l.integer ? 'dot' : 'f32'}` : '';
-    console.log(`| ${l.name} | ${l.className} | ${l.kernel ?? (l.macs ? 'f32 (not reported)' : '')} | ${l.ms.toFixed(3)} | ${l.macs ? (l.macs / 1e6).toFixed(2) : ''} | ${l.macs ? f2(l.gmacs) : ''} | ${peak} |`);
+    const ort = l.ortOp ? `${l.ortOp} ${l.ortMs.toFixed(3)}` : '';
+    console.log(`| ${l.name} | ${l.className} | ${l.kernel ?? (l.macs ? 'f32 (not reported)' : '')} | ${l.ms.toFixed(3)} | ${l.macs ? (l.macs / 1e6).toFixed(2) : ''} | ${l.macs ? f2(l.gmacs) : ''} | ${peak} | ${ort} |`);
   }
   console.log(`sum of layers ${f2(m.trace.sumOfLayersMs)} ms (trace) vs predict median ${f2(e.qkeras_wasm.median)} ms`);
 }
