@@ -89,7 +89,7 @@ function loadInput(kind, size) {
 // runs the float path.
 function instructionOf(kernel) {
   if (!kernel) return 'f32x4_mul_add';
-  return /^(q[su]\d|qs|qu|qc|i8|s8|u8|s16|int)|dot|popcount|xnor/i.test(kernel) ? 'i32x4_dot_i16x8_add' : 'f32x4_mul_add';
+  return /^(q[su]\d|qs|qu|qc|i8|s8|u8|s16|int)|dot|extmul|popcount|xnor/i.test(kernel) ? 'i32x4_dot_i16x8_add' : 'f32x4_mul_add';
 }
 
 // ---- one model ----
