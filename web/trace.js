@@ -24,7 +24,7 @@ export function shapeAnalysis(rawAnalysis, layers) {
 export function inputReason(stats) {
   const g = stats.observedGrid;
   if (!g) {
-    return 'model input, on no small grid: the data you fed is float (not all multiples of one power of two within 16 bits; e.g. pixels/255 are not dyadic, pixels/256 are)';
+    return 'model input, on no grid: the data you fed is float (its values are not all multiples of one power of two within 16 bits: pixels/255 are not, pixels/256 are)';
   }
   const step = Number.isInteger(Math.log2(g.step)) && g.step < 1 ? `1/${1 / g.step}` : String(g.step);
   return `model input, observed on a grid: the data you fed has ${stats.distinct} distinct values, all multiples of ${step} in [${g.min}, ${g.max}] (${g.bits}-bit ${g.signed ? 'signed' : 'unsigned'}); the model itself does not quantize its input`;

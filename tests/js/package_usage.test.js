@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 
-import { loadModel, readNpy, writeNpy } from '../../web/index.js';
+import { convert, loadModel, readNpy, writeNpy } from '../../web/index.js';
 import { writeCifarScenarioH5, cifarScenarioInput } from '../fixtures/cifar_scenario.js';
 import {
   writeKerasH5, sequentialConfig, functionalConfig, inputLayer, qDense, qActivation, dense, quantizedBits, quantizedRelu, fixtureValues,
@@ -160,6 +160,7 @@ test('unknown option names are errors that list the valid ones', async () => {
   await assert.rejects(model.trace(fixtureValues(4, 1), undefined, { includedata: false }), /trace: unknown option 'includedata'; valid options are layers, includeData, histogramBins, batchSize/);
   await assert.rejects(loadModel(join(dir, 'x.h5'), { onprogress: () => {} }), /loadModel: unknown option 'onprogress'; valid options are onProgress, internalSigmoid, qnoiseFactor/);
   await assert.rejects(model.trace(fixtureValues(4, 1), undefined, { batchSize: 0 }), /batchSize must be a positive integer/);
+  await assert.rejects(convert(join(dir, 'x.h5'), { source: 'x' }), /convert: unknown option 'source'; valid options are onProgress, sourceName, internalSigmoid, qnoiseFactor/);
   model.dispose();
 });
 
@@ -204,7 +205,7 @@ test("the input's observed check: data on the 1/256 grid is reported with that g
   const off = (await model.trace(pixels(3).map((v) => (v * 256) / 255))).get('input_1');
   assert.equal(off.stats.onGrid, null);
   assert.equal(off.grid, null);
-  assert.match(off.reason, /on no small grid/);
+  assert.match(off.reason, /^model input, on no grid: the data you fed is float/);
   model.dispose();
 });
 
