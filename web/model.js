@@ -174,7 +174,7 @@ export class Model {
         throw new Error(`model has ${this.inputs.length} input${single ? '' : 's'} (${names.join(', ')}), got an array of ${data.length}: pass ${single ? 'the data (flat, nested arrays or {data, shape})' : 'one entry per input, or an object keyed by input name'}`);
       }
       data.forEach((d, i) => one(this.inputs[i], d, shape?.[i], `input '${names[i]}'`));
-    } else if (data && typeof data === 'object' && !isTensorLike(data) || named) {
+    } else if (named || (data && typeof data === 'object' && !isTensorLike(data))) {
       const unknown = Object.keys(data).filter((n) => !names.includes(n));
       if (unknown.length) throw new Error(`unknown input name(s) ${unknown.join(', ')}; the model's inputs are ${names.join(', ')}`);
       for (const input of this.inputs) {
