@@ -15,6 +15,7 @@ import { CHROMIUM, CHROMIUM_ARGS, skipWithoutChromium } from '../browser/demo_pa
 import { convert, loadModel } from '../../web/index.js';
 import { writeKerasH5, sequentialConfig, inputLayer, qDense, qActivation, activation, quantizedBits, fixtureValues } from '../fixtures/keras_writer.js';
 import { inputs } from '../bundlers/app/inputs.js';
+import { writeCifarScenarioH5 } from '../fixtures/cifar_scenario.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const work = join(repo, 'build', 'bundlers');
@@ -95,6 +96,18 @@ async function buildAll() {
   // The same app without that step: the error must say what to do.
   cpSync(join(outDir, 'esbuild'), join(outDir, 'esbuild-no-wasm'), { recursive: true });
   rmSync(join(outDir, 'esbuild-no-wasm', 'wasm'), { recursive: true });
+
+  // The README's browser example (examples/browser.js), as esbuild bundles it, on the CIFAR model.
+  await timed('example', async () => {
+    const esbuild = await import('esbuild');
+    const out = join(outDir, 'example');
+    cpSync(join(repo, 'examples', 'browser.js'), join(appDir, 'example.js'));
+    await esbuild.build({ absWorkingDir: appDir, entryPoints: ['example.js'], bundle: true, format: 'esm', splitting: true, platform: 'browser', outdir: out, logLevel: 'silent' });
+    mkdirSync(join(out, 'wasm'), { recursive: true });
+    cpSync(join(appDir, 'node_modules', 'qkeras-wasm', 'web', 'wasm', 'qkeras_wasm.wasm'), join(out, 'wasm', 'qkeras_wasm.wasm'));
+    writeFileSync(join(out, 'model.qkwm'), await convert(await writeCifarScenarioH5()));
+    writeFileSync(join(out, 'index.html'), '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><body style="white-space: pre"><script type="module" src="./example.js"></script>');
+  });
 
   await timed('vite', async () => {
     const vite = await import('vite');
@@ -215,6 +228,23 @@ for (const bundler of ['vite', 'webpack', 'esbuild']) {
     console.log(`${bundler}: ${files.map(([f, n]) => `${f} ${(n / 1024).toFixed(1)} KiB`).join(', ')}`);
   });
 }
+
+test('the README browser example (examples/browser.js) runs as written', { skip }, async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  try {
+    await page.goto(`${origin}/example/index.html`);
+    await page.waitForFunction(() => document.body.textContent.includes('q_dense_1:'), null, { timeout: 30_000 });
+    const text = await page.evaluate(() => document.body.textContent);
+    assert.match(text, /input_1: float, 1 distinct values/);
+    assert.match(text, /q_conv2d: quantized, \d+ distinct values/);
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
 
 test('esbuild without the .wasm step: the error names the URL tried and setWasmLocation', { skip }, async () => {
   const result = await runPage('esbuild-no-wasm');
