@@ -1,10 +1,9 @@
 #!/usr/bin/env node
 // qkeras-wasm command line: summary, predict, convert, trace.
+import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import process from 'node:process';
-
-import { readFileSync } from 'node:fs';
 
 import { loadModel, convert, writeNpy } from './index.js';
 import { modelSourceFromArgs, readModelInput } from './cli_files.js';
