@@ -234,6 +234,8 @@ test('the README browser example (examples/browser.js) runs as written', { skip 
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  const requests = [];
+  page.on('request', (r) => requests.push(r.url()));
   try {
     await page.goto(`${origin}/example/index.html`);
     await page.waitForFunction(() => document.body.textContent.includes('q_dense_1:'), null, { timeout: 30_000 });
@@ -241,6 +243,8 @@ test('the README browser example (examples/browser.js) runs as written', { skip 
     assert.match(text, /input_1: float, 1 distinct values/);
     assert.match(text, /q_conv2d: quantized, \d+ distinct values/);
     assert.deepEqual(errors, []);
+    assert.ok(requests.some((u) => u.endsWith('.wasm')), requests.join(', '));
+    assert.ok(!requests.some((u) => /hdf5/.test(u)), `a .qkwm-only page never fetches the h5wasm chunk: ${requests.join(', ')}`);
   } finally {
     await context.close();
   }
