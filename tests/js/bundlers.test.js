@@ -2,7 +2,8 @@
 // unpack the tarball into a tiny app's node_modules, build the app with each bundler (no plugin,
 // no flag; for esbuild the README's one documented step), and run it in the system Chromium:
 // models loaded by page-relative URLs, predict and trace on nested arrays, the lazy h5wasm chunk.
-// Also: a missing .wasm gives an error naming the URL tried and setWasmLocation.
+// Also: Vite's dev server, the README's browser example, and a missing .wasm (the error names
+// the URL tried and setWasmLocation).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -146,15 +147,15 @@ function serve(root) {
   });
 }
 
-async function runPage(name) {
+async function runPage(name, base = origin) {
   const context = await browser.newContext();
   const page = await context.newPage();
   const outside = [];
-  await context.route('**/*', (route) => (route.request().url().startsWith(origin) ? route.continue() : (outside.push(route.request().url()), route.abort())));
+  await context.route('**/*', (route) => (route.request().url().startsWith(base) ? route.continue() : (outside.push(route.request().url()), route.abort())));
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   try {
-    await page.goto(`${origin}/${name}/index.html`);
+    await page.goto(name === null ? `${base}/` : `${base}/${name}/index.html`);
     await page.waitForFunction(() => window.__result !== undefined, null, { timeout: 30_000 });
     const result = await page.evaluate(() => window.__result);
     assert.deepEqual(outside, [], 'the app fetches nothing outside its own server');
@@ -228,6 +229,23 @@ for (const bundler of ['vite', 'webpack', 'esbuild']) {
     console.log(`${bundler}: ${files.map(([f, n]) => `${f} ${(n / 1024).toFixed(1)} KiB`).join(', ')}`);
   });
 }
+
+test('vite dev server (npm run dev): the same app runs unbuilt', { skip }, async () => {
+  const vite = await import('vite');
+  const publicDir = join(work, 'public');
+  cpSync(join(work, 'models'), join(publicDir, 'models'), { recursive: true });
+  const dev = await vite.createServer({ root: appDir, publicDir, configFile: false, logLevel: 'silent', server: { host: '127.0.0.1', port: 0 } });
+  await dev.listen();
+  try {
+    const base = dev.resolvedUrls.local[0].replace(/\/$/, '');
+    const result = await timed('vite dev page', () => runPage(null, base));
+    assert.equal(result.error, undefined, `vite dev app failed: ${result.error}`);
+    assert.deepEqual(result.predict, expected.predict);
+    assert.deepEqual(result.h5, expected.predict.data);
+  } finally {
+    await dev.close();
+  }
+});
 
 test('the README browser example (examples/browser.js) runs as written', { skip }, async () => {
   const context = await browser.newContext();
