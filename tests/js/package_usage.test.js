@@ -202,6 +202,9 @@ test("the input's observed check: data on the 1/256 grid is reported with that g
   assert.deepEqual(onGrid.stats.observedGrid, onGrid.grid);
   assert.equal(onGrid.stats.distinct, new Set(pixels(3)).size);
   assert.match(onGrid.reason, new RegExp(`observed on a grid: the data you fed has ${onGrid.stats.distinct} distinct values, all multiples of 1/256`));
+  const flatten = (await model.trace(pixels(3))).get('flatten');
+  assert.ok(!('observedGrid' in flatten.stats) && flatten.grid === null && flatten.stats.onGrid === null, 'only the input has an observed grid');
+  assert.doesNotMatch(flatten.reason, /model input/);
   const off = (await model.trace(pixels(3).map((v) => (v * 256) / 255))).get('input_1');
   assert.equal(off.stats.onGrid, null);
   assert.equal(off.grid, null);
