@@ -11,6 +11,12 @@ configure() {  # dir, then cmake args
   local dir=$1; shift
   if [ ! -f "$dir/CMakeCache.txt" ]; then "$@" -S . -B "$dir" >/dev/null; fi
 }
+# `build.sh wasm` builds only what the npm package ships (npm pack's prepack): the WASM module.
+if [ "${1:-all}" = wasm ]; then
+  configure build/wasm emcmake cmake -DCMAKE_BUILD_TYPE=Release
+  cmake --build build/wasm -j "$jobs"
+  exit 0
+fi
 configure build/native cmake -DCMAKE_BUILD_TYPE=Release
 cmake --build build/native -j "$jobs"
 if [ "${QKW_NO_ASAN:-0}" != 1 ]; then

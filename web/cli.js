@@ -1,29 +1,30 @@
 #!/usr/bin/env node
 // qkeras-wasm command line: summary, predict, convert, trace.
+import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import process from 'node:process';
 
 import { loadModel, convert, writeNpy } from './index.js';
-import { readArray } from './io/npy.js';
-import { modelSourceFromArgs, readInputBytes } from './cli_files.js';
-import { fitInputShape } from './util.js';
+import { modelSourceFromArgs, readModelInput } from './cli_files.js';
 import { runTraceCommand, TRACE_USAGE } from './cli_trace.js';
 
 const USAGE = `Usage: qkeras-wasm <command> [options]
 
 Commands:
   summary <model>                                   layer table with shapes and quantizers
-  predict <model> --input <file> [--output out.npy] QKeras model.predict on .npy/.json/.txt input
+  predict <model> --input <file.npy|.json|.txt|image.png> [--output out.npy]
+        [--scale 255|256|signed] [--sample I]      QKeras model.predict
   convert <model> -o <file.qkwm>                    write the compact converted format
 ${TRACE_USAGE}
 <model> is a Keras .h5 file, a .keras zip, a converted .qkwm file, or a model JSON followed by
---weights <weights.h5>.`;
+--weights <weights.h5>. --sample I is a 0-based sample index (x[I] in numpy).
+qkeras-wasm --version prints the version.`;
 
 // Flags each command accepts; true = takes a value.
 const FLAGS = {
   summary: { weights: true },
-  predict: { weights: true, input: true, output: true },
+  predict: { weights: true, input: true, output: true, scale: true, sample: true },
   convert: { weights: true, output: true },
   trace: { weights: true, input: true, json: true, explain: false, scale: true, sample: true, layers: true },
   analyze: { weights: true, json: true, explain: false },
@@ -71,6 +72,10 @@ async function main(argv) {
     console.log(USAGE);
     return 0;
   }
+  if (command === '--version' || command === '-v' || command === 'version') {
+    console.log(JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version);
+    return 0;
+  }
   if (!command) {
     console.error(USAGE);
     return 1;
@@ -85,10 +90,10 @@ async function main(argv) {
       return 0;
     }
     case 'predict': {
-      if (!flags.input) throw new Error('predict needs --input <file.npy|.json|.txt>');
+      if (!flags.input) throw new Error('predict needs --input <file.npy|.json|.txt|image.png>');
       const model = await loadModel(await modelSourceFromArgs(positional[0], flags));
-      const input = readArray(await readInputBytes(flags.input), basename(flags.input));
-      const result = await model.predict(input.data, fitInputShape(model.inputs[0].shape.slice(1), input.shape, basename(flags.input)));
+      const input = await readModelInput(model, flags.input, flags);
+      const result = await model.predict(input.data, input.shape);
       const outputs = Array.isArray(result) ? result : [result];
       if (flags.output) {
         if (outputs.length !== 1) throw new Error('--output writes one .npy; this model has several outputs');

@@ -2,6 +2,7 @@
 // stored exactly as the layers use them (quantized, folded) at their bit width.
 import { readModel, buildModel } from './model.js';
 import { encodeQkwm } from './format/qkwm.js';
+import { checkOptionKeys } from './util.js';
 
 export const CONVERTER_VERSION = '0.1.0';
 
@@ -11,6 +12,8 @@ export const CONVERTER_VERSION = '0.1.0';
  * @returns {Promise<Uint8Array>} the .qkwm file's bytes (deterministic for a given input)
  */
 export async function convert(source, options = {}) {
+  checkOptionKeys(options, ['onProgress', 'sourceName', 'internalSigmoid', 'qnoiseFactor'], 'convert');
+  options ??= {};
   const { graph, weights, provenance } = await readModel(source, options);
   const handle = await buildModel(graph, weights, options);
   try {

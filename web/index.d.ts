@@ -65,7 +65,11 @@ export function describeQuantizer(spec: QuantizerSpec, options?: QuantizerOption
 /** QKeras's quantizer.range(). */
 export function quantizerRange(spec: QuantizerSpec, options?: QuantizerOptions): Promise<Float32Array>;
 
-/** Where the browser loads qkeras_wasm.wasm from (default: next to the JS glue). Call before first use. */
+/**
+ * Where qkeras_wasm.wasm is loaded from. Default: new URL('./wasm/qkeras_wasm.wasm', import.meta.url),
+ * which Vite and webpack emit as an asset. Browsers: a URL (relative to the page); Node: a path or
+ * file: URL. Call before first use.
+ */
 export function setWasmLocation(url: string | URL): void;
 
 export interface LoadProgress {
@@ -152,13 +156,18 @@ export interface TensorStats {
   mean: number | string;
   distinct: number;
   histogram: { min: number; max: number; counts: number[] };
-  /** Every value lies on the declared grid (null when there is no fixed grid). */
+  /** Every value lies on the declared grid (null when there is no fixed grid). Model inputs: true when observedGrid was found. */
   onGrid: boolean | null;
   offGridCount: number;
   offGridExamples: number[];
   count: number;
   nanCount: number;
   infCount: number;
+  /**
+   * Model inputs only: the grid the data fed lies on (the finest power-of-two step dividing every
+   * value, at most 16 bits), or null when it lies on none (e.g. pixels/255).
+   */
+  observedGrid?: TensorGrid | null;
 }
 
 export interface TraceEntry {
@@ -184,9 +193,32 @@ export interface TraceOptions {
   /** Copy every layer's output into the result (default true). */
   includeData?: boolean;
   histogramBins?: number;
+  /** Trace the batch in pieces of this many samples (less WASM memory); results cover the whole batch. */
+  batchSize?: number;
 }
 
-export type PredictInput = ArrayLike<number> | (ArrayLike<number> | TensorData)[] | Record<string, ArrayLike<number> | TensorData>;
+/** Numbers nested to any depth: [[1, 2], [3, 4]] has shape [2, 2]. */
+export type NestedArray = ReadonlyArray<number | NestedArray | Float32Array>;
+
+/** One input: a typed array or flat array (with a shape, or the batch inferred), nested arrays (shape inferred), or {data, shape} (e.g. readNpy's result). */
+export type InputTensor = ArrayLike<number> | NestedArray | { data: ArrayLike<number>; shape?: (number | null)[] };
+
+export type PredictInput = InputTensor | InputTensor[] | Record<string, InputTensor>;
+
+/** An array in model order that can also be read by name. */
+export type Keyed<T> = T[] & {
+  /** The entry of that name; throws, listing the names, when there is none. */
+  get(name: string): T;
+  /** Also readable as properties, for names that are not Array members. */
+  readonly [name: string]: T | unknown;
+};
+
+export interface TopKEntry {
+  index: number;
+  value: number;
+  /** labels[index], when labels were given. */
+  label?: string;
+}
 
 export class Model {
   readonly name: string;
@@ -200,11 +232,15 @@ export class Model {
   readonly graph: { name?: string; layers: { name: string; className: string; config: Record<string, unknown>; inbound: [string, number, number][] }[]; [key: string]: unknown };
   /**
    * QKeras's model.predict. A bare TensorData for single-output models, an array for
-   * multi-output ones (pass TensorData[] as the type argument there).
+   * multi-output ones, also readable by output name (pass TensorData[] or Keyed<TensorData> as
+   * the type argument there). A null batch in the shape is taken from the data.
    */
-  predict<T extends TensorData | TensorData[] = TensorData>(data: PredictInput, shape?: number[] | number[][]): Promise<T>;
-  /** Every layer's output in execution order, with its quantization status and statistics. */
-  trace(data: PredictInput, shape?: number[] | number[][], options?: TraceOptions): Promise<TraceEntry[]>;
+  predict<T extends TensorData | TensorData[] = TensorData>(data: PredictInput, shape?: (number | null)[] | (number | null)[][]): Promise<T>;
+  /** Every layer's output in execution order, with its quantization status and statistics; trace.get('layer') reads one by name. */
+  trace(data: PredictInput, shape?: (number | null)[] | (number | null)[][], options?: TraceOptions): Promise<Keyed<TraceEntry>>;
+  /** The k highest values of each sample of one output, best first: one list for a rank-1 output or plain array, else one list per sample. */
+  topK(output: TensorData, k?: number, labels?: string[]): TopKEntry[][];
+  topK(output: ArrayLike<number> | { data: ArrayLike<number>; shape: [number] }, k?: number, labels?: string[]): TopKEntry[];
   /** The static quantization analysis (no input needed). */
   analyze(): TensorAnalysis[];
   /** A Keras-like text table with each layer's quantizers. */

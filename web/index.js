@@ -1,8 +1,5 @@
-// qkeras-wasm public API.
-export { quantize, describeQuantizer, quantizerRange } from './quantize.js';
-export { loadModel, Model } from './model.js';
-export { convert } from './convert.js';
-export { compareTraces } from './trace.js';
-export { getScale, getIntegerBits, getUnrolledShape, getRolledBackShape } from './helpers.js';
-export { setWasmLocation } from './wasm-module.js';
-export { readNpy, writeNpy } from './io/npy.js';
+// qkeras-wasm, Node entry (package.json exports "node"): file paths and file: URLs are read with
+// node:fs. Browsers and bundlers get web/browser.js, the same API without Node built-ins.
+import './node-platform.js';
+
+export * from './api.js';

@@ -1,10 +1,14 @@
 // loadModel() and the Model class: a user's QKeras model, built once in the WASM heap.
 import { getWasmModule } from './wasm-module.js';
-import { checkShape, optionsToJson, toFloat32Array } from './util.js';
+import { checkOptionKeys, checkShape, fitInputShape, flattenNested, isNestedArray, isTensorLike, optionsToJson, toFloat32Array } from './util.js';
 import { readModelSource } from './io/index.js';
 import { decodeQkwm } from './format/qkwm.js';
 import { formatSummary } from './summary.js';
-import { shapeAnalysis, shapeTrace } from './trace.js';
+import { keyedTrace, mergeTracePieces, shapeAnalysis, shapeTrace } from './trace.js';
+import { keyedByName, topK } from './outputs.js';
+
+const TRACE_OPTIONS = ['layers', 'includeData', 'histogramBins', 'batchSize'];
+const LOAD_OPTIONS = ['onProgress', 'internalSigmoid', 'qnoiseFactor'];
 
 // Frees the WASM side of a Model that was garbage-collected without dispose().
 const leakGuard =
@@ -65,6 +69,8 @@ export async function buildModel(graph, weights, options = {}) {
  * @returns {Promise<Model>}
  */
 export async function loadModel(source, options = {}) {
+  checkOptionKeys(options, LOAD_OPTIONS, 'loadModel');
+  options ??= {};
   const { graph, weights, converted, provenance } = await readModel(source, options);
   options.onProgress?.({ phase: 'build', loaded: 0, total: 1 });
   const handle = await buildModel(graph, weights, options);
@@ -109,44 +115,77 @@ export class Model {
     return this.#handle;
   }
 
-  /** Normalizes predict()'s arguments into one Float32Array and shape per model input. */
+  /**
+   * Normalizes predict()'s arguments into one Float32Array and shape per model input. Each input
+   * may be a typed array or flat array (with a shape, or the batch inferred), nested arrays (shape
+   * inferred), or a {data, shape} object such as readNpy() returns; a null batch in a shape (as in
+   * model.inputs) is taken from the data.
+   */
   #prepareInputs(data, shape) {
     const arrays = [];
     const shapes = [];
-    const one = (input, values, givenShape, what) => {
-      const x = toFloat32Array(values, what);
-      const perSample = input.shape.slice(1).reduce((a, b) => a * b, 1);
+    const one = (input, value, givenShape, what) => {
+      const dims = input.shape.slice(1);
+      const perSample = dims.reduce((a, b) => a * b, 1);
+      let x;
       let s = givenShape;
+      if (isTensorLike(value)) {
+        s = value.shape ?? givenShape;
+        value = value.data;
+      }
+      if (isNestedArray(value)) {
+        const nested = flattenNested(value, what);
+        x = nested.data;
+        if (s === undefined) s = fitInputShape(dims, nested.shape, what);
+      } else {
+        x = toFloat32Array(value, what);
+      }
+      if (Array.isArray(s) && s[0] === null) {
+        const rest = s.slice(1);
+        const n = rest.reduce((a, b) => a * b, 1);
+        if (n === 0 || x.length % n !== 0) throw new Error(`${what}: ${x.length} values is not a whole number of samples of shape [${rest.join(', ')}]`);
+        s = [x.length / n, ...rest];
+      }
       if (s === undefined) {
         if (perSample === 0 || x.length % perSample !== 0) {
-          throw new Error(`${what}: ${x.length} values is not a whole number of samples of shape [${input.shape.slice(1).join(', ')}]`);
+          throw new Error(`${what}: ${x.length} values is not a whole number of samples of shape [${dims.join(', ')}]`);
         }
-        s = [x.length / perSample, ...input.shape.slice(1)];
+        s = [x.length / perSample, ...dims];
       }
       checkShape(s, x.length, what);
       if (s.length !== input.shape.length || s.slice(1).some((d, i) => d !== input.shape[i + 1])) {
-        throw new Error(`${what}: shape [${s.join(', ')}] does not match the model input '${input.name}' shape [batch, ${input.shape.slice(1).join(', ')}]`);
+        throw new Error(`${what}: shape [${s.join(', ')}] does not match the model input '${input.name}' shape [batch, ${dims.join(', ')}]`);
       }
       arrays.push(x);
       shapes.push(s);
     };
+    const names = this.inputs.map((i) => i.name);
+    const single = this.inputs.length === 1;
     const flatNumbers = ArrayBuffer.isView(data) || (Array.isArray(data) && (data.length === 0 || typeof data[0] === 'number'));
-    if (this.inputs.length === 1 && flatNumbers) {
-      one(this.inputs[0], data, shape, `input '${this.inputs[0].name}'`);
+    // An object whose keys are all input names is named inputs, even if one is called 'data'.
+    const named = data !== null && typeof data === 'object' && !Array.isArray(data) && !ArrayBuffer.isView(data) &&
+      Object.keys(data).length > 0 && Object.keys(data).every((k) => names.includes(k));
+    if (single && (flatNumbers || (isTensorLike(data) && !named))) {
+      one(this.inputs[0], data, shape, `input '${names[0]}'`);
+    } else if (single && isNestedArray(data) && !(data.length === 1 && ArrayBuffer.isView(data[0]))) {
+      one(this.inputs[0], data, shape, `input '${names[0]}'`);
     } else if (Array.isArray(data)) {
-      if (data.length !== this.inputs.length) throw new Error(`model has ${this.inputs.length} inputs, got ${data.length}`);
-      data.forEach((d, i) => one(this.inputs[i], d.data ?? d, d.shape ?? shape?.[i], `input '${this.inputs[i].name}'`));
-    } else if (data && typeof data === 'object') {
-      const names = Object.keys(data);
-      const unknown = names.filter((n) => !this.inputs.some((i) => i.name === n));
-      if (unknown.length) throw new Error(`unknown input name(s) ${unknown.join(', ')}; the model's inputs are ${this.inputs.map((i) => i.name).join(', ')}`);
+      if (data.length !== this.inputs.length) {
+        throw new Error(`model has ${this.inputs.length} input${single ? '' : 's'} (${names.join(', ')}), got an array of ${data.length}: pass ${single ? 'the data (flat, nested arrays or {data, shape})' : 'one entry per input, or an object keyed by input name'}`);
+      }
+      data.forEach((d, i) => one(this.inputs[i], d, shape?.[i], `input '${names[i]}'`));
+    } else if (named || (data && typeof data === 'object' && !isTensorLike(data))) {
+      const unknown = Object.keys(data).filter((n) => !names.includes(n));
+      if (unknown.length) throw new Error(`unknown input name(s) ${unknown.join(', ')}; the model's inputs are ${names.join(', ')}`);
       for (const input of this.inputs) {
         const d = data[input.name];
         if (d === undefined) throw new Error(`missing input '${input.name}'`);
-        one(input, d.data ?? d, d.shape, `input '${input.name}'`);
+        one(input, d, undefined, `input '${input.name}'`);
       }
+    } else if (isTensorLike(data)) {
+      throw new Error(`model has ${this.inputs.length} inputs (${names.join(', ')}): pass one {data, shape} per input, in an array or an object keyed by input name`);
     } else {
-      throw new TypeError('predict(data, shape): data must be a Float32Array, an array of inputs, or an object keyed by input name');
+      throw new TypeError('predict(data, shape): data must be a typed array, (nested) arrays of numbers, a {data, shape} object, an array of inputs, or an object keyed by input name');
     }
     const batch = shapes[0][0];
     if (shapes.some((s) => s[0] !== batch)) throw new Error(`inputs disagree on the batch size: ${shapes.map((s) => s[0]).join(' vs ')}`);
@@ -154,14 +193,28 @@ export class Model {
   }
 
   /**
-   * Runs the model exactly as QKeras's model.predict.
+   * Runs the model exactly as QKeras's model.predict. Single-output models give one {data, shape};
+   * multi-output models an array in model.outputs order that can also be read by output name
+   * (outputs.get('name'), or outputs.name where the name is not an Array method).
    * @returns {Promise<{data: Float32Array, shape: number[]} | {data: Float32Array, shape: number[]}[]>}
    */
   async predict(data, shape) {
     const handle = this.#live();
     const { arrays, shapes } = this.#prepareInputs(data, shape);
     const outputs = handle.predict(arrays, shapes);
-    return outputs.length === 1 ? outputs[0] : outputs;
+    return outputs.length === 1 ? outputs[0] : keyedByName(outputs, this.outputs.map((o) => o.name), 'output');
+  }
+
+  /**
+   * The k highest scores of each sample of an output (e.g. class probabilities), best first.
+   * @param {{data: ArrayLike<number>, shape?: number[]} | ArrayLike<number>} output one output of predict()
+   * @param {number} [k]
+   * @param {string[]} [labels] class names, by index
+   * @returns {{index: number, value: number, label?: string}[] | {index: number, value: number, label?: string}[][]}
+   *   one list for a single sample (a flat array or a rank-1 shape), else one list per sample
+   */
+  topK(output, k = 5, labels) {
+    return topK(output, k, labels);
   }
 
   /**
@@ -175,12 +228,16 @@ export class Model {
 
   /**
    * Runs the model and returns every layer's output in execution order, with its quantization
-   * status and observed statistics (is every value on the declared grid?).
-   * @param {{layers?: string[], includeData?: boolean, histogramBins?: number}} [options]
+   * status and observed statistics (is every value on the declared grid?). The result is an
+   * array that can also be read by layer name: trace.get('q_dense').
+   * @param {{layers?: string[], includeData?: boolean, histogramBins?: number, batchSize?: number}} [options]
+   *   batchSize: trace the batch in pieces of this many samples (less WASM memory); the
+   *   statistics and data still cover the whole batch.
    */
   async trace(data, shape, options = {}) {
     const handle = this.#live();
-    const { layers = null, includeData = true, histogramBins = 16 } = options ?? {};
+    checkOptionKeys(options, TRACE_OPTIONS, 'trace');
+    const { layers = null, includeData = true, histogramBins = 16, batchSize } = options ?? {};
     if (typeof includeData !== 'boolean') throw new TypeError('trace options.includeData must be true or false');
     if (layers !== null && (!Array.isArray(layers) || layers.some((l) => typeof l !== 'string'))) {
       throw new TypeError('trace options.layers must be an array of layer names');
@@ -188,10 +245,37 @@ export class Model {
     if (!Number.isInteger(histogramBins) || histogramBins < 1 || histogramBins > 4096) {
       throw new TypeError('trace options.histogramBins must be an integer from 1 to 4096');
     }
+    if (batchSize !== undefined && (!Number.isInteger(batchSize) || batchSize < 1)) {
+      throw new TypeError(`trace options.batchSize must be a positive integer, got ${JSON.stringify(batchSize)}`);
+    }
     const { arrays, shapes } = this.#prepareInputs(data, shape);
     const analysis = this.analyze();
-    const raw = handle.trace(arrays, shapes, JSON.stringify({ layers, includeData, histogramBins }));
-    return shapeTrace(raw, analysis);
+    const batch = shapes[0][0];
+    const run = (xs, ss, withData) => {
+      try {
+        return shapeTrace(handle.trace(xs, ss, JSON.stringify({ layers, includeData: withData, histogramBins })), analysis);
+      } catch (error) {
+        if (!/out of memory/i.test(error?.message ?? '')) throw error;
+        const hints = [];
+        if (withData && batchSize === undefined) hints.push('{ includeData: false } (statistics only, no copy of every layer output)');
+        if (ss[0][0] > 1) hints.push(`a smaller batch, e.g. { batchSize: ${Math.max(1, Math.floor(ss[0][0] / 8))} } (traced in pieces, statistics still over all ${batch} samples)`);
+        if (layers === null) hints.push("{ layers: ['name', ...] } (only the layers you need)");
+        throw new Error(`trace of ${batch} sample${batch === 1 ? '' : 's'}: ${error.message}; try ${hints.join(', or ')}`, { cause: error });
+      }
+    };
+    if (batchSize === undefined || batchSize >= batch) return keyedTrace(run(arrays, shapes, includeData));
+    const pieces = function* () {
+      for (let start = 0; start < batch; start += batchSize) {
+        const end = Math.min(batch, start + batchSize);
+        const xs = arrays.map((x, i) => {
+          const per = shapes[i].slice(1).reduce((a, b) => a * b, 1);
+          return x.subarray(start * per, end * per);
+        });
+        // Every piece's data is needed to merge exact statistics; only kept with includeData.
+        yield run(xs, shapes.map((s) => [end - start, ...s.slice(1)]), true);
+      }
+    };
+    return keyedTrace(mergeTracePieces(pieces(), batch, { includeData, histogramBins }));
   }
 
   /** A text table like Keras's model.summary(), with each layer's quantizers. */

@@ -1,6 +1,7 @@
 // Layer tracing: every layer's output with its quantization status, checked against the
 // static analysis. The analysis and the statistics are computed in C++ (src/graph/analysis.cpp,
 // src/graph/tensor_stats.cpp); this module shapes them for JS users.
+import { keyedByName } from './outputs.js';
 
 /** Joins the static analysis (one entry per layer) with the layer list of model.layers. */
 export function shapeAnalysis(rawAnalysis, layers) {
@@ -19,6 +20,16 @@ export function shapeAnalysis(rawAnalysis, layers) {
   }));
 }
 
+/** A model input's reason, once the trace has looked at the data fed (stats.observedGrid). */
+export function inputReason(stats) {
+  const g = stats.observedGrid;
+  if (!g) {
+    return 'model input, on no grid: the data you fed is float (its values are not all multiples of one power of two within 16 bits: pixels/255 are not, pixels/256 are)';
+  }
+  const step = Number.isInteger(Math.log2(g.step)) && g.step < 1 ? `1/${1 / g.step}` : String(g.step);
+  return `model input, observed on a grid: the data you fed has ${stats.distinct} distinct values, all multiples of ${step} in [${g.min}, ${g.max}] (${g.bits}-bit ${g.signed ? 'signed' : 'unsigned'}); the model itself does not quantize its input`;
+}
+
 /**
  * Builds the public trace entries from the binding's result: one JSON text for all layers and
  * one Float32Array holding every traced output (each entry's data is a view into it).
@@ -28,6 +39,7 @@ export function shapeTrace(raw, analysis) {
   return layers.map((r) => {
     const a = analysis[r.index];
     const stats = r.stats;
+    const observed = 'observedGrid' in stats ? { observedGrid: stats.observedGrid } : {};
     return {
       name: a.name,
       className: a.className,
@@ -37,9 +49,9 @@ export function shapeTrace(raw, analysis) {
       status: a.status,
       quantized: a.quantized,
       quantizer: a.quantizer,
-      grid: a.grid,
+      grid: a.grid ?? stats.observedGrid ?? null,
       accumulatorBits: a.accumulatorBits,
-      reason: a.reason,
+      reason: 'observedGrid' in stats ? inputReason(stats) : a.reason,
       stats: {
         min: stats.min,
         max: stats.max,
@@ -52,11 +64,146 @@ export function shapeTrace(raw, analysis) {
         count: stats.count,
         nanCount: stats.nanCount,
         infCount: stats.infCount,
+        ...observed,
       },
       timeMs: r.timeMs,
     };
   });
 }
+
+/** A trace array that can also be read by layer name: trace.get('q_dense'). */
+export function keyedTrace(entries) {
+  return keyedByName(entries, entries.map((e) => e.name), 'traced layer');
+}
+
+const MAX_OFF_GRID_EXAMPLES = 8; // as kMaxOffGridExamples in src/graph/tensor_stats.h
+
+/**
+ * Joins the traces of consecutive pieces of a batch into the trace of the whole batch. The
+ * statistics are those one trace of the whole batch gives (tests compare the two): the on-grid
+ * verdicts are summed from the pieces; distinct values, min/max, mean and the histogram are
+ * recounted from the pieces' data with the same rules as src/graph/tensor_stats.cpp's reference
+ * (tensor order, -0 == 0 for distinct, the first zero's sign for a zero min/max, NaN left out).
+ * @param {Iterable<ReturnType<typeof shapeTrace>>} pieces
+ * @param {number} batch
+ * @param {{includeData: boolean, histogramBins: number}} options
+ */
+export function mergeTracePieces(pieces, batch, { includeData, histogramBins }) {
+  let merged = null;
+  let done = 0;
+  for (const piece of pieces) {
+    if (merged === null) {
+      merged = piece.map((e) => {
+        const per = e.shape.slice(1).reduce((a, b) => a * b, 1);
+        return {
+          entry: { ...e, shape: [batch, ...e.shape.slice(1)], stats: { ...e.stats }, timeMs: 0 },
+          per,
+          chunks: includeData ? [] : null,
+          acc: { nan: 0, inf: 0, finite: 0, sum: 0, lo: Infinity, hi: -Infinity, flo: Infinity, fhi: -Infinity, counts: new Map(), onGrid: e.stats.onGrid, offGrid: 0, examples: [], observed: undefined },
+        };
+      });
+    }
+    piece.forEach((e, i) => {
+      const m = merged[i];
+      const a = m.acc;
+      const data = e.data;
+      for (let j = 0; j < data.length; j++) {
+        const v = data[j];
+        if (v !== v) {
+          a.nan++;
+          continue;
+        }
+        if (v < a.lo) a.lo = v;
+        if (v > a.hi) a.hi = v;
+        a.counts.set(v, (a.counts.get(v) ?? 0) + 1); // Map keys: -0 and 0 are one key
+        if (v === Infinity || v === -Infinity) {
+          a.inf++;
+          continue;
+        }
+        if (v < a.flo) a.flo = v;
+        if (v > a.fhi) a.fhi = v;
+        a.sum += v;
+        a.finite++;
+      }
+      if (a.counts.size >= 1 << 24) {
+        throw new Error(`trace: layer '${e.name}' has more than ${1 << 24} distinct values over the pieces; trace fewer samples, or leave the layer out with { layers }`);
+      }
+      if (a.onGrid !== null) a.onGrid = a.onGrid && e.stats.onGrid;
+      a.offGrid += e.stats.offGridCount;
+      for (const x of e.stats.offGridExamples) if (a.examples.length < MAX_OFF_GRID_EXAMPLES) a.examples.push(x);
+      a.observed = a.observed === undefined ? e.stats.observedGrid ?? null : mergeObservedGrids(a.observed, e.stats.observedGrid ?? null);
+      m.entry.timeMs += e.timeMs;
+      if (m.chunks) m.chunks.push(data);
+    });
+    done += piece[0]?.shape[0] ?? 0;
+  }
+  const total = merged.reduce((n, m) => n + (m.chunks ? m.per * batch : 0), 0);
+  const buffer = includeData ? new Float32Array(total) : null;
+  let offset = 0;
+  return merged.map(({ entry, per, chunks, acc: a }) => {
+    const count = per * batch;
+    if (buffer) {
+      let o = offset;
+      for (const c of chunks) {
+        buffer.set(c, o);
+        o += c.length;
+      }
+      entry.data = buffer.subarray(offset, offset + count);
+      offset += count;
+    } else {
+      entry.data = null;
+    }
+    const bins = new Array(histogramBins).fill(0);
+    const width = a.fhi - a.flo;
+    for (const [v, n] of a.counts) {
+      if (v === Infinity || v === -Infinity) continue;
+      const b = width > 0 ? Math.min(Math.max(Math.floor(((v - a.flo) / width) * histogramBins), 0), histogramBins - 1) : 0;
+      bins[b] += n;
+    }
+    const any = count > a.nan;
+    const number = (v) => (Number.isFinite(v) ? v : v > 0 ? 'inf' : '-inf');
+    entry.stats = {
+      ...entry.stats,
+      min: any ? number(a.lo) : 0,
+      max: any ? number(a.hi) : 0,
+      mean: a.finite > 0 ? a.sum / a.finite : 0,
+      distinct: a.counts.size,
+      histogram: { min: a.finite > 0 ? a.flo : 0, max: a.finite > 0 ? a.fhi : 0, counts: bins },
+      onGrid: a.onGrid,
+      offGridCount: a.offGrid,
+      offGridExamples: a.examples,
+      count,
+      nanCount: a.nan,
+      infCount: a.inf,
+      ...('observedGrid' in entry.stats ? { observedGrid: a.observed } : {}),
+    };
+    if ('observedGrid' in entry.stats) {
+      entry.grid = a.observed;
+      entry.reason = inputReason(entry.stats);
+    }
+    return entry;
+  });
+}
+
+/** The observed grid of two pieces: the finer step, the wider range (null if either has none). */
+function mergeObservedGrids(x, y) {
+  if (x === null || y === null) return null;
+  return observedGrid(Math.min(x.step, y.step), Math.min(x.min, y.min), Math.max(x.max, y.max));
+}
+
+/** Mirrors observedGridOf() and uniformGrid() in src/graph (a power-of-two step). */
+function observedGrid(step, min, max) {
+  if (!(step > 0) || Math.max(Math.abs(min), Math.abs(max)) / step > 2 ** MAX_OBSERVED_GRID_BITS) return null;
+  const signed = min < 0;
+  const lo = Math.round(min / step);
+  const hi = Math.round(max / step);
+  let bits = 1;
+  if (signed) while (-(2 ** (bits - 1)) > lo || 2 ** (bits - 1) - 1 < hi) bits++;
+  else while (2 ** bits < hi + 1) bits++;
+  if (bits > MAX_OBSERVED_GRID_BITS) return null;
+  return { kind: 'uniform', bits, integer: Math.log2(step) + bits - (signed ? 1 : 0), signed, step, min: min + 0, max: max + 0 };
+}
+const MAX_OBSERVED_GRID_BITS = 16; // kMaxObservedGridBits in src/graph/tensor_stats.h
 
 /**
  * Per-layer differences between two traces, or between a trace and reference arrays

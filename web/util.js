@@ -24,6 +24,14 @@ export function fitInputShape(dims, arrayShape, part) {
   if (arrayShape.length === dims.length + 1 && same(arrayShape.slice(1), dims)) return arrayShape;
   if (arrayShape.length === 2 && arrayShape[1] === perSample) return [arrayShape[0], ...dims];
   if (same(arrayShape, dims) || same(arrayShape, [perSample])) return [1, ...dims];
+  // Trailing size-1 axes (channels of a grayscale image) may be left out: [n, 28, 28] or [28, 28] for [28, 28, 1].
+  let kept = dims.length;
+  while (kept > 0 && dims[kept - 1] === 1) kept--;
+  if (kept < dims.length) {
+    const squeezed = dims.slice(0, kept);
+    if (arrayShape.length === kept + 1 && same(arrayShape.slice(1), squeezed)) return [arrayShape[0], ...dims];
+    if (kept > 0 && same(arrayShape, squeezed)) return [1, ...dims];
+  }
   throw new Error(`${part}: shape [${arrayShape.join(', ')}] does not fit the model input [batch, ${dims.join(', ')}] (give [n, ${dims.join(', ')}], one flattened sample per row, or a single sample)`);
 }
 
@@ -48,4 +56,61 @@ export function optionsToJson(options) {
   if (options == null) return 'null';
   if (typeof options !== 'object') throw new TypeError('options must be an object');
   return JSON.stringify(options);
+}
+
+/** Unknown keys of an options object are errors that list the valid ones (typos never pass silently). */
+export function checkOptionKeys(options, allowed, what) {
+  if (options === undefined || options === null) return;
+  if (typeof options !== 'object' || Array.isArray(options)) throw new TypeError(`${what}: options must be an object`);
+  const unknown = Object.keys(options).filter((k) => !allowed.includes(k));
+  if (unknown.length) {
+    throw new TypeError(`${what}: unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}; valid options are ${allowed.join(', ')}`);
+  }
+}
+
+/** A {data, shape} object, as predict() returns and readNpy() reads (shape may be left out). */
+export function isTensorLike(value) {
+  return (
+    value !== null && typeof value === 'object' && !ArrayBuffer.isView(value) && !Array.isArray(value) &&
+    'data' in value && (ArrayBuffer.isView(value.data) || Array.isArray(value.data))
+  );
+}
+
+/** True for an array of arrays (numbers at the leaves): a tensor written as nested JS arrays. */
+export function isNestedArray(value) {
+  return Array.isArray(value) && value.length > 0 && (Array.isArray(value[0]) || (ArrayBuffer.isView(value[0]) && value.every((v) => ArrayBuffer.isView(v))));
+}
+
+/**
+ * Flattens nested arrays (rows may be typed arrays) in row-major order and infers their shape;
+ * ragged arrays and non-numbers are errors naming the position.
+ * @returns {{data: Float32Array, shape: number[]}}
+ */
+export function flattenNested(value, what) {
+  const shape = [];
+  for (let v = value; Array.isArray(v) || ArrayBuffer.isView(v); v = v[0]) {
+    shape.push(v.length);
+    if (!Array.isArray(v) || v.length === 0) break;
+  }
+  const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
+  let offset = 0;
+  const walk = (v, depth, path) => {
+    const isArray = Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView));
+    if (depth === shape.length) {
+      if (typeof v !== 'number') throw new TypeError(`${what}: element ${path} is ${isArray ? 'an array' : JSON.stringify(v)}, not a number`);
+      data[offset++] = v;
+      return;
+    }
+    if (!isArray || v.length !== shape[depth]) {
+      throw new Error(`${what}: ragged nested array: element ${path} has ${isArray ? v.length : 'no'} entries, expected ${shape[depth]} (shape [${shape.join(', ')}] from the first elements)`);
+    }
+    if (depth === shape.length - 1 && ArrayBuffer.isView(v)) {
+      data.set(v, offset);
+      offset += v.length;
+      return;
+    }
+    for (let i = 0; i < v.length; i++) walk(v[i], depth + 1, `${path}[${i}]`);
+  };
+  walk(value, 0, '');
+  return { data, shape };
 }

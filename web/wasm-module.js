@@ -1,23 +1,26 @@
 // Loads the WebAssembly core once per process/page.
 //
-// Browsers and bundlers: the .wasm sits next to the glue (web/wasm/) and is found through
-// import.meta.url; call setWasmLocation() to serve it from elsewhere. Node: Emscripten
-// 3.1.6's glue would fetch() a file path, so we read the bytes ourselves and hand them over
-// as wasmBinary.
+// The .wasm URL is written as new URL('./wasm/qkeras_wasm.wasm', import.meta.url), the form
+// Vite and webpack 5 recognise: they emit the file as an asset and rewrite the URL. Without a
+// bundler (or with esbuild, which leaves the expression alone) it is the file next to the glue.
+// setWasmLocation() overrides it. We fetch and compile the module ourselves, so a failure names
+// the URL tried; Emscripten 3.1.6's glue only aborts with "both async and sync fetching of the
+// wasm failed". In Node the bytes are read with node:fs (through platform.js, filled in by the
+// Node entry only).
+import { nodePlatform, pageBase } from './platform.js';
 
 let modulePromise = null;
 let wasmLocation = null;
 
-const isNode = typeof process !== 'undefined' && process.versions != null && process.versions.node != null;
-
 /**
- * Overrides where qkeras_wasm.wasm is loaded from: a URL (browsers), or a file path or file: URL (Node).
- * Must be called before the first API call.
+ * Overrides where qkeras_wasm.wasm is loaded from: a URL (browsers; relative to the page), or a
+ * file path or file: URL (Node). Must be called before the first API call.
  * @param {string|URL} url
  */
 export function setWasmLocation(url) {
   if (modulePromise) throw new Error('setWasmLocation() must be called before the WASM module is loaded');
-  wasmLocation = String(url);
+  if (!(url instanceof URL) && (typeof url !== 'string' || url === '')) throw new TypeError('setWasmLocation(url): url must be a non-empty string or a URL');
+  wasmLocation = url;
 }
 
 /** @returns {Promise<any>} the Emscripten module with the Embind API */
@@ -31,6 +34,10 @@ export function getWasmModule() {
   return modulePromise;
 }
 
+function defaultWasmUrl() {
+  return new URL('./wasm/qkeras_wasm.wasm', import.meta.url);
+}
+
 async function instantiate() {
   let createModule;
   try {
@@ -38,19 +45,74 @@ async function instantiate() {
   } catch (error) {
     throw new Error(`qkeras-wasm: the WASM build is missing (web/wasm/qkeras_wasm.mjs); run "npm run build" (${error.message})`);
   }
-  const args = {};
-  if (isNode) {
-    const { readFile } = await import('node:fs/promises');
-    const { pathToFileURL } = await import('node:url');
-    // Node accepts a plain file path as well as a file: URL.
-    const path = !wasmLocation
-      ? new URL('./wasm/qkeras_wasm.wasm', import.meta.url)
-      : /^[a-z][a-z0-9+.-]*:/i.test(wasmLocation) && !/^[a-z]:[\\/]/i.test(wasmLocation)
-        ? new URL(wasmLocation)
-        : pathToFileURL(wasmLocation);
-    args.wasmBinary = await readFile(path);
-  } else if (wasmLocation) {
-    args.locateFile = (file) => (file.endsWith('.wasm') ? wasmLocation : file);
+  const wasm = await compileWasm(wasmLocation ?? defaultWasmUrl());
+  let failInstantiation;
+  const failed = new Promise((_, reject) => {
+    failInstantiation = reject;
+  });
+  const ready = createModule({
+    // Emscripten calls this instead of fetching; errors reach our promise, not an abort().
+    instantiateWasm(imports, receiveInstance) {
+      WebAssembly.instantiate(wasm, imports).then(
+        (instance) => receiveInstance(instance, wasm),
+        (error) => failInstantiation(new Error(`qkeras-wasm: cannot instantiate the WebAssembly module (${error.message}); is qkeras_wasm.wasm from the same build as qkeras_wasm.mjs?`)),
+      );
+      return {};
+    },
+  });
+  return Promise.race([ready, failed]);
+}
+
+const HINT = 'Serve qkeras_wasm.wasm (in the package at web/wasm/qkeras_wasm.wasm) there, or call setWasmLocation(url) before the first API call';
+
+/** Reads (Node) or fetches (browsers) the .wasm and compiles it; errors name the location tried. */
+async function compileWasm(location) {
+  const node = await nodePlatform();
+  const isHttp = (s) => /^(https?|data|blob):/i.test(s);
+  if (node && !isHttp(String(location))) {
+    let bytes;
+    try {
+      bytes = await node.readFile(location);
+    } catch (error) {
+      throw new Error(`qkeras-wasm: cannot read the WebAssembly module at ${String(node.toPath(location))} (${error.code ?? error.message}). Run "npm run build", or call setWasmLocation(path) before the first API call`);
+    }
+    return compileBytes(bytes, String(location));
   }
-  return createModule(args);
+  let url;
+  try {
+    url = new URL(String(location), pageBase() ?? undefined);
+  } catch {
+    throw new Error(`qkeras-wasm: the WebAssembly location ${String(location)} is not a valid URL. ${HINT}`);
+  }
+  let response;
+  try {
+    response = await fetch(url);
+  } catch (error) {
+    throw new Error(`qkeras-wasm: could not fetch the WebAssembly module from ${url.href} (${error.message}). ${HINT}`);
+  }
+  if (!response.ok) {
+    throw new Error(`qkeras-wasm: could not fetch the WebAssembly module from ${url.href} (HTTP ${response.status} ${response.statusText}`.trimEnd() + `). ${HINT}`);
+  }
+  const type = response.headers.get('content-type') ?? '';
+  if (typeof WebAssembly.compileStreaming === 'function' && type.startsWith('application/wasm')) {
+    try {
+      return await WebAssembly.compileStreaming(response);
+    } catch (error) {
+      throw new Error(`qkeras-wasm: ${url.href} is not a valid WebAssembly module (${error.message}). ${HINT}`);
+    }
+  }
+  return compileBytes(new Uint8Array(await response.arrayBuffer()), url.href, type);
+}
+
+async function compileBytes(bytes, where, type = '') {
+  const magic = bytes.length >= 4 && bytes[0] === 0 && bytes[1] === 0x61 && bytes[2] === 0x73 && bytes[3] === 0x6d;
+  if (!magic) {
+    const got = type ? ` (got ${type.split(';')[0]}, ${bytes.length} bytes)` : ` (${bytes.length} bytes)`;
+    throw new Error(`qkeras-wasm: ${where} is not a WebAssembly module${got}. ${HINT}`);
+  }
+  try {
+    return await WebAssembly.compile(bytes);
+  } catch (error) {
+    throw new Error(`qkeras-wasm: cannot compile the WebAssembly module from ${where} (${error.message})`);
+  }
 }

@@ -787,6 +787,8 @@ json gridJson(const GridSummary& g) {
 
 }  // namespace
 
+json toJson(const GridSummary& grid) { return gridJson(grid); }
+
 const char* statusName(Status status) {
   switch (status) {
     case Status::Quantized: return "quantized";

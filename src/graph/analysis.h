@@ -58,6 +58,8 @@ std::vector<TensorAnalysis> analyzeModel(const Model& model, const nlohmann::jso
 //  values?} | null, accumulatorBits, reason, source, inputs}
 nlohmann::json toJson(const TensorAnalysis& analysis);
 nlohmann::json toJson(const std::vector<TensorAnalysis>& analyses);
+// {kind, bits, integer, signed, step, steps?, min, max, values?}, as in toJson(TensorAnalysis).
+nlohmann::json toJson(const GridSummary& grid);
 
 // ---- Building blocks, exposed for tests and for callers with their own graphs ----
 

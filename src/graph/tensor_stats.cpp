@@ -351,6 +351,27 @@ int64_t histogramBin(double v, double lo, double width, int bins) {
   return std::min<int64_t>(std::max<int64_t>(b, 0), bins - 1);
 }
 
+// Model inputs: the analysis calls them float (the model does not quantize them); the data
+// itself may lie on a grid, which the trace reports.
+bool observesInputGrid(const TensorAnalysis* analysis) {
+  return analysis && analysis->className == "InputLayer" && analysis->status == TensorAnalysis::Status::Float;
+}
+
+// The grid of finite values in [lo, hi] that are all multiples of `step` (a power of two), or
+// none when it needs more than kMaxObservedGridBits.
+std::optional<GridSummary> observedGridOf(double step, double lo, double hi) {
+  if (!(step > 0) || std::max(std::fabs(lo), std::fabs(hi)) / step > std::ldexp(1.0, kMaxObservedGridBits)) return std::nullopt;
+  GridSummary g = uniformGrid(step, lo + 0.0, hi + 0.0);  // + 0.0: a -0 bound is 0
+  if (g.bits > kMaxObservedGridBits) return std::nullopt;
+  return g;
+}
+
+void setObservedGrid(TensorStats& s, double step, double lo, double hi) {
+  s.observesGrid = true;
+  if (s.nanCount == 0 && s.infCount == 0) s.observedGrid = observedGridOf(step, lo, hi);
+  if (s.observedGrid) s.onGrid = true;
+}
+
 }  // namespace
 
 TensorStats computeStats(const Tensor& t, const TensorAnalysis* analysis, int histogramBins) {
@@ -472,6 +493,8 @@ TensorStats computeStats(const Tensor& t, const TensorAnalysis* analysis, int hi
       s.histogram[static_cast<size_t>(histogramBin(v, finiteLo, width, bins))] += static_cast<int64_t>(e.count);
     }
   }
+  if (observesInputGrid(analysis))
+    setObservedGrid(s, lowestExponent == INT32_MAX ? 0 : std::ldexp(1.0, lowestExponent), finiteLo, finiteHi);
   return s;
 }
 
@@ -538,6 +561,12 @@ TensorStats computeStatsReference(const Tensor& t, const TensorAnalysis* analysi
       ++s.histogram[static_cast<size_t>(histogramBin(v, finiteLo, width, bins))];
     }
   }
+  if (observesInputGrid(analysis)) {
+    double step = INFINITY;  // the finest power of two dividing every finite value (dyadicStep(0) = inf)
+    for (int64_t i = 0; i < n; ++i)
+      if (std::isfinite(data[i])) step = std::min(step, dyadicStep(data[i]));
+    setObservedGrid(s, std::isinf(step) ? 0 : step, finiteLo, finiteHi);
+  }
   return s;
 }
 
@@ -558,6 +587,7 @@ nlohmann::json toJson(const TensorStats& s) {
   json examples = json::array();
   for (float v : s.offGridExamples) examples.push_back(std::isfinite(v) ? json(v) : json(std::isnan(v) ? "NaN" : (v > 0 ? "inf" : "-inf")));
   j["offGridExamples"] = examples;
+  if (s.observesGrid) j["observedGrid"] = s.observedGrid ? toJson(*s.observedGrid) : nlohmann::json(nullptr);
   return j;
 }
 

@@ -30,7 +30,15 @@ struct TensorStats {
   std::optional<bool> onGrid;
   int64_t offGridCount = 0;
   std::vector<float> offGridExamples;  // the first few offending values, in tensor order
+  // Model inputs only (float to the analysis: nothing in the model quantizes them): the grid the
+  // data was observed on, i.e. the finest power-of-two step dividing every value, when its
+  // levels fit in kMaxObservedGridBits (e.g. pixels/256: 8 bits, step 1/256). onGrid is then
+  // true; without such a grid (pixels/255, NaN, inf, all zeros) it stays null.
+  bool observesGrid = false;
+  std::optional<GridSummary> observedGrid;
 };
+
+constexpr int kMaxObservedGridBits = 16;
 
 constexpr size_t kMaxOffGridExamples = 8;
 
@@ -44,7 +52,7 @@ TensorStats computeStats(const Tensor& t, const TensorAnalysis* analysis, int hi
 TensorStats computeStatsReference(const Tensor& t, const TensorAnalysis* analysis, int histogramBins = 16);
 
 // {count, nanCount, infCount, min, max, mean, distinct, histogram: {min, max, counts},
-//  onGrid: bool|null, offGridCount, offGridExamples}
+//  onGrid: bool|null, offGridCount, offGridExamples, observedGrid?: grid|null (model inputs)}
 nlohmann::json toJson(const TensorStats& stats);
 
 }  // namespace qkw

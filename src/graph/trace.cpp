@@ -68,6 +68,8 @@ void TraceRecorder::planStatsReuse(const Model& model, const std::vector<TensorA
     if (!infos[i].identityOnValues || infos[i].inbound.size() != 1) continue;
     const auto it = indexOf.find(infos[i].inbound[0]);
     if (it == indexOf.end() || it->second >= i) continue;
+    // A model input's statistics carry its observed grid (tensor_stats.h), which is its own.
+    if (analyses[it->second].className == "InputLayer") continue;
     if (toJson(analyses[it->second])["grid"] == toJson(analyses[i])["grid"])
       statsSource_[i] = static_cast<int64_t>(it->second);
   }

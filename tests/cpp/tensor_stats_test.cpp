@@ -161,6 +161,9 @@ void expectSameStats(const TensorStats& fast, const TensorStats& ref, const std:
   EXPECT_EQ(bitsOf(fast.histogramMax), bitsOf(ref.histogramMax));
   EXPECT_EQ(fast.onGrid, ref.onGrid);
   EXPECT_EQ(fast.offGridCount, ref.offGridCount);
+  EXPECT_EQ(fast.observesGrid, ref.observesGrid);
+  ASSERT_EQ(fast.observedGrid.has_value(), ref.observedGrid.has_value());
+  if (fast.observedGrid) EXPECT_EQ(toJson(*fast.observedGrid), toJson(*ref.observedGrid));
   ASSERT_EQ(fast.offGridExamples.size(), ref.offGridExamples.size());
   for (size_t i = 0; i < fast.offGridExamples.size(); ++i)
     EXPECT_EQ(bitsOf(fast.offGridExamples[i]), bitsOf(ref.offGridExamples[i])) << "example " << i;
@@ -368,6 +371,71 @@ TEST(TensorStatsTest, DistinctKernelStrategiesAgree) {
       }
     }
   }
+}
+
+// ---- The model input's observed grid ----
+
+TensorAnalysis modelInput() {
+  TensorAnalysis a;
+  a.name = "input_1";
+  a.className = "InputLayer";
+  a.status = TensorAnalysis::Status::Float;
+  return a;
+}
+
+TEST(TensorStatsTest, InputOnA256thGridReportsTheGridAndItsDistinctValues) {
+  // Pixels / 256: every value k/256 for k in 0..255, the 8-bit unsigned grid of step 1/256.
+  std::vector<float> pixels(3 * 256);
+  for (size_t i = 0; i < pixels.size(); ++i) pixels[i] = static_cast<float>((i * 7) % 256) / 256.0f;
+  const Tensor t({3, 256}, pixels);
+  const TensorAnalysis input = modelInput();
+  const TensorStats s = computeStats(t, &input);
+  ASSERT_TRUE(s.observesGrid);
+  ASSERT_TRUE(s.observedGrid.has_value());
+  EXPECT_EQ(s.observedGrid->step, 1.0 / 256);
+  EXPECT_EQ(s.observedGrid->bits, 8);
+  EXPECT_EQ(s.observedGrid->integer, 0);
+  EXPECT_FALSE(s.observedGrid->isSigned);
+  EXPECT_EQ(s.distinct, 256);
+  ASSERT_TRUE(s.onGrid.has_value());
+  EXPECT_TRUE(*s.onGrid);
+  const nlohmann::json j = toJson(s);
+  EXPECT_EQ(j["observedGrid"]["step"], 1.0 / 256);
+  EXPECT_EQ(j["onGrid"], true);
+  expectSameStats(s, computeStatsReference(t, &input), "pixels/256");
+}
+
+TEST(TensorStatsTest, InputOffAnySmallGridKeepsOnGridNull) {
+  const TensorAnalysis input = modelInput();
+  std::vector<float> scaled(256);
+  for (size_t i = 0; i < scaled.size(); ++i) scaled[i] = static_cast<float>(i) / 255.0f;  // not dyadic
+  const std::vector<std::pair<std::string, Tensor>> cases = {
+      {"pixels/255", Tensor({256}, scaled)},
+      {"all zeros", Tensor({4}, {0.0f, -0.0f, 0.0f, 0.0f})},
+      {"with NaN", Tensor({3}, {0.5f, std::numeric_limits<float>::quiet_NaN(), 0.25f})},
+      {"with inf", Tensor({2}, {0.5f, std::numeric_limits<float>::infinity()})},
+      {"17 bits", Tensor({2}, {1.0f, 65536.0f})},
+  };
+  for (const auto& [what, t] : cases) {
+    const TensorStats s = computeStats(t, &input);
+    EXPECT_TRUE(s.observesGrid) << what;
+    EXPECT_FALSE(s.observedGrid.has_value()) << what;
+    EXPECT_FALSE(s.onGrid.has_value()) << what;
+    EXPECT_TRUE(toJson(s)["observedGrid"].is_null()) << what;
+    expectSameStats(s, computeStatsReference(t, &input), what);
+  }
+  // Signed integers fit a two's complement grid; other layers never get an observed grid.
+  const Tensor ints({3}, {-128.0f, 4.0f, 127.0f});
+  const TensorStats signedInts = computeStats(ints, &input);
+  ASSERT_TRUE(signedInts.observedGrid.has_value());
+  EXPECT_EQ(signedInts.observedGrid->bits, 8);
+  EXPECT_TRUE(signedInts.observedGrid->isSigned);
+  EXPECT_EQ(signedInts.observedGrid->step, 1.0);
+  expectSameStats(signedInts, computeStatsReference(ints, &input), "signed ints");
+  TensorAnalysis notInput = modelInput();
+  notInput.className = "Dense";
+  EXPECT_FALSE(computeStats(ints, &notInput).observesGrid);
+  EXPECT_FALSE(toJson(computeStats(ints, &notInput)).contains("observedGrid"));
 }
 
 }  // namespace

@@ -18,6 +18,16 @@ async function usage(): Promise<void> {
   const floatReasons: string[] = trace.filter((t) => t.status === 'float').map((t) => t.reason);
   const onGrid: (boolean | null)[] = model.analyze().map((a) => a.grid?.step ?? null).map((s) => s !== null);
   const diffs = compareTraces(trace, trace);
+  // Issue 12: nested arrays, null-batch shapes, keyed results, topK, batchSize.
+  const nested: TensorData = await model.predict([[0.5, 0.25], [1, 0]]);
+  const withNullBatch: TensorData = await model.predict(new Float32Array(16), model.inputs[0].shape);
+  const keyed = await model.trace([[0, 1]], undefined, { batchSize: 8 });
+  const dense: TraceEntry = keyed.get('q_dense');
+  const best: string | undefined = model.topK(nested, 3, ['a', 'b', 'c'])[0][0].label;
+  const grid = keyed.get('input_1').stats.observedGrid?.step;
+  void [withNullBatch, dense, best, grid];
+  // @ts-expect-error unknown trace options are errors
+  await model.trace(new Float32Array(16), [1, 16], { includedata: false });
   void [floatReasons, onGrid, diffs[0].maxAbsDiff];
   model.dispose();
   // @ts-expect-error internalSigmoid only takes hard / smooth / real

@@ -4,6 +4,7 @@
 import { baseName, detectFormat, isBlob, isBytes, partError, rethrowWithPart, toUint8Array } from './util.js';
 import { normalizeLegacyWeights, normalizeModelConfig } from './normalize.js';
 import { parseJsonBytes, readKerasZip } from './keras_zip.js';
+import { nodePlatform, pageBase } from '../platform.js';
 
 /** @typedef {import('./normalize.js').Graph} Graph */
 /** @typedef {import('./normalize.js').Weights} Weights */
@@ -15,7 +16,7 @@ import { parseJsonBytes, readKerasZip } from './keras_zip.js';
  */
 /** @typedef {{ graph: Graph, weights: Weights } | { format: 'qkwm', bytes: Uint8Array, name: string }} ModelRead */
 
-/** @param {string} s */
+/** Strings read with fetch() in Node too (anything else there is a path or a file: URL). */
 function isUrlString(s) {
   return /^(https?:|blob:|data:)/i.test(s);
 }
@@ -24,9 +25,10 @@ function isUrlString(s) {
  * @param {Response} response
  * @param {string} name
  * @param {(p: Progress) => void} [onProgress]
+ * @param {URL} [url]
  */
-async function readResponse(response, name, onProgress) {
-  if (!response.ok) throw partError(name, `HTTP ${response.status} ${response.statusText}`.trim());
+async function readResponse(response, name, onProgress, url) {
+  if (!response.ok) throw partError(name, `HTTP ${response.status} ${response.statusText}`.trim() + (url && url.protocol !== 'data:' ? ` (${url.href})` : ''));
   const total = Number(response.headers.get('content-length') ?? 0);
   if (!response.body || typeof response.body.getReader !== 'function') {
     const bytes = new Uint8Array(await response.arrayBuffer());
@@ -79,32 +81,35 @@ export async function readBytes(source, defaultName, onProgress) {
     onProgress?.({ phase: 'read', loaded: bytes.length, total: bytes.length, part: name });
     return { bytes, name };
   }
-  const url = source instanceof URL ? source : typeof source === 'string' && isUrlString(source) ? source : undefined;
-  if (url !== undefined && !(url instanceof URL && url.protocol === 'file:')) {
-    const name = url instanceof URL ? baseName(url.pathname) || defaultName : url.startsWith('data:') ? defaultName : baseName(url);
+  if (typeof source === 'string' || source instanceof URL) {
+    const node = await nodePlatform();
+    const text = String(source);
+    // Node: a string is a file path (or a file: URL); browsers: a URL relative to the page.
+    if (node && !isUrlString(text)) {
+      const name = baseName(source instanceof URL ? source.pathname : text);
+      let bytes;
+      try {
+        bytes = await node.readFile(source);
+      } catch (e) {
+        rethrowWithPart(name, e, 'cannot read file');
+      }
+      onProgress?.({ phase: 'read', loaded: bytes.length, total: bytes.length, part: name });
+      return { bytes, name };
+    }
+    let url;
+    try {
+      url = new URL(text, pageBase() ?? undefined);
+    } catch {
+      throw partError(baseName(text), `not a URL, and there is no page to resolve it against: ${text}`);
+    }
+    const name = url.protocol === 'data:' ? defaultName : baseName(url.pathname) || defaultName;
     let response;
     try {
       response = await fetch(url);
     } catch (e) {
-      rethrowWithPart(name, e, 'cannot fetch');
+      rethrowWithPart(name, e, `cannot fetch ${url.protocol === 'data:' ? 'the data: URL' : url.href}`);
     }
-    return { bytes: await readResponse(response, name, onProgress), name };
-  }
-  if (typeof source === 'string' || source instanceof URL) {
-    // A computed specifier keeps browser bundlers from trying to resolve a Node built-in.
-    const fsModule = 'node:fs/promises';
-    const { readFile } = await import(/* @vite-ignore */ fsModule);
-    const path = source instanceof URL ? source : source;
-    const name = baseName(source instanceof URL ? source.pathname : source);
-    let buffer;
-    try {
-      buffer = await readFile(path);
-    } catch (e) {
-      rethrowWithPart(name, e, 'cannot read file');
-    }
-    const bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
-    onProgress?.({ phase: 'read', loaded: bytes.length, total: bytes.length, part: name });
-    return { bytes, name };
+    return { bytes: await readResponse(response, name, onProgress, url), name };
   }
   throw new TypeError('model source must be a path, URL, ArrayBuffer/typed array/Buffer, Blob/File, or { config, weights }');
 }
