@@ -1,5 +1,6 @@
 // QActivation (semantics §4.3: y = quantizer(x), or a float function for Keras/QKeras function
 // names) and Keras Activation (keras.activations.get: hard_sigmoid is the 0.2-slope one).
+#include "layers/analysis_rules.h"
 #include "layers/layer_factories.h"
 #include "layers/quantized_layer.h"
 
@@ -27,6 +28,27 @@ class ActivationLayer : public QuantizedLayer {
   }
 
   bool isIdentityOnValues() const override { return activation_.isIdentity(); }
+
+  // A quantizer's grid; the identity and ReLU keep the input's grid; other functions are float.
+  TensorAnalysis analyzeOutput(const AnalysisContext& ctx) const override {
+    const bool qActivation = className() == "QActivation";
+    if (QuantizerPtr q = activation_.quantizer()) return ctx.quantizedBy(q, qActivation ? "" : "activation ");
+    const std::string call = className() + "('" + activation_.display() + "')";
+    switch (activation_.kind()) {
+      case ActivationFunction::Kind::Identity: return ctx.carry(call + " is the identity", true);
+      case ActivationFunction::Kind::Relu: return ctx.relu(call, std::nullopt);
+      case ActivationFunction::Kind::Relu6: return ctx.relu(call, 6.0);
+      default: break;
+    }
+    std::string reason = call + " is a float function, not a quantizer: its output is on no grid.";
+    if (qActivation)
+      reason += " Use a quantizer such as QActivation('quantized_relu(4)') or 'quantized_bits(8,0)'.";
+    else if (activation_.kind() == ActivationFunction::Kind::Softmax)
+      reason += " (A final float softmax is normal; to quantize it use QActivation('quantized_bits(8,0)') after it.)";
+    else
+      reason += " Use QActivation with a quantizer (e.g. 'quantized_tanh(8)', 'quantized_sigmoid(8)') instead.";
+    return ctx.floatResult(reason);
+  }
 };
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <cmath>
 
 #include "layers/activation_function.h"
+#include "layers/analysis_rules.h"
 #include "layers/layer_config.h"
 #include "layers/layer_factories.h"
 
@@ -20,9 +21,10 @@ namespace {
 class BatchNormLayer : public Layer {
  public:
   BatchNormLayer(const std::string& name, const std::string& className, int axis, std::vector<float> scale,
-                 std::vector<float> offset, std::vector<QuantizerSlot> slots, std::vector<WeightInput> effective)
+                 std::vector<float> offset, std::vector<QuantizerSlot> slots, std::vector<WeightInput> effective,
+                 std::string ignoredActivation)
       : Layer(name, className), axis_(axis), scale_(std::move(scale)), offset_(std::move(offset)),
-        slots_(std::move(slots)), effective_(std::move(effective)) {}
+        slots_(std::move(slots)), effective_(std::move(effective)), ignoredActivation_(std::move(ignoredActivation)) {}
 
   Shape outputShape(const std::vector<Shape>& inputShapes) const override {
     const std::string prefix = "layer '" + name() + "' (" + className() + "): ";
@@ -60,12 +62,31 @@ class BatchNormLayer : public Layer {
   // by the same float operations, so a converted file gives identical outputs.
   std::vector<WeightInput> effectiveWeights() const override { return effective_; }
 
+  // The output is float: x*inv + offset with float per-channel factors (no output quantizer).
+  TensorAnalysis analyzeOutput(const AnalysisContext& ctx) const override {
+    const std::string formula = "x\u00b7\u03b3/\u221a(\u03c3\u00b2+\u03b5)+\u03b2\u2032";
+    if (className() != "QBatchNormalization")
+      return ctx.floatResult("BatchNormalization (Keras) computes " + formula +
+                             " in float: its output is on no grid. Add QActivation('quantized_relu(4)') after it, "
+                             "or fold it into the conv with QConv2DBatchnorm.");
+    const std::string params = quantizerSlotsText(slots_, false);
+    std::string reason = "QBatchNormalization has no output quantizer: its parameters are " +
+                         (params.empty() ? std::string("float (no parameter quantizers)") : "quantized (" + params + ")") +
+                         ", its output " + formula +
+                         " is not. Add QActivation('quantized_relu(4)') after it, or fold it into the conv with "
+                         "QConv2DBatchnorm.";
+    if (!ignoredActivation_.empty())
+      reason += " Its activation=" + ignoredActivation_ + " argument is ignored by QKeras (stored, never applied).";
+    return ctx.floatResult(reason);
+  }
+
  private:
   int axis_;
   std::vector<float> scale_;   // inv per channel
   std::vector<float> offset_;  // b - mu*inv per channel
   std::vector<QuantizerSlot> slots_;
   std::vector<WeightInput> effective_;
+  std::string ignoredActivation_;  // QBatchNormalization's activation= as written, when not linear
 };
 
 }  // namespace
@@ -142,8 +163,14 @@ LayerPtr makeBatchNormalizationLayer(const LayerContext& ctx) {
     const float muInv = mean.data[c] * inv.data[c];
     offset[c] = center ? beta.data[c] - muInv : -muInv;
   }
+  // QKeras stores QBatchNormalization's activation= and never applies it; the analysis says so.
+  std::string ignoredActivation;
+  const nlohmann::json* act = quantized ? ctx.find("activation") : nullptr;
+  if (act && !act->is_null() &&
+      !(act->is_string() && (act->get<std::string>() == "linear" || act->get<std::string>().empty())))
+    ignoredActivation = act->is_string() ? "'" + act->get<std::string>() + "'" : act->dump();
   return std::make_unique<BatchNormLayer>(ctx.name, ctx.className, axis, std::move(inv.data), std::move(offset),
-                                          std::move(slots), std::move(effective));
+                                          std::move(slots), std::move(effective), std::move(ignoredActivation));
 }
 
 }  // namespace qkw

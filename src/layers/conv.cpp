@@ -5,6 +5,7 @@
 #include "layers/conv.h"
 
 #include "kernels/conv2d_f32_simd.h"
+#include "layers/analysis_rules.h"
 #include "layers/layer_factories.h"
 #include "layers/layer_weights.h"
 
@@ -121,6 +122,15 @@ LayerPtr makeConvLayer(const LayerContext& ctx) {
   ActivationFunction activation = resolveLayerActivation(ctx, quantized);
   return std::make_unique<ConvLayer>(ctx.name, cls, params, groups, std::move(kernel), std::move(bias),
                                      std::move(activation), std::move(slots));
+}
+
+// ---- Static analysis: the exact sums of the convolution (analysis_rules.h) ----
+
+TensorAnalysis ConvLayer::analyzeOutput(const AnalysisContext& ctx) const {
+  return linearOutputRule(ctx, *this, "convolution", [this](double step, double min, double max) {
+    // Output channel = the kernel's last axis; padding may make any term 0.
+    return boundLinear({&kernel_, filters(), 1}, bias_.size() > 0 ? &bias_ : nullptr, step, min, max, true);
+  });
 }
 
 }  // namespace qkw

@@ -17,6 +17,7 @@ class ConvLayer : public QuantizedLayer {
   void forward(const std::vector<const Tensor*>& inputs, Tensor& output) const override;
 
   std::vector<WeightInput> effectiveWeights() const override;
+  TensorAnalysis analyzeOutput(const AnalysisContext& ctx) const override;
 
   const Tensor& kernel() const { return kernel_; }
   const Tensor& bias() const { return bias_; }
@@ -39,6 +40,7 @@ class DepthwiseConvLayer : public QuantizedLayer {
   void forward(const std::vector<const Tensor*>& inputs, Tensor& output) const override;
 
   std::vector<WeightInput> effectiveWeights() const override;
+  TensorAnalysis analyzeOutput(const AnalysisContext& ctx) const override;
 
   const Tensor& kernel() const { return kernel_; }
   const Tensor& bias() const { return bias_; }

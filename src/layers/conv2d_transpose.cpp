@@ -5,6 +5,7 @@
 // The op's padding is then TF's "SAME"/"VALID" rule applied to the forward conv from the
 // output back to the input. Kernel layout (kh, kw, filters, in).
 #include "kernels/conv2d_f32_reference.h"
+#include "layers/analysis_rules.h"
 #include "layers/conv_common.h"
 #include "layers/layer_factories.h"
 #include "layers/layer_weights.h"
@@ -42,6 +43,15 @@ class Conv2DTransposeLayer : public QuantizedLayer {
 
   std::vector<WeightInput> effectiveWeights() const override {
     return withOptionalBias({{"kernel", 0, kernel_}}, bias_);
+  }
+
+  TensorAnalysis analyzeOutput(const AnalysisContext& ctx) const override {
+    return linearOutputRule(ctx, *this, "convolution", [this](double step, double min, double max) {
+      // Kernel (kh, kw, filters, in): element i feeds filter (i / in) % filters; cropping and
+      // strides leave some terms out (0).
+      const KernelView view{&kernel_, filters(), kernel_.shape[3]};
+      return boundLinear(view, bias_.size() > 0 ? &bias_ : nullptr, step, min, max, true);
+    });
   }
 
  private:

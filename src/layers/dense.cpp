@@ -3,6 +3,7 @@
 #include "layers/dense.h"
 
 #include "kernels/dense_f32_simd.h"
+#include "layers/analysis_rules.h"
 #include "layers/layer_config.h"
 #include "layers/layer_factories.h"
 #include "layers/layer_weights.h"
@@ -60,6 +61,15 @@ LayerPtr makeDenseLayer(const LayerContext& ctx) {
   ActivationFunction activation = resolveLayerActivation(ctx, quantized);
   return std::make_unique<DenseLayer>(ctx.name, ctx.className, std::move(kernel), std::move(bias),
                                       std::move(activation), std::move(slots));
+}
+
+// ---- Static analysis: the exact sums of the dot product (analysis_rules.h) ----
+
+TensorAnalysis DenseLayer::analyzeOutput(const AnalysisContext& ctx) const {
+  return linearOutputRule(ctx, *this, "dot product", [this](double step, double min, double max) {
+    // No padding: every term is a weight times an input value.
+    return boundLinear({&kernel_, units(), 1}, bias_.size() > 0 ? &bias_ : nullptr, step, min, max, false);
+  });
 }
 
 }  // namespace qkw

@@ -15,6 +15,7 @@ class DenseLayer : public QuantizedLayer {
   void forward(const std::vector<const Tensor*>& inputs, Tensor& output) const override;
 
   std::vector<WeightInput> effectiveWeights() const override;
+  TensorAnalysis analyzeOutput(const AnalysisContext& ctx) const override;
 
   const Tensor& kernel() const { return kernel_; }
   const Tensor& bias() const { return bias_; }

@@ -2,6 +2,7 @@
 // c through multiplier j. The depthwise quantizer sees the (kh, kw, in, dm) kernel, so its
 // auto scales are per multiplier index j, shared across input channels (§1.4).
 #include "kernels/conv2d_f32_simd.h"
+#include "layers/analysis_rules.h"
 #include "layers/conv.h"
 #include "layers/layer_factories.h"
 #include "layers/layer_weights.h"
@@ -62,6 +63,16 @@ LayerPtr makeDepthwiseConv2DLayer(const LayerContext& ctx) {
   ActivationFunction activation = resolveLayerActivation(ctx, quantized);
   return std::make_unique<DepthwiseConvLayer>(ctx.name, ctx.className, params, std::move(kernel), std::move(bias),
                                               std::move(activation), std::move(slots));
+}
+
+// ---- Static analysis: the exact sums of the depthwise convolution (analysis_rules.h) ----
+
+TensorAnalysis DepthwiseConvLayer::analyzeOutput(const AnalysisContext& ctx) const {
+  return linearOutputRule(ctx, *this, "convolution", [this](double step, double min, double max) {
+    // Output channel c*dm + j = the kernel's last two axes flattened; padding may make any term 0.
+    const int64_t channels = kernel_.shape[2] * depthMultiplier();
+    return boundLinear({&kernel_, channels, 1}, bias_.size() > 0 ? &bias_ : nullptr, step, min, max, true);
+  });
 }
 
 }  // namespace qkw

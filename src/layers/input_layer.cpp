@@ -1,6 +1,7 @@
 // Keras InputLayer: declares the model input's shape; at run time it passes the input through.
 #include <algorithm>
 
+#include "layers/analysis_rules.h"
 #include "layers/layer_config.h"
 #include "layers/layer_factories.h"
 
@@ -26,6 +27,10 @@ class InputLayer : public Layer {
   }
 
   bool isIdentityOnValues() const override { return true; }
+
+  TensorAnalysis analyzeOutput(const AnalysisContext& ctx) const override {
+    return ctx.floatResult("model input: float unless the data you feed is on a grid (the observed check will tell)");
+  }
 
  private:
   Shape shape_;

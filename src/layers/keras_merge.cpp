@@ -1,7 +1,13 @@
 #include "layers/keras_merge.h"
 
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <optional>
+
 #include "kernels/broadcast_merge_f32_reference.h"
 #include "kernels/concat_f32_reference.h"
+#include "layers/analysis_rules.h"
 #include "layers/keras_common.h"
 
 namespace qkw {
@@ -11,6 +17,9 @@ namespace {
 using kernels::MergeOp;
 
 enum class MergeKind { Add, Subtract, Multiply, Average, Maximum, Minimum };
+
+// The analysis rule of every merge (below); `kind` is empty for Concatenate.
+TensorAnalysis analyzeMerge(const AnalysisContext& ctx, std::optional<MergeKind> kind);
 
 std::string inputShapesToString(const std::vector<Shape>& shapes) {
   std::string s;
@@ -64,6 +73,8 @@ class ElementwiseMerge : public KerasLayer {
     }
   }
 
+  TensorAnalysis analyzeOutput(const AnalysisContext& ctx) const override { return analyzeMerge(ctx, kind_); }
+
  private:
   MergeOp mergeOp() const {
     switch (kind_) {
@@ -106,9 +117,91 @@ class Concatenate : public KerasLayer {
     kernels::concatF32Reference(inputs, resolveFeatureAxis(prefix(), axis_, inputs[0]->rank()), output.data.data());
   }
 
+  TensorAnalysis analyzeOutput(const AnalysisContext& ctx) const override { return analyzeMerge(ctx, std::nullopt); }
+
  private:
   int axis_;
 };
+
+// ---- Static analysis (analysis_rules.h) ----
+
+// Selecting merges of inputs on one grid keep it; sums, differences, products and averages of
+// dyadic grids stay on a dyadic grid while float32 computes them exactly.
+TensorAnalysis analyzeMerge(const AnalysisContext& ctx, std::optional<MergeKind> kind) {
+  const std::string& cls = ctx.className();
+  const bool concat = !kind, add = kind == MergeKind::Add, subtract = kind == MergeKind::Subtract,
+             multiply = kind == MergeKind::Multiply, average = kind == MergeKind::Average,
+             maximum = kind == MergeKind::Maximum, minimum = kind == MergeKind::Minimum;
+  if (ctx.inputCount() == 0) return ctx.floatResult(cls + " has no inputs");
+  if (const TensorAnalysis* f = ctx.firstFloatInput()) return ctx.floatBecauseInput(*f, cls + " of float values");
+  const TensorAnalysis& first = ctx.input(0);
+  bool allSame = true;
+  for (size_t k = 0; k < ctx.inputCount(); ++k) {
+    const TensorAnalysis& in = ctx.input(k);
+    const auto& a = in.grid;
+    const auto& b = first.grid;
+    if (!a || !b || in.status != first.status || a->kind != b->kind || a->step != b->step || a->min != b->min ||
+        a->max != b->max || a->steps != b->steps || in.quantizer != first.quantizer)
+      allSame = false;
+  }
+  const bool selecting = concat || maximum || minimum;
+  if (allSame && selecting) return ctx.carry(cls + " of inputs that share one grid", !concat);
+  for (size_t k = 0; k < ctx.inputCount(); ++k)
+    if (!isUniformDyadic(ctx.input(k)))
+      return ctx.floatResult(cls + ": input " + quote(ctx.input(k).name) +
+                             " is not on a fixed uniform power-of-two grid, so the result is not tracked. Add a "
+                             "QActivation after it to quantize.");
+  const double count = static_cast<double>(ctx.inputCount());
+  double step = std::numeric_limits<double>::infinity(), lo = 0, hi = 0;
+  for (size_t k = 0; k < ctx.inputCount(); ++k) {
+    const GridSummary& g = *ctx.input(k).grid;
+    if (multiply) {
+      if (k == 0) {
+        step = sumStep(g), lo = g.min, hi = g.max;
+        continue;
+      }
+      const double p[] = {lo * g.min, lo * g.max, hi * g.min, hi * g.max};
+      lo = *std::min_element(p, p + 4);
+      hi = *std::max_element(p, p + 4);
+      step *= sumStep(g);
+      continue;
+    }
+    step = std::min(step, sumStep(g));
+    if (k == 0) {
+      lo = g.min, hi = g.max;
+    } else if (add || average) {
+      lo += g.min, hi += g.max;
+    } else if (subtract) {
+      lo -= g.max, hi -= g.min;
+    } else if (maximum) {
+      lo = std::max(lo, g.min), hi = std::max(hi, g.max);
+    } else if (minimum) {
+      lo = std::min(lo, g.min), hi = std::min(hi, g.max);
+    } else {  // Concatenate
+      lo = std::min(lo, g.min), hi = std::max(hi, g.max);
+    }
+  }
+  std::string how = "the finest common step of its inputs";
+  if (average) {
+    if (!isPowerOfTwo(count))
+      return ctx.floatResult("Average of " + formatNumber(count) + " inputs divides by a non-power of two: float");
+    lo /= count, hi /= count, step /= count;
+    how = "the sum of its inputs divided by " + formatNumber(count);
+  } else if (multiply) {
+    how = "the product of its inputs' grids";
+  } else if (add || subtract) {
+    how = "the finest step of its inputs, ranges " + std::string(add ? "added" : "subtracted");
+  }
+  double partial = 0;  // bound of partial sums for Add/Average, of the result otherwise
+  if (add || average)
+    for (size_t k = 0; k < ctx.inputCount(); ++k)
+      partial += std::max(std::fabs(ctx.input(k).grid->min), std::fabs(ctx.input(k).grid->max));
+  partial = std::max({partial, std::fabs(lo), std::fabs(hi)}) * (average ? count : 1.0);
+  if (bitsForMagnitude(partial / (average ? step * count : step)) > kFloat32Mantissa)
+    return ctx.floatResult(cls + ": the exact result needs more than float32's 24-bit mantissa, so float32 rounding "
+                                 "may move values off the grid. Add a QActivation after it to quantize.");
+  return ctx.exactResult(uniformGrid(step, lo, hi), cls + " of dyadic grids stays on " + how, sourceOf(first));
+}
 
 }  // namespace
 

@@ -1,6 +1,10 @@
 #include "layers/keras_pad_crop_layer.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include "kernels/pad_crop2d_f32_reference.h"
+#include "layers/analysis_rules.h"
 
 namespace qkw {
 
@@ -52,6 +56,28 @@ void PadCropLayer::forward(const std::vector<const Tensor*>& inputs, Tensor& out
     g.offsetLeft = sign * pairs_[1][0];
   }
   kernels::padCrop2dF32Reference(g, x.data.data(), output.data.data());
+}
+
+// ---- Static analysis (analysis_rules.h) ----
+
+// Cropping keeps a subset of the values; padding adds zeros, which stay on the input's grid when
+// 0 lies on its lattice.
+TensorAnalysis PadCropLayer::analyzeOutput(const AnalysisContext& ctx) const {
+  if (mode_ == Mode::Crop) return ctx.carry("cropping keeps a subset of the values", true);
+  const TensorAnalysis& in = ctx.input(0);
+  if (in.status == TensorAnalysis::Status::Float)
+    return ctx.floatBecauseInput(in, "ZeroPadding keeps the values of its input");
+  if (!in.grid) return ctx.carry("ZeroPadding adds zeros", true);
+  const GridSummary& g = *in.grid;
+  if (g.min <= 0 && g.max >= 0 && (g.kind != Grid::Kind::Uniform || std::fabs(std::remainder(g.min, g.step)) == 0))
+    return ctx.carry("ZeroPadding adds zeros, and 0 is on the grid", true);
+  if (g.kind == Grid::Kind::Uniform && std::fabs(std::remainder(g.min, g.step)) == 0) {
+    GridSummary out = uniformGrid(g.step, std::min(0.0, g.min), std::max(0.0, g.max));
+    out.steps = g.steps;
+    return ctx.exactResult(out, "ZeroPadding adds zeros to the grid of " + quote(in.name) + " (0 is on its lattice)",
+                           sourceOf(in));
+  }
+  return ctx.floatResult("ZeroPadding inserts 0, which is not on the grid of its input " + quote(in.name));
 }
 
 }  // namespace qkw

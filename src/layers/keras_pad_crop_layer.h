@@ -16,6 +16,7 @@ class PadCropLayer : public KerasLayer {
 
   Shape outputShape(const std::vector<Shape>& inputShapes) const override;
   void forward(const std::vector<const Tensor*>& inputs, Tensor& output) const override;
+  TensorAnalysis analyzeOutput(const AnalysisContext& ctx) const override;
 
  private:
   Shape spatialOutput(const Shape& in) const;

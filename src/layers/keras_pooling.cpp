@@ -1,6 +1,10 @@
 #include "layers/keras_pooling.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include "kernels/pool2d_f32_reference.h"
+#include "layers/analysis_rules.h"
 #include "layers/keras_common.h"
 
 namespace qkw {
@@ -68,6 +72,11 @@ class WindowPooling : public KerasLayer {
       avg_pool2d_f32_reference(x.data.data(), g, 1.0f, output.data.data());
   }
 
+  TensorAnalysis analyzeOutput(const AnalysisContext& ctx) const override {
+    if (kind_ == PoolKind::Max) return ctx.carry("the max of grid values is a grid value", true);
+    return analyzeAveragePooling(ctx, std::vector<int64_t>(pool_.begin(), pool_.end()), padding_);
+  }
+
  private:
   PoolKind kind_;
   size_t spatialAxes_;
@@ -106,6 +115,11 @@ class GlobalPooling : public KerasLayer {
       global_avg_pool_f32_reference(x.data.data(), batch, positions, channels, output.data.data());
   }
 
+  TensorAnalysis analyzeOutput(const AnalysisContext& ctx) const override {
+    if (kind_ == PoolKind::Max) return ctx.carry("the max of grid values is a grid value", true);
+    return analyzeGlobalAveragePooling(ctx);
+  }
+
  private:
   PoolKind kind_;
   size_t spatialAxes_;
@@ -136,6 +150,73 @@ void registerKerasPoolingLayers(LayerRegistry& registry) {
     registry.add(name, factory<GlobalPooling>(PoolKind::Average, 1));
   for (const char* name : {"GlobalAveragePooling2D", "GlobalAvgPool2D"})
     registry.add(name, factory<GlobalPooling>(PoolKind::Average, 2));
+}
+
+// ---- Static analysis of averaging (analysis_rules.h) ----
+
+namespace {
+
+// Sums of the input's grid divided by `area`, a power of two: exact while the sums fit float32.
+TensorAnalysis divideByArea(const AnalysisContext& ctx, double area, const std::string& what) {
+  const TensorAnalysis& in = ctx.input(0);
+  if (in.status == TensorAnalysis::Status::Float) return ctx.floatBecauseInput(in, what);
+  if (!isUniformDyadic(in))
+    return ctx.floatResult(ctx.className() + ": " + what + " of a non-uniform or data-dependent grid is not tracked");
+  const GridSummary& g = *in.grid;
+  const double maxAbs = std::max(std::fabs(g.min), std::fabs(g.max));
+  const double inStep = sumStep(g);
+  if (bitsForMagnitude(area * maxAbs / inStep) > kFloat32Mantissa)
+    return ctx.floatResult(ctx.className() + ": the window sums need more than float32's 24-bit mantissa");
+  GridSummary out = uniformGrid(inStep / area, g.min, g.max);
+  for (double s : g.steps) out.steps.push_back(s / area);
+  return ctx.exactResult(out,
+                         ctx.className() + " divides sums of the " + formatStep(g.step) + " grid of " +
+                             quote(in.name) + " by " + formatNumber(area) +
+                             " (a power of two), which float32 does exactly",
+                         sourceOf(in));
+}
+
+}  // namespace
+
+std::optional<double> exactAverageArea(const std::vector<int64_t>& pool, Padding padding, std::string* why) {
+  const bool same = padding == Padding::Same;
+  double area = 1;
+  for (int64_t p : pool) {
+    if (p <= 0 || !isPowerOfTwo(static_cast<double>(p))) {
+      *why = "its pool area is not a power of two, so dividing by it rounds";
+      return std::nullopt;
+    }
+    if (same && p > 2) {
+      *why = "padding='same' makes border windows divide by counts that are not powers of two";
+      return std::nullopt;
+    }
+    area *= static_cast<double>(p);
+  }
+  return area;
+}
+
+TensorAnalysis analyzeAveragePooling(const AnalysisContext& ctx, const std::vector<int64_t>& pool, Padding padding) {
+  const TensorAnalysis& in = ctx.input(0);
+  if (in.status == TensorAnalysis::Status::Float) return ctx.floatBecauseInput(in, "averaging float values");
+  std::string why;
+  std::optional<double> area = exactAverageArea(pool, padding, &why);
+  if (!area)
+    return ctx.floatResult(ctx.className() + " averages its input and " + why +
+                           ": the output is float. Add a QActivation after it to quantize.");
+  return divideByArea(ctx, *area, "average pooling");
+}
+
+TensorAnalysis analyzeGlobalAveragePooling(const AnalysisContext& ctx) {
+  const TensorAnalysis& in = ctx.input(0);
+  if (in.status == TensorAnalysis::Status::Float) return ctx.floatBecauseInput(in, "averaging float values");
+  const Shape& s = ctx.inputShape(0);
+  double n = 1;
+  for (size_t d = 0; d + 1 < s.size(); ++d) n *= static_cast<double>(s[d]);
+  if (!isPowerOfTwo(n))
+    return ctx.floatResult(ctx.className() + " divides by " + formatNumber(n) +
+                           " positions, not a power of two, so the mean is rounded: float. Add a QActivation after "
+                           "it to quantize.");
+  return divideByArea(ctx, n, "global average pooling");
 }
 
 }  // namespace qkw

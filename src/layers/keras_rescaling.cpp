@@ -1,6 +1,10 @@
 #include "layers/keras_rescaling.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include "kernels/scale_offset_f32_reference.h"
+#include "layers/analysis_rules.h"
 #include "layers/keras_common.h"
 
 namespace qkw {
@@ -49,6 +53,30 @@ class Rescaling : public KerasLayer {
     const Tensor& x = *inputs[0];
     const int64_t channels = x.rank() > 1 ? x.shape.back() : 1;
     kernels::scaleOffsetF32Reference(x.size(), channels, x.data.data(), scale_, offset_, output.data.data());
+  }
+
+  // x*s + o maps a dyadic grid onto a dyadic grid when s and o are short dyadic numbers and the
+  // products fit float32's mantissa.
+  TensorAnalysis analyzeOutput(const AnalysisContext& ctx) const override {
+    const TensorAnalysis& in = ctx.input(0);
+    if (in.status == TensorAnalysis::Status::Float) return ctx.floatBecauseInput(in, "Rescaling of float values");
+    if (scale_.size() != 1) return ctx.floatResult("Rescaling with a per-channel or missing scale is not tracked");
+    if (offset_.size() != 1) return ctx.floatResult("Rescaling with a per-channel offset is not tracked");
+    const float s = scale_[0], o = offset_[0];
+    if (!isUniformDyadic(in))
+      return ctx.floatResult("Rescaling of a non-uniform or data-dependent grid is not tracked");
+    const GridSummary& g = *in.grid;
+    const double maxAbs = std::max(std::fabs(g.min), std::fabs(g.max));
+    double step = s == 0 ? sumStep(g) : sumStep(g) * dyadicStep(s);
+    const bool productExact = s == 0 || bitsForMagnitude(maxAbs / sumStep(g)) + significandBits(s) <= kFloat32Mantissa;
+    double lo = std::min(g.min * s, g.max * s) + o, hi = std::max(g.min * s, g.max * s) + o;
+    if (o != 0) step = std::min(step, dyadicStep(o));
+    const std::string call = "Rescaling(scale=" + formatNumber(s) + ", offset=" + formatNumber(o) + ")";
+    if (!productExact || bitsForMagnitude(std::max(std::fabs(lo), std::fabs(hi)) / step) > kFloat32Mantissa)
+      return ctx.floatResult(call + " multiplies by a scale that is not a short dyadic number (e.g. 1/255): the "
+                                    "products need more than float32's 24-bit mantissa, so the output is float");
+    return ctx.exactResult(uniformGrid(step, lo, hi), call + " maps the grid of " + quote(in.name) + " exactly",
+                           sourceOf(in));
   }
 
  private:

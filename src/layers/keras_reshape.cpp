@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "kernels/transpose_f32_reference.h"
+#include "layers/analysis_rules.h"
 #include "layers/keras_common.h"
 
 namespace qkw {
@@ -12,6 +13,10 @@ namespace {
 void copyValues(const Tensor& from, Tensor& to) {
   if (from.data.data() != to.data.data()) std::copy(from.data.begin(), from.data.end(), to.data.begin());
 }
+
+// The analysis rule of all three: the values are the input's, at other positions (so per-channel
+// steps no longer line up with the last axis).
+TensorAnalysis movesValues(const AnalysisContext& ctx) { return ctx.carry(ctx.className() + " only moves values", false); }
 
 // Row-major over (H, W, C): with channels_last, flattening keeps the memory order.
 class Flatten : public KerasLayer {
@@ -26,6 +31,7 @@ class Flatten : public KerasLayer {
     copyValues(*inputs[0], output);
   }
   bool isIdentityOnValues() const override { return true; }
+  TensorAnalysis analyzeOutput(const AnalysisContext& ctx) const override { return movesValues(ctx); }
 };
 
 std::vector<int64_t> readIntList(const LayerContext& ctx, const std::string& key) {
@@ -80,6 +86,7 @@ class Reshape : public KerasLayer {
     copyValues(*inputs[0], output);
   }
   bool isIdentityOnValues() const override { return true; }
+  TensorAnalysis analyzeOutput(const AnalysisContext& ctx) const override { return movesValues(ctx); }
 
  private:
   Shape target_;
@@ -115,6 +122,7 @@ class Permute : public KerasLayer {
   void forward(const std::vector<const Tensor*>& inputs, Tensor& output) const override {
     kernels::transposeF32Reference(inputs[0]->shape, permutation_, inputs[0]->data.data(), output.data.data());
   }
+  TensorAnalysis analyzeOutput(const AnalysisContext& ctx) const override { return movesValues(ctx); }
 
  private:
   std::vector<int> permutation_;  // over the full shape, batch axis included

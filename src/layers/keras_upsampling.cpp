@@ -1,6 +1,7 @@
 #include "layers/keras_upsampling.h"
 
 #include "kernels/upsample2d_nearest_f32_reference.h"
+#include "layers/analysis_rules.h"
 #include "layers/keras_common.h"
 
 namespace qkw {
@@ -39,6 +40,10 @@ class UpSampling : public KerasLayer {
     else
       kernels::upsampleNearest2dF32Reference(x.shape[0], x.shape[1], x.shape[2], x.shape[3], size_[0], size_[1],
                                              x.data.data(), output.data.data());
+  }
+
+  TensorAnalysis analyzeOutput(const AnalysisContext& ctx) const override {
+    return ctx.carry("nearest upsampling repeats values", true);
   }
 
  private:

@@ -20,6 +20,9 @@
 
 namespace qkw {
 
+struct TensorAnalysis;   // layers/analysis_rules.h
+class AnalysisContext;   // layers/analysis_rules.h
+
 // A weight as the file stores it. `role` is the variable's short name ("kernel", "bias",
 // "gamma", "moving_mean", "depthwise_kernel", "iteration", ...): the last component of the
 // HDF5 weight name without ":0". It is empty for formats that only store positions (Keras 3
@@ -81,6 +84,13 @@ class Layer {
   // the same roles and must use them as they are: no quantization, folding or masking again.
   // Empty for layers without weights.
   virtual std::vector<WeightInput> effectiveWeights() const { return {}; }
+
+  // The static quantization analysis rule (src/graph/analysis.h) for this layer: which value set
+  // its output provably lies in, given its inputs' (ctx), with the reason in plain words. Each
+  // layer states it next to its forward(), from its own members. The default (analysis_rules.cpp):
+  // the output quantizer's grid, else the input's grid for layers that are the identity on
+  // values, else float.
+  virtual TensorAnalysis analyzeOutput(const AnalysisContext& ctx) const;
 
  protected:
   Layer(std::string name, std::string className) : name_(std::move(name)), className_(std::move(className)) {}

@@ -5,8 +5,13 @@
 //     without: y = mean_{h,w}(x) = sum / (H*W).
 // Then activation (get_quantizer). 1/A is computed in double and rounded to float32, as the
 // Python scalar is when TF converts it.
+#include <algorithm>
+#include <cmath>
+
 #include "kernels/pool2d_f32_reference.h"
+#include "layers/analysis_rules.h"
 #include "layers/conv_common.h"
+#include "layers/keras_pooling.h"
 #include "layers/layer_factories.h"
 #include "layers/quantized_layer.h"
 
@@ -18,6 +23,37 @@ float quantizedReciprocal(const QuantizerPtr& q, int64_t area) {
   float value = static_cast<float>(1.0 / static_cast<double>(area));
   if (q) q->apply(&value, &value, Shape{1});
   return value;
+}
+
+// With average_quantizer both layers compute (window sum) * q(1/area): the sum on the input's
+// step, then one product, exact while both fit float32's mantissa.
+TensorAnalysis analyzeQuantizedAverage(const AnalysisContext& ctx, double area, float multiplier) {
+  const TensorAnalysis& in = ctx.input(0);
+  const std::string& cls = ctx.className();
+  const GridSummary& g = *in.grid;
+  const double inStep = sumStep(g);
+  const double sumBits = bitsForMagnitude(area * std::max(std::fabs(g.min), std::fabs(g.max)) / inStep);
+  if (!std::isfinite(multiplier) || sumBits + significandBits(multiplier) > kFloat32Mantissa)
+    return ctx.floatResult(cls + ": the window sum times average_quantizer(1/" + formatNumber(area) + ") = " +
+                           formatNumber(multiplier) + " needs more than float32's 24-bit mantissa: float. "
+                           "Add activation='quantized_bits(...)'.");
+  const double m = multiplier;
+  const double lo = std::min(area * g.min * m, area * g.max * m), hi = std::max(area * g.min * m, area * g.max * m);
+  const double step = m == 0 ? inStep : inStep * dyadicStep(m);
+  return ctx.exactResult(uniformGrid(step, lo, hi),
+                         cls + " multiplies window sums of the " + formatStep(g.step) + " grid of " + quote(in.name) +
+                             " by average_quantizer(1/" + formatNumber(area) + ") = " + formatNumber(m) +
+                             ", exactly in float32; no output quantizer",
+                         sourceOf(in));
+}
+
+// The input checks both layers make before averaging with average_quantizer; nullopt to go on.
+std::optional<TensorAnalysis> unsupportedAverageInput(const AnalysisContext& ctx) {
+  const TensorAnalysis& in = ctx.input(0);
+  if (in.status == TensorAnalysis::Status::Float) return ctx.floatBecauseInput(in, "averaging float values");
+  if (!isUniformDyadic(in))
+    return ctx.floatResult(ctx.className() + ": pooling a non-uniform or data-dependent grid is not tracked");
+  return std::nullopt;
 }
 
 class QAveragePoolingLayer : public QuantizedLayer {
@@ -47,6 +83,19 @@ class QAveragePoolingLayer : public QuantizedLayer {
       avg_pool2d_f32_reference(x.data.data(), g, 1.0f, output.data.data());
     }
     activation_.applyInPlace(output);
+  }
+
+  TensorAnalysis analyzeOutput(const AnalysisContext& ctx) const override {
+    if (QuantizerPtr q = outputQuantizer()) return ctx.quantizedBy(q, "activation ");
+    const std::vector<int64_t> pool = {params_.kH, params_.kW};
+    if (!averageQuantizer_) return analyzeAveragePooling(ctx, pool, params_.padding);
+    if (std::optional<TensorAnalysis> t = unsupportedAverageInput(ctx)) return *t;
+    std::string why;
+    const std::optional<double> area = exactAverageArea(pool, params_.padding, &why);
+    if (!area)
+      return ctx.floatResult(className() + " averages its input and " + why +
+                             ": float. Add activation='quantized_bits(...)'.");
+    return analyzeQuantizedAverage(ctx, *area, multiplier_);
   }
 
  private:
@@ -85,6 +134,17 @@ class QGlobalAveragePoolingLayer : public QuantizedLayer {
       for (float& v : output.data) v = v / count;
     }
     activation_.applyInPlace(output);
+  }
+
+  TensorAnalysis analyzeOutput(const AnalysisContext& ctx) const override {
+    if (QuantizerPtr q = outputQuantizer()) return ctx.quantizedBy(q, "activation ");
+    if (!averageQuantizer_) return analyzeGlobalAveragePooling(ctx);
+    if (std::optional<TensorAnalysis> t = unsupportedAverageInput(ctx)) return *t;
+    const Shape& s = ctx.inputShape(0);
+    int64_t positions = 1;
+    for (size_t d = 0; d + 1 < s.size(); ++d) positions *= s[d];
+    return analyzeQuantizedAverage(ctx, static_cast<double>(positions),
+                                   quantizedReciprocal(averageQuantizer_, positions));
   }
 
  private:

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <optional>
 
+#include "layers/analysis_rules.h"
 #include "layers/layer_config.h"
 #include "layers/layer_factories.h"
 
@@ -53,6 +54,36 @@ class ReLULayer : public Layer {
       }
       y[i] = r;
     }
+  }
+
+  // Clipping at 0 (and max_value) keeps a grid that has 0 (and max_value) on its lattice; a
+  // negative slope multiplies by alpha, which is not tracked.
+  TensorAnalysis analyzeOutput(const AnalysisContext& ctx) const override {
+    const TensorAnalysis& in = ctx.input(0);
+    const std::string& cls = className();
+    if (in.status == TensorAnalysis::Status::Float)
+      return ctx.floatBecauseInput(in, cls + " keeps the values of its input");
+    const bool nonNegative = in.grid && in.grid->min >= 0;
+    if (cls == "LeakyReLU") {
+      if (nonNegative) return ctx.carry("LeakyReLU of non-negative values is the identity", true);
+      return ctx.floatResult("LeakyReLU multiplies negative values by alpha: not tracked. Use "
+                             "QActivation('quantized_relu(4,0,negative_slope=0.125)') for a quantized leaky ReLU.");
+    }
+    const std::optional<double> maxValue = maxValue_ ? std::optional<double>(*maxValue_) : std::nullopt;
+    if (alpha_ != 0 && !nonNegative)
+      return ctx.floatResult("ReLU with negative_slope multiplies negative values: not tracked. Use "
+                             "QActivation('quantized_relu(...,negative_slope=...)').");
+    if (threshold_ != 0) {
+      if (!in.grid || in.grid->kind != Grid::Kind::Uniform)
+        return ctx.floatResult("ReLU with threshold on a non-uniform grid: not tracked");
+      std::optional<GridSummary> g = reluOfGrid(*in.grid, maxValue);
+      if (!g) return ctx.floatResult("ReLU(threshold, max_value) leaves the input grid");
+      TensorAnalysis t =
+          ctx.exactResult(*g, "ReLU keeps values above its threshold and sets the rest to 0", sourceOf(in));
+      if (in.status == TensorAnalysis::Status::Quantized) t.status = in.status, t.quantizer = in.quantizer;
+      return t;
+    }
+    return ctx.relu("ReLU", maxValue);
   }
 
  private:

@@ -6,6 +6,7 @@
 
 #include "kernels/conv2d_f32_simd.h"
 #include "kernels/dense_f32_simd.h"
+#include "layers/analysis_rules.h"
 #include "layers/conv_common.h"
 #include "layers/layer_factories.h"
 #include "layers/layer_weights.h"
@@ -52,6 +53,8 @@ class SeparableConvLayer : public QuantizedLayer {
   std::vector<WeightInput> effectiveWeights() const override {
     return withOptionalBias({{"depthwise_kernel", 0, depthwise_}, {"pointwise_kernel", 1, pointwise_}}, bias_);
   }
+
+  TensorAnalysis analyzeOutput(const AnalysisContext& ctx) const override;
 
  private:
   int64_t inChannels() const { return depthwise_.shape[depthwise_.rank() - 2]; }
@@ -105,5 +108,19 @@ LayerPtr makeSeparableConvLayer(const LayerContext& ctx) {
   return std::make_unique<SeparableConvLayer>(ctx.name, cls, params, std::move(depthwise), std::move(pointwise),
                                               std::move(bias), std::move(activation), std::move(slots));
 }
+
+// ---- Static analysis: the exact sums of depthwise then pointwise (analysis_rules.h) ----
+
+namespace {
+
+TensorAnalysis SeparableConvLayer::analyzeOutput(const AnalysisContext& ctx) const {
+  return linearOutputRule(ctx, *this, "convolution", [this](double step, double min, double max) {
+    // The depthwise stage's channels (c*dm + j) are the pointwise kernel's rows.
+    const KernelView depthwise{&depthwise_, inChannels() * depthMultiplier(), 1};
+    return boundSeparable(depthwise, pointwise_, bias_.size() > 0 ? &bias_ : nullptr, step, min, max);
+  });
+}
+
+}  // namespace
 
 }  // namespace qkw

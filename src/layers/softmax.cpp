@@ -1,6 +1,7 @@
 // Keras Softmax layer: tf.nn.softmax along `axis` (default -1): e = exp(x - max),
 // y = e * (1 / sum(e)).
 #include "layers/activation_function.h"
+#include "layers/analysis_rules.h"
 #include "layers/layer_config.h"
 #include "layers/layer_factories.h"
 
@@ -26,6 +27,10 @@ class SoftmaxLayer : public Layer {
     for (int d = 0; d < a; ++d) outer *= x.shape[d];
     for (int d = a + 1; d < x.rank(); ++d) inner *= x.shape[d];
     softmaxAxis(x.data.data(), output.data.data(), outer, x.shape[a], inner);
+  }
+
+  TensorAnalysis analyzeOutput(const AnalysisContext& ctx) const override {
+    return ctx.floatResult("Softmax is a float function: its output is on no grid (a final float softmax is normal)");
   }
 
  private:

@@ -429,5 +429,59 @@ TEST(AnalysisTest, BuildingBlocks) {
   EXPECT_EQ(t.step[1], 0.5);
 }
 
+// Each rule reads its layer's own parameters (layers/*.cpp analyzeOutput), not the graph JSON:
+// the analysis is the same with or without the graph, including the config-dependent rules.
+TEST(AnalysisTest, RulesReadTheirLayersNotTheGraph) {
+  GraphBuilder g({4, 4, 2});
+  g.add("q_activation", "QActivation", {{"activation", "quantized_bits(4,0)"}});
+  g.add("relu", "ReLU", {{"max_value", 0.5}});
+  g.add("avg", "AveragePooling2D", {{"pool_size", {2, 2}}, {"padding", "valid"}});
+  g.add("rescale", "Rescaling", {{"scale", 0.5}, {"offset", 0.25}});
+  g.add("q_bn", "QBatchNormalization", {{"activation", "relu"}})
+      .weights("gamma", filled({2}, {1.1f, 0.9f}))
+      .weights("beta", filled({2}, {0.1f, -0.2f}))
+      .weights("moving_mean", filled({2}, {0.3f, 0.5f}))
+      .weights("moving_variance", filled({2}, {0.7f, 1.3f}));
+  auto model = g.build();
+  const json graph = g.graph();
+  const std::vector<TensorAnalysis> all = analyzeModel(*model);
+  EXPECT_EQ(toJson(all).dump(), toJson(analyzeModel(*model, &graph)).dump());
+
+  const TensorAnalysis& relu = find(all, "relu");
+  ASSERT_EQ(relu.status, TensorAnalysis::Status::Quantized) << relu.reason;
+  EXPECT_EQ(relu.grid->min, 0.0);
+  EXPECT_EQ(relu.grid->max, 0.5);  // max_value, on the 1/8 lattice
+  const TensorAnalysis& avg = find(all, "avg");
+  ASSERT_EQ(avg.status, TensorAnalysis::Status::Exact) << avg.reason;
+  EXPECT_EQ(avg.grid->step, 1.0 / 32);
+  const TensorAnalysis& rescale = find(all, "rescale");
+  ASSERT_EQ(rescale.status, TensorAnalysis::Status::Exact) << rescale.reason;
+  EXPECT_EQ(rescale.grid->step, 1.0 / 64);
+  EXPECT_EQ(rescale.grid->min, 0.25);
+  EXPECT_EQ(rescale.grid->max, 0.5);
+  const TensorAnalysis& bn = find(all, "q_bn");
+  EXPECT_EQ(bn.status, TensorAnalysis::Status::Float);
+  EXPECT_TRUE(mentions(bn.reason, "activation='relu' argument is ignored")) << bn.reason;
+  expectObservedOnGrid(*model, all, {4, 4, 2});
+}
+
+// A per-channel offset adds a different value per channel: not one tracked grid. A one-value
+// list is the scalar broadcast.
+TEST(AnalysisTest, RescalingPerChannelOffsetIsNotTracked) {
+  GraphBuilder g({2});
+  g.add("q_activation", "QActivation", {{"activation", "quantized_bits(4,0)"}});
+  g.add("one", "Rescaling", {{"scale", {0.5}}});
+  g.add("per_channel", "Rescaling", {{"scale", 1.0}, {"offset", {0.25, 0.5}}});
+  auto model = g.build();
+  const std::vector<TensorAnalysis> all = analyzeModel(*model);
+  const TensorAnalysis& one = find(all, "one");
+  ASSERT_EQ(one.status, TensorAnalysis::Status::Exact) << one.reason;
+  EXPECT_EQ(one.grid->step, 1.0 / 16);
+  const TensorAnalysis& perChannel = find(all, "per_channel");
+  EXPECT_EQ(perChannel.status, TensorAnalysis::Status::Float);
+  EXPECT_TRUE(mentions(perChannel.reason, "per-channel offset")) << perChannel.reason;
+  expectObservedOnGrid(*model, all, {2});
+}
+
 }  // namespace
 }  // namespace qkw

@@ -66,6 +66,9 @@ for (const [file, reference] of [...MODELS, ...JSON_MODELS.map((f) => [f, null])
     const againList = Array.isArray(again) ? again : [again];
     outputs.forEach((o, i) => assert.ok(sameBits(o.data, againList[i].data), `output ${i} of the converted model is bit-identical`));
     assert.equal(converted.summary().split('\n').length, model.summary().split('\n').length);
+    // The layers' analysis rules read their own (effective) weights and parameters, which the
+    // converted file restores: the static analysis must not change either.
+    assert.deepEqual(converted.analyze(), model.analyze(), 'the converted model analyzes exactly as its source');
     model.dispose();
     converted.dispose();
   });
