@@ -90,6 +90,12 @@ export interface LoadOptions {
   onProgress?: (progress: LoadProgress) => void;
   internalSigmoid?: 'hard' | 'smooth' | 'real';
   qnoiseFactor?: number;
+  /**
+   * Which TensorFlow CPU kernels the float softmax reproduces bit for bit: 'eigen' (stock
+   * TensorFlow, default) or 'onednn' (TensorFlow with oneDNN optimizations, the Linux x86
+   * default on AVX512-VNNI/BF16/AMX CPUs since TF 2.9).
+   */
+  tfKernels?: 'eigen' | 'onednn';
 }
 
 export interface TensorData {

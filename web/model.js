@@ -56,6 +56,7 @@ export async function buildModel(graph, weights, options = {}) {
     const quantizerOptions = {};
     if (options.internalSigmoid !== undefined) quantizerOptions.internalSigmoid = options.internalSigmoid;
     if (options.qnoiseFactor !== undefined) quantizerOptions.qnoiseFactor = options.qnoiseFactor;
+    if (options.tfKernels !== undefined) quantizerOptions.tfKernels = options.tfKernels;
     return builder.build(JSON.stringify(graph), optionsToJson(quantizerOptions));
   } finally {
     builder.delete();
@@ -65,7 +66,8 @@ export async function buildModel(graph, weights, options = {}) {
 /**
  * @param {string|URL|ArrayBuffer|Uint8Array|Blob|{config: string|object, weights: any}} source
  * @param {{onProgress?: (p: {phase: string, loaded: number, total: number}) => void,
- *          internalSigmoid?: 'hard'|'smooth'|'real', qnoiseFactor?: number}} [options]
+ *          internalSigmoid?: 'hard'|'smooth'|'real', qnoiseFactor?: number,
+ *          tfKernels?: 'eigen'|'onednn'}} [options]
  * @returns {Promise<Model>}
  */
 export async function loadModel(source, options = {}) {

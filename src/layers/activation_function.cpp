@@ -48,22 +48,21 @@ inline float qkerasHardSigmoid(float x) { return clip01(0.5f * x + 0.5f); }
 inline float smoothSigmoid(float x) { return clip01(0.1875f * x + 0.5f); }
 // _round_through: x + (-x + round(x)), round half to even.
 inline float roundThrough(float x) { return x + (-x + std::nearbyint(x)); }
-inline float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
 
 float applyScalar(Kind kind, float x) {
   switch (kind) {
     case Kind::Identity: return x;
     case Kind::Relu: return x > 0.0f ? x : 0.0f;
     case Kind::Relu6: return std::min(std::max(x, 0.0f), 6.0f);
-    case Kind::Sigmoid: return sigmoid(x);
+    case Kind::Sigmoid: return quant::eigenSigmoidScalarf(x);
     case Kind::KerasHardSigmoid: {
       // tf-keras backend.hard_sigmoid: x * 0.2 + 0.5, clipped.
       float v = x * 0.2f;
       v = v + 0.5f;
       return clip01(v);
     }
-    case Kind::Tanh: return std::tanh(x);
-    case Kind::Swish: return x * sigmoid(x);
+    case Kind::Tanh: return quant::eigenTanhf(x);  // tf.tanh: same rational on packets and scalars
+    case Kind::Swish: return x * quant::eigenSigmoidScalarf(x);
     case Kind::Elu: return x < 0.0f ? std::exp(x) - 1.0f : x;
     case Kind::Selu: {
       const float scale = 1.05070098735548049342f;
@@ -91,6 +90,22 @@ float applyScalar(Kind kind, float x) {
     case Kind::Quantizer: break;
   }
   return x;
+}
+
+// The functions whose TF kernel differs between packets and the scalar tail.
+float applyIndexed(Kind kind, float x, int64_t index, int64_t count) {
+  switch (kind) {
+    case Kind::Sigmoid: return quant::tfSigmoidf(x, index, count);
+    case Kind::Swish: return x * quant::tfSigmoidf(x, index, count);
+    case Kind::Exponential: return quant::tfExpf(x, index, count);
+    case Kind::Elu: return x < 0.0f ? quant::tfExpf(x, index, count) - 1.0f : x;
+    case Kind::Selu: {
+      const float scale = 1.05070098735548049342f;
+      const float scaleAlpha = 1.75809934084737685994f;
+      return x < 0.0f ? scaleAlpha * (quant::tfExpf(x, index, count) - 1.0f) : scale * x;
+    }
+    default: return applyScalar(kind, x);
+  }
 }
 
 std::string displayFor(Kind kind, const std::string& name) {
@@ -145,12 +160,19 @@ Error unknownActivation(const LayerContext& ctx, const std::string& slot, Activa
 
 ActivationFunction ActivationFunction::resolve(const nlohmann::json* value, const LayerContext& ctx,
                                                ActivationFlavor flavor, const std::string& slot) {
+  ActivationFunction f = resolveKind(value, ctx, flavor, slot);
+  f.kernels_ = ctx.quantizerOptions.oneDnnKernels ? quant::TfCpuKernels::OneDnn : quant::TfCpuKernels::Eigen;
+  return f;
+}
+
+ActivationFunction ActivationFunction::resolveKind(const nlohmann::json* value, const LayerContext& ctx,
+                                                   ActivationFlavor flavor, const std::string& slot) {
   if (!value || value->is_null()) return ActivationFunction();
   const nlohmann::json& v = *value;
 
   // Keras 3 serializes plain functions as {"class_name": "function", "config": "relu", ...}.
   if (v.is_object() && v.value("class_name", "") == "function" && v.contains("config") && v["config"].is_string())
-    return resolve(&v["config"], ctx, flavor, slot);
+    return resolveKind(&v["config"], ctx, flavor, slot);
 
   if (v.is_string()) {
     const std::string text = trim(v.get<std::string>());
@@ -193,8 +215,31 @@ void ActivationFunction::apply(const float* in, float* out, const Shape& shape) 
       quantizer_->apply(in, out, shape);
       return;
     case Kind::Softmax: {
+      // keras.activations.softmax: tf.nn.softmax over the last axis.
       const int64_t last = shape.empty() ? 1 : shape.back();
-      softmaxLastAxis(in, out, last == 0 ? 0 : n / last, last);
+      const int64_t samples = shape.size() > 1 ? shape.front() : 1;
+      softmaxAxis(in, out, last == 0 ? 0 : n / last, last, 1, samples, kernels_);
+      return;
+    }
+    case Kind::Sigmoid:
+    case Kind::Swish:
+    case Kind::Exponential:
+    case Kind::Elu:
+    case Kind::Selu: {
+      // TF's element-wise kernels run Eigen's packet function on whole 8-float packets of each
+      // model.predict batch of kKerasPredictBatch samples and the scalar functor on the rest:
+      // tf.sigmoid (swish: x * sigmoid(1.0 * x)), tf.exp, and elu/selu's exp(x) - 1 branch.
+      int64_t samples = shape.size() > 1 ? shape.front() : 1;
+      if (samples < 1 || n % samples != 0) samples = 1;
+      const int64_t perSample = samples == 0 ? 0 : n / samples;
+      for (int64_t first = 0; first < samples; first += quant::kKerasPredictBatch) {
+        const int64_t base = first * perSample;
+        const int64_t count = std::min(quant::kKerasPredictBatch, samples - first) * perSample;
+        for (int64_t j = 0; j < count; ++j) {
+          const float x = in[base + j];
+          out[base + j] = applyIndexed(kind_, x, j, count);
+        }
+      }
       return;
     }
     default:
@@ -207,26 +252,32 @@ void ActivationFunction::apply(const Tensor& in, Tensor& out) const {
   apply(in.data.data(), out.data.data(), in.shape);
 }
 
-void softmaxAxis(const float* in, float* out, int64_t outer, int64_t n, int64_t inner) {
-  for (int64_t o = 0; o < outer; ++o) {
-    for (int64_t i = 0; i < inner; ++i) {
-      const float* x = in + o * n * inner + i;
-      float* y = out + o * n * inner + i;
-      float m = -std::numeric_limits<float>::infinity();
-      for (int64_t k = 0; k < n; ++k) m = std::max(m, x[k * inner]);
-      float sum = 0.0f;
-      for (int64_t k = 0; k < n; ++k) {
-        float e = std::exp(x[k * inner] - m);
-        y[k * inner] = e;
-        sum += e;
-      }
-      const float inv = 1.0f / sum;
-      for (int64_t k = 0; k < n; ++k) y[k * inner] = y[k * inner] * inv;
+void softmaxAxis(const float* in, float* out, int64_t outer, int64_t n, int64_t inner, int64_t samples,
+                 quant::TfCpuKernels kernels) {
+  // tf.nn.softmax moves `axis` last, so TF sees a (outer * inner) x n matrix whose rows are in
+  // (outer, inner) order; model.predict runs it per batch of kKerasPredictBatch samples, and the
+  // position in that batch's matrix decides packet or scalar paths (quant::tfSoftmaxRows).
+  const int64_t rows = outer * inner;
+  if (rows <= 0 || n <= 0) return;
+  if (samples < 1 || rows % samples != 0) samples = 1;
+  const int64_t rowsPerSample = rows / samples;
+  std::vector<float> x, y;
+  for (int64_t first = 0; first < samples; first += quant::kKerasPredictBatch) {
+    const int64_t chunkRows = std::min(quant::kKerasPredictBatch, samples - first) * rowsPerSample;
+    const int64_t row0 = first * rowsPerSample;
+    x.resize(static_cast<size_t>(chunkRows * n));
+    y.resize(x.size());
+    for (int64_t r = 0; r < chunkRows; ++r) {
+      const int64_t o = (row0 + r) / inner, i = (row0 + r) % inner;
+      for (int64_t k = 0; k < n; ++k) x[static_cast<size_t>(r * n + k)] = in[(o * n + k) * inner + i];
+    }
+    quant::tfSoftmaxRows(x.data(), y.data(), chunkRows, n, kernels);
+    for (int64_t r = 0; r < chunkRows; ++r) {
+      const int64_t o = (row0 + r) / inner, i = (row0 + r) % inner;
+      for (int64_t k = 0; k < n; ++k) out[(o * n + k) * inner + i] = y[static_cast<size_t>(r * n + k)];
     }
   }
 }
-
-void softmaxLastAxis(const float* in, float* out, int64_t rows, int64_t n) { softmaxAxis(in, out, rows, n, 1); }
 
 QuantizerPtr makeSlotQuantizer(const LayerContext& ctx, const std::string& key, const nlohmann::json& spec,
                                bool weightSlot) {

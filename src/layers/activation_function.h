@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "layers/layer.h"
+#include "quant/tf_math.h"
 
 namespace qkw {
 
@@ -50,10 +51,13 @@ class ActivationFunction {
   // A quantizer used as the activation (QKeras only); `spec` is its string or dict form.
   static ActivationFunction quantizerActivation(const LayerContext& ctx, const std::string& slot,
                                                 const nlohmann::json& spec);
+  static ActivationFunction resolveKind(const nlohmann::json* value, const LayerContext& ctx, ActivationFlavor flavor,
+                                        const std::string& slot);
 
   Kind kind_ = Kind::Identity;
   QuantizerPtr quantizer_;
   std::string display_ = "linear";
+  quant::TfCpuKernels kernels_ = quant::TfCpuKernels::Eigen;
 };
 
 // A quantizer config slot (kernel_quantizer, bias_quantizer, ...). Missing, null or "" means
@@ -64,9 +68,10 @@ QuantizerPtr makeSlotQuantizer(const LayerContext& ctx, const std::string& key, 
 QuantizerPtr makeSlotQuantizer(const LayerContext& ctx, const std::string& key, const nlohmann::json& spec,
                                bool weightSlot);
 
-// Softmax over the last axis: e = exp(x - max), out = e * (1 / sum(e)) as TF's softmax op.
-void softmaxLastAxis(const float* in, float* out, int64_t rows, int64_t n);
-// Softmax over `axis` of a row-major tensor (outer, n, inner).
-void softmaxAxis(const float* in, float* out, int64_t outer, int64_t n, int64_t inner);
+// tf.nn.softmax over `axis` of a row-major tensor (outer, n, inner) whose first dimension holds
+// `samples` model.predict samples, exactly as TensorFlow's CPU kernels compute it: see
+// quant::tfSoftmaxRows for the operation order of the Eigen and oneDNN kernels.
+void softmaxAxis(const float* in, float* out, int64_t outer, int64_t n, int64_t inner, int64_t samples,
+                 quant::TfCpuKernels kernels);
 
 }  // namespace qkw

@@ -5,6 +5,7 @@
 #include "quant/quantizer_classes.h"
 #include "quant/rounding.h"
 #include "quant/scale.h"
+#include "quant/tf_math.h"
 
 namespace qkw::quant {
 
@@ -93,7 +94,7 @@ class Binary : public QuantizerBase {
       s += (1.0f - std::fabs(s));
       if (use01_) s = (s + 1.0f) / 2.0f;
       k[static_cast<size_t>(i)] = s;
-      base[static_cast<size_t>(i)] = alpha_.kind == AlphaArg::Kind::None ? std::tanh(x[i]) : x[i];
+      base[static_cast<size_t>(i)] = alpha_.kind == AlphaArg::Kind::None ? eigenTanhf(x[i]) : x[i];  // K.tanh: Eigen's tanh
     }
     const ScaleInfo s = getScale(arg("alpha"), base.data(), k.data(), shape, lsq_);
     straightThroughScaledOutput(base.data(), k.data(), s, shape, quantizerLabel(specText_) + ": scale", y);

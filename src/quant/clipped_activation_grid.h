@@ -36,7 +36,7 @@ class ClippedActivationGridQuantizer : public QuantizerBase {
     const float m = std::ldexp(1.0f, fractionBits());
     const float lo = (signed_ ? -1.0f : 0.0f) + (symmetric_ ? 1.0f : 0.0f) / m;  // 0 + v is exact
     const float hi = 1.0f - 1.0f / m;
-    for (int64_t i = 0; i < n; ++i) y[i] = clip(roundThrough(activation(x[i]) * m) / m, lo, hi);
+    for (int64_t i = 0; i < n; ++i) y[i] = clip(roundThrough(activation(x[i], i, n) * m) / m, lo, hi);
     if (scale) *scale = ScaleInfo{{}, {1.0f}};
   }
 

@@ -125,7 +125,7 @@ class QuantizedRelu : public QuantizerBase {
       else xu = leakyRelu(v, ns);
       float xq;
       if (useSigmoid_) {
-        const float p = internalSigmoid(v / mi, sigmoid_) * m;
+        const float p = internalSigmoid(v / mi, sigmoid_, i, n) * m;
         xq = mi * clip(2.0f * (roundThrough(p) / m) - 1.0f, 0.0f, top);
         if (ns > 0) xq = xq + (mi * ns) * clip(2.0f * (roundThrough(p * ns) * negFactor) - 1.0f, -1.0f, 0.0f);
       } else {

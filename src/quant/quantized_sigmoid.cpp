@@ -27,7 +27,9 @@ class QuantizedSigmoid : public ClippedActivationGridQuantizer {
 
   void apply(const float* x, float* y, const Shape& shape, ScaleInfo* scale = nullptr) const override {
     applyClippedGrid(x, y, shape, scale,
-                     [this](float v) { return realSigmoid_ ? realSigmoid(v) : internalSigmoid(v, sigmoid_); });
+                     [this](float v, int64_t i, int64_t n) {
+                       return realSigmoid_ ? realSigmoid(v, i, n) : internalSigmoid(v, sigmoid_, i, n);
+                     });
   }
 
  private:

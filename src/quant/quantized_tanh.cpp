@@ -4,6 +4,7 @@
 #include "quant/clipped_activation_grid.h"
 #include "quant/quantizer_classes.h"
 #include "quant/sigmoid.h"
+#include "quant/tf_math.h"
 
 namespace qkw::quant {
 
@@ -29,8 +30,8 @@ class QuantizedTanh : public ClippedActivationGridQuantizer {
 
   void apply(const float* x, float* y, const Shape& shape, ScaleInfo* scale = nullptr) const override {
     // The hard variant is computed literally (2*clip(0.5x+0.5, 0, 1) - 1), not as clip(x).
-    applyClippedGrid(x, y, shape, scale, [this](float v) {
-      return realTanh_ ? std::tanh(v) : 2.0f * internalSigmoid(v, sigmoid_) - 1.0f;
+    applyClippedGrid(x, y, shape, scale, [this](float v, int64_t i, int64_t n) {
+      return realTanh_ ? eigenTanhf(v) : 2.0f * internalSigmoid(v, sigmoid_, i, n) - 1.0f;  // K.tanh: Eigen's tanh
     });
   }
 

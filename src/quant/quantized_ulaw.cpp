@@ -61,7 +61,7 @@ class QuantizedUlaw : public QuantizerBase {
     const float m = std::ldexp(1.0f, bits_ - 1);
     const float mi = static_cast<float>(std::ldexp(1.0, integer_));
     for (int64_t i = 0; i < n; ++i) {
-      const float p = internalSigmoid(x[i] / mi, sigmoid_) * m;
+      const float p = internalSigmoid(x[i] / mi, sigmoid_, i, n) * m;
       y[i] = fromRounded(roundThrough(p), m);
     }
     if (scale) *scale = ScaleInfo{{}, {1.0f}};

@@ -29,6 +29,8 @@ struct QuantizerOptions {
   SigmoidMode sigmoid = SigmoidMode::Hard;
   // QKeras's update_qnoise_factor(): overrides the serialized qnoise_factor.
   std::optional<float> qnoiseFactor;
+  // Which TensorFlow CPU kernels float activations reproduce (softmax): stock Eigen or oneDNN.
+  bool oneDnnKernels = false;
 };
 
 // The set of values a quantizer can output, when it does not depend on the data.

@@ -47,8 +47,13 @@ QuantizerOptions quantizerOptionsFromJson(const json& options) {
       if (value.is_null()) continue;
       if (!value.is_number()) throw Error("option 'qnoiseFactor' must be a number, got " + value.dump());
       result.qnoiseFactor = value.get<float>();
+    } else if (key == "tfKernels") {
+      const std::string kernels = value.is_string() ? value.get<std::string>() : "";
+      if (kernels == "eigen") result.oneDnnKernels = false;
+      else if (kernels == "onednn") result.oneDnnKernels = true;
+      else throw Error("option 'tfKernels' must be 'eigen' or 'onednn', got " + value.dump());
     } else {
-      throw Error("unknown quantizer option '" + key + "' (known: weight, internalSigmoid, qnoiseFactor)");
+      throw Error("unknown quantizer option '" + key + "' (known: weight, internalSigmoid, qnoiseFactor, tfKernels)");
     }
   }
   return result;

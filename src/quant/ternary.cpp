@@ -94,7 +94,7 @@ class Ternary : public QuantizerBase {
       for (int64_t i = 0; i < n; ++i) q[static_cast<size_t>(i)] = (std::fabs(x[i]) >= thres ? 1.0f : 0.0f) * sign(x[i]);
     }
     std::vector<float> base(static_cast<size_t>(n));
-    for (int64_t i = 0; i < n; ++i) base[static_cast<size_t>(i)] = alpha_.kind == AlphaArg::Kind::None ? std::tanh(x[i]) : x[i];
+    for (int64_t i = 0; i < n; ++i) base[static_cast<size_t>(i)] = alpha_.kind == AlphaArg::Kind::None ? eigenTanhf(x[i]) : x[i];  // K.tanh: Eigen's tanh
     straightThroughScaledOutput(base.data(), q.data(), s, shape, quantizerLabel(specText_) + ": scale", y);
     if (scale) *scale = s;
   }

@@ -1,7 +1,9 @@
 // QActivation, Activation, ReLU, LeakyReLU, PReLU, Softmax.
 #include <cmath>
+#include <cstring>
 
 #include "layer_test_helpers.h"
+#include "quant/tf_math.h"
 
 namespace qkw {
 namespace {
@@ -58,7 +60,10 @@ TEST(LayerActivation, FloatFunctions) {
   };
   EXPECT_EQ(eval("linear", -2.5f), -2.5f);
   EXPECT_EQ(eval("relu6", 7), 6);
-  EXPECT_EQ(eval("tanh", 0.5f), std::tanh(0.5f));
+  float tanhHalf;  // TF's tanh(0.5): Eigen's rational, 0x3eec9a9f
+  const uint32_t tanhHalfBits = 0x3eec9a9f;
+  std::memcpy(&tanhHalf, &tanhHalfBits, sizeof tanhHalf);
+  EXPECT_EQ(eval("tanh", 0.5f), tanhHalf);
   EXPECT_EQ(eval("sigmoid", 0), 0.5f);
   EXPECT_EQ(eval("elu", -1), std::exp(-1.0f) - 1.0f);
   EXPECT_EQ(eval("softsign", 1), 0.5f);
@@ -105,6 +110,52 @@ TEST(LayerSoftmax, AxisOne) {
   expectThrowsWith([&] { tooFar->outputShape({{4}}); }, {"layer_under_test", "axis 2"});
   auto last = build("Softmax", json::object());
   EXPECT_EQ(run(*last, Tensor({1, 2, 2}, {0, 0, 3, 3})).data, (std::vector<float>{0.5f, 0.5f, 0.5f, 0.5f}));
+}
+
+// TF's element-wise kernels: packets of 8 floats per model.predict batch, scalar functor after.
+TEST(LayerActivation, SigmoidTakesThePacketPathOnWholePackets) {
+  auto layer = build("Activation", {{"activation", "sigmoid"}});
+  Tensor y = run(*layer, Tensor({1, 9}, std::vector<float>(9, 1.0f)));
+  for (int i = 0; i < 8; ++i) EXPECT_EQ(y.data[i], quant::eigenSigmoidPacketf(1.0f)) << i;
+  EXPECT_EQ(y.data[8], quant::eigenSigmoidScalarf(1.0f));
+  EXPECT_NE(y.data[0], y.data[8]);
+}
+
+// One class per row: every e is 1 and every sum 1; TF's Eigen reciprocal of 1 on a whole packet
+// of 8 rows is 0.99999994, the scalar tail's is 1. Keras predicts in batches of 32 samples.
+TEST(LayerSoftmax, PacketRowsFollowKerasPredictBatches) {
+  auto layer = build("Activation", {{"activation", "softmax"}});
+  const float packetOne = std::nextafter(1.0f, 0.0f);
+  Tensor y = run(*layer, Tensor({33, 1}, std::vector<float>(33, 2.0f)));
+  for (int r = 0; r < 32; ++r) EXPECT_EQ(y.data[r], packetOne) << r;
+  EXPECT_EQ(y.data[32], 1.0f) << "second batch of one sample: scalar tail";
+  Tensor z = run(*layer, Tensor({41, 1}, std::vector<float>(41, -1.0f)));
+  for (int r = 32; r < 40; ++r) EXPECT_EQ(z.data[r], packetOne) << r;
+  EXPECT_EQ(z.data[40], 1.0f);
+
+  // oneDNN's kernel divides exactly.
+  LayerContext ctx{"sm", "Softmax", json::object(), {}, {}};
+  ctx.quantizerOptions.oneDnnKernels = true;
+  auto onednn = LayerRegistry::instance().find("Softmax");
+  ASSERT_NE(onednn, nullptr);
+  Tensor w = run(*(*onednn)(ctx), Tensor({33, 1}, std::vector<float>(33, 2.0f)));
+  for (float v : w.data) EXPECT_EQ(v, 1.0f);
+}
+
+// A non-last axis: TF moves it last, so rows are (outer, inner) positions.
+TEST(LayerSoftmax, AxisOneMatchesTheTransposedRows) {
+  auto layer = build("Softmax", {{"axis", 1}});
+  std::vector<float> x(2 * 3 * 4);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = -0.37f * static_cast<float>((i * 5) % 7);
+  Tensor y = run(*layer, Tensor({2, 3, 4}, x));
+  std::vector<float> rows(24), expect(24);
+  for (int o = 0; o < 2; ++o)
+    for (int i = 0; i < 4; ++i)
+      for (int k = 0; k < 3; ++k) rows[(o * 4 + i) * 3 + k] = x[(o * 3 + k) * 4 + i];
+  quant::tfSoftmaxRows(rows.data(), expect.data(), 8, 3, quant::TfCpuKernels::Eigen);
+  for (int o = 0; o < 2; ++o)
+    for (int i = 0; i < 4; ++i)
+      for (int k = 0; k < 3; ++k) EXPECT_EQ(y.data[(o * 3 + k) * 4 + i], expect[(o * 4 + i) * 3 + k]);
 }
 
 }  // namespace

@@ -126,3 +126,27 @@ test('JSON + weights source, progress events, summary, unsupported layers listed
   assert.equal((await again.predict({ a: fixtureValues(4), b: fixtureValues(3) })).length, 2);
   again.dispose();
 });
+
+// tfKernels picks which TensorFlow CPU softmax the float outputs reproduce (issue 14): one class
+// per row makes every sum 1, whose Eigen packet reciprocal (8 rows at a time) is 0.99999994
+// while oneDNN divides exactly; an unknown value is an Error naming the option.
+test('tfKernels selects the Eigen or oneDNN softmax', async () => {
+  const config = functionalConfig(
+    'softmax_rows',
+    [{ layer: inputLayer('x', [3]) }, { layer: dense('d', 1, { activation: 'softmax' }), inbound: ['x'] }],
+    ['x'],
+    ['d'],
+  );
+  const spec = { modelConfig: config, weights: { d: [{ name: 'd/kernel:0', shape: [3, 1], data: new Float32Array([0.5, -1, 2]) }, { name: 'd/bias:0', shape: [1], data: new Float32Array([0.25]) }] } };
+  const file = await writeKerasH5(spec);
+  const input = fixtureValues(27, 3);
+  const eigen = await loadModel(file);
+  const onednn = await loadModel(file, { tfKernels: 'onednn' });
+  const a = await eigen.predict(input, [9, 3]);
+  const b = await onednn.predict(input, [9, 3]);
+  assert.deepEqual(Array.from(a.data), [...Array(8).fill(Math.fround(1 - 2 ** -24)), 1]);
+  assert.deepEqual(Array.from(b.data), Array(9).fill(1));
+  eigen.dispose();
+  onednn.dispose();
+  await assert.rejects(loadModel(file, { tfKernels: 'mkl' }), (e) => e instanceof Error && /tfKernels/.test(e.message));
+});

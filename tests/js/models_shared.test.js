@@ -74,23 +74,36 @@ for (const [file, reference] of [...MODELS, ...JSON_MODELS.map((f) => [f, null])
   });
 }
 
-// QKeras model.predict outputs published with the models (float32 printed with %.9g).
+// QKeras model.predict outputs published with the models (float32 printed with %.9g, which
+// identifies every float32), compared bit for bit. The two references came from different
+// TensorFlow CPU kernels (issue 14): qkeras_3layer from stock TF's Eigen softmax (pexp on
+// 8-float packets, rcpps + Newton reciprocal on packets of 8 rows), hls4ml_tutorial_model3 from
+// TF with oneDNN (_MklSoftmax: oneDNN's FMA exp, 16-lane butterfly sum, exact 1/sum). Each
+// matches all 40 values with its kernels and not with the other's.
 const REFERENCES = [
-  ['qkeras_3layer JSON + weights', () => ({ config: readFileSync(modelPath('qkeras_3layer/qkeras_3layer.json'), 'utf8'), weights: modelPath('qkeras_3layer/qkeras_3layer_weights.h5') }), 'qkeras_3layer'],
-  ['qkeras_3layer .keras (Keras 3)', () => modelPath('qkeras_3layer/qkeras-v3_3layer.keras'), 'qkeras_3layer'],
-  ['hls4ml_tutorial_model3 .h5', () => modelPath('hls4ml_tutorial_model3/KERAS_check_best_model.h5'), 'hls4ml_tutorial_model3'],
+  ['qkeras_3layer JSON + weights', () => ({ config: readFileSync(modelPath('qkeras_3layer/qkeras_3layer.json'), 'utf8'), weights: modelPath('qkeras_3layer/qkeras_3layer_weights.h5') }), 'qkeras_3layer', 'eigen'],
+  ['qkeras_3layer .keras (Keras 3)', () => modelPath('qkeras_3layer/qkeras-v3_3layer.keras'), 'qkeras_3layer', 'eigen'],
+  ['hls4ml_tutorial_model3 .h5', () => modelPath('hls4ml_tutorial_model3/KERAS_check_best_model.h5'), 'hls4ml_tutorial_model3', 'onednn'],
 ];
 
-for (const [name, source, dir] of REFERENCES) {
-  test(`${name} matches QKeras's model.predict within 1e-6`, { skip }, async () => {
-    const model = await loadModel(source());
-    const input = parseTextMatrix(readFileSync(modelPath(`${dir}/reference/inputs_8x16.txt`), 'utf8'));
-    const expected = parseTextMatrix(readFileSync(modelPath(`${dir}/reference/qkeras_predictions_8x5.txt`), 'utf8'));
-    const { data, shape } = await model.predict(input.data, input.shape);
-    assert.deepEqual(shape, [8, 5]);
-    let worst = 0;
-    for (let i = 0; i < data.length; i++) worst = Math.max(worst, Math.abs(data[i] - expected.data[i]));
-    assert.ok(worst <= 1e-6, `max |diff| = ${worst}`);
-    model.dispose();
+async function exactCount(source, dir, tfKernels) {
+  const model = await loadModel(source(), { tfKernels });
+  const input = parseTextMatrix(readFileSync(modelPath(`${dir}/reference/inputs_8x16.txt`), 'utf8'));
+  const expected = parseTextMatrix(readFileSync(modelPath(`${dir}/reference/qkeras_predictions_8x5.txt`), 'utf8'));
+  const { data, shape } = await model.predict(input.data, input.shape);
+  model.dispose();
+  assert.deepEqual(shape, [8, 5]);
+  const want = Float32Array.from(expected.data);
+  const differing = [];
+  for (let i = 0; i < data.length; i++) if (!Object.is(data[i], want[i])) differing.push(`[${Math.floor(i / 5)},${i % 5}] ${data[i]} != ${want[i]}`);
+  return { exact: data.length - differing.length, differing };
+}
+
+for (const [name, source, dir, tfKernels] of REFERENCES) {
+  test(`${name} matches QKeras's model.predict bit for bit (tfKernels '${tfKernels}')`, { skip }, async () => {
+    const { exact, differing } = await exactCount(source, dir, tfKernels);
+    assert.equal(exact, 40, `values that differ:\n${differing.join('\n')}`);
+    const other = await exactCount(source, dir, tfKernels === 'eigen' ? 'onednn' : 'eigen');
+    assert.ok(other.exact < 40, 'the other kernels give different bits: the reference identifies its TF kernels');
   });
 }
