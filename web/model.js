@@ -8,7 +8,7 @@ import { keyedTrace, mergeTracePieces, shapeAnalysis, shapeTrace } from './trace
 import { keyedByName, topK } from './outputs.js';
 
 const TRACE_OPTIONS = ['layers', 'includeData', 'histogramBins', 'batchSize'];
-const LOAD_OPTIONS = ['onProgress', 'internalSigmoid', 'qnoiseFactor'];
+const LOAD_OPTIONS = ['onProgress', 'internalSigmoid', 'qnoiseFactor', 'tfKernels'];
 
 // Frees the WASM side of a Model that was garbage-collected without dispose().
 const leakGuard =
