@@ -92,6 +92,7 @@ class GraphModel : public Model {
 
   // Build steps, in order.
   void parse(const json& graph);
+  void wireRecurrentMasks();
   void rejectUnsupported(const ModelOptions& options);
   void buildLayers(std::map<std::string, std::vector<WeightInput>>& weightsByLayer, const ModelOptions& options);
   void order();
@@ -194,6 +195,47 @@ void GraphModel::parse(const json& graph) {
       throw Error("layer " + inQuotes(node.name) + " (InputLayer) has inbound layers");
     if (node.className != "InputLayer" && node.inbound.empty())
       throw Error("layer " + inQuotes(node.name) + " (" + node.className + ") has no inbound layer");
+  }
+}
+
+// Keras passes a mask from Masking / Embedding(mask_zero=True) along mask-propagating layers to the
+// recurrent layers. Each recurrent layer (and Bidirectional) that receives one gets the mask's
+// source tensor as a second input and "qkw_mask_value" in its config (src/layers/recurrent.h).
+void GraphModel::wireRecurrentMasks() {
+  auto isRnn = [](const std::string& c) {
+    return c == "QSimpleRNN" || c == "QLSTM" || c == "QGRU" || c == "SimpleRNN" || c == "LSTM" || c == "GRU" ||
+           c == "Bidirectional" || c == "QBidirectional";
+  };
+  auto returnsSequences = [](const LayerNode& n) {
+    const json& c = n.config;
+    if (c.contains("layer") && c["layer"].is_object() && c["layer"].contains("config"))
+      return c["layer"]["config"].value("return_sequences", false);
+    return c.value("return_sequences", false);
+  };
+  static const std::set<std::string> propagating = {
+      "Dropout", "SpatialDropout1D", "GaussianNoise", "GaussianDropout", "AlphaDropout", "Activation",
+      "Dense", "QDense", "TimeDistributed", "BatchNormalization", "QBatchNormalization"};
+  for (LayerNode& node : nodes_) {
+    if (!isRnn(node.className) || node.inbound.size() != 1) continue;
+    const LayerNode* p = &nodes_[nodeIndex_[node.inbound[0]]];
+    for (size_t hops = 0; hops <= nodes_.size(); ++hops) {
+      if (p->className == "Masking" && p->inbound.size() == 1) {
+        const json& mv = p->config.contains("mask_value") ? p->config["mask_value"] : json(0.0);
+        node.config["qkw_mask_value"] = mv.is_number() ? mv.get<double>() : 0.0;
+        node.inbound.push_back(p->inbound[0]);
+        break;
+      }
+      if (p->className == "Embedding" && p->inbound.size() == 1) {
+        if (p->config.value("mask_zero", false)) {
+          node.config["qkw_mask_value"] = 0.0;
+          node.inbound.push_back(p->inbound[0]);
+        }
+        break;
+      }
+      const bool passes = propagating.count(p->className) || (isRnn(p->className) && returnsSequences(*p));
+      if (!passes || p->inbound.empty()) break;
+      p = &nodes_[nodeIndex_[p->inbound[0]]];
+    }
   }
 }
 
@@ -386,6 +428,7 @@ std::unique_ptr<Model> Model::build(const nlohmann::json& graph,
                                     const ModelOptions& options) {
   auto model = std::make_unique<GraphModel>();
   model->parse(graph);
+  model->wireRecurrentMasks();
   model->rejectUnsupported(options);
   model->buildLayers(weightsByLayer, options);
   model->order();
