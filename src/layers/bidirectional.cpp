@@ -5,6 +5,8 @@
 //                              separately given backward_layer
 //   if return_sequences: y_rev = reverse(y_rev, time)
 //   concat: [y, y_rev] (last axis) | sum: y + y_rev | ave: (y + y_rev) / 2 | mul: y * y_rev
+//   None: two outputs, y (#0) and y_rev (#1)
+//   return_state: the outputs above, then the forward layer's final states, then the backward's.
 // Both sublayers get zero_output_for_mask = return_sequences and the same mask. Weights: the
 // forward layer's variables, then the backward layer's (file order), each mapped by role.
 #include <algorithm>
@@ -17,7 +19,7 @@ namespace qkw {
 
 namespace {
 
-enum class MergeMode { Concat, Sum, Ave, Mul };
+enum class MergeMode { Concat, Sum, Ave, Mul, None };
 
 class BidirectionalLayer : public Layer {
  public:
@@ -39,6 +41,7 @@ class BidirectionalLayer : public Layer {
       a.back() += b.back();
       return a;
     }
+    if (mode_ == MergeMode::None) return a;
     if (a != b)
       throw Error(prefix_ + "forward output " + shapeToString(a) + " and backward output " + shapeToString(b) +
                   " must match for this merge_mode");
@@ -55,8 +58,10 @@ class BidirectionalLayer : public Layer {
     const int64_t rows = fwd_.returnSequences ? batch * T : batch;
     y_.resize(rows * uf);
     yRev_.resize(rows * ub);
-    fwd_.run(x, m, y_.data(), nullptr);
-    bwd_.run(x, m, yRev_.data(), nullptr);
+    std::vector<std::vector<float>> fs, bs;
+    fwd_.run(x, m, y_.data(), fwd_.returnState ? &fs : nullptr);
+    bwd_.run(x, m, yRev_.data(), bwd_.returnState ? &bs : nullptr);
+    extras_.clear();
     if (bwd_.returnSequences) {  // reverse the backward sequence in time
       rev_.resize(yRev_.size());
       for (int64_t r = 0; r < batch; ++r)
@@ -65,6 +70,21 @@ class BidirectionalLayer : public Layer {
       yRev_.swap(rev_);
     }
     float* out = output.data.data();
+    if (mode_ == MergeMode::None) {
+      std::copy(y_.begin(), y_.end(), out);
+      Tensor back;
+      back.shape = output.shape;
+      back.data = yRev_;
+      extras_.push_back(std::move(back));
+    }
+    for (auto* states : {&fs, &bs})
+      for (std::vector<float>& st : *states) {
+        Tensor t;
+        t.shape = {batch, static_cast<int64_t>(st.size()) / batch};
+        t.data = std::move(st);
+        extras_.push_back(std::move(t));
+      }
+    if (mode_ == MergeMode::None) return;
     for (int64_t r = 0; r < rows; ++r) {
       const float* a = y_.data() + r * uf;
       const float* b = yRev_.data() + r * ub;
@@ -81,6 +101,8 @@ class BidirectionalLayer : public Layer {
           break;
         case MergeMode::Mul:
           for (int64_t j = 0; j < uf; ++j) out[r * uf + j] = a[j] * b[j];
+          break;
+        case MergeMode::None:
           break;
       }
     }
@@ -110,6 +132,29 @@ class BidirectionalLayer : public Layer {
     }
     return w;
   }
+  std::vector<std::string> extraOutputNames() const override {
+    std::vector<std::string> names;
+    if (mode_ == MergeMode::None) names.push_back("backward");
+    for (const RecurrentSequence* seq : {&fwd_, &bwd_}) {
+      if (!seq->returnState) continue;
+      const char* dir = seq == &fwd_ ? "forward_" : "backward_";
+      if (seq->cell.kind == CellKind::LSTM) {
+        names.push_back(std::string(dir) + "state_h");
+        names.push_back(std::string(dir) + "state_c");
+      } else {
+        names.push_back(std::string(dir) + "state");
+      }
+    }
+    return names;
+  }
+  Shape extraOutputShape(size_t k, const Shape& mainOutputShape) const override {
+    if (mode_ == MergeMode::None && k == 1) return mainOutputShape;
+    const size_t firstState = mode_ == MergeMode::None ? 2 : 1;
+    const size_t fwdStates = fwd_.returnState ? fwd_.cell.stateCount() : 0;
+    return Shape{k - firstState < fwdStates ? fwd_.cell.units : bwd_.cell.units};
+  }
+  const Tensor* extraOutput(size_t k) const override { return k >= 1 && k <= extras_.size() ? &extras_[k - 1] : nullptr; }
+
   const RecurrentSequence& forwardSequence() const { return fwd_; }
   const RecurrentSequence& backwardSequence() const { return bwd_; }
 
@@ -120,6 +165,7 @@ class BidirectionalLayer : public Layer {
   bool masked_;
   float maskValue_;
   mutable std::vector<float> y_, yRev_, rev_;
+  mutable std::vector<Tensor> extras_;  // extra outputs of the last forward()
 };
 
 std::string innerClassName(const nlohmann::json& inner) {
@@ -160,11 +206,8 @@ LayerPtr makeBidirectionalLayer(const LayerContext& ctx) {
 
   const nlohmann::json* mm = ctx.find("merge_mode");
   MergeMode mode = MergeMode::Concat;
-  if (mm && mm->is_null())
-    throw Unsupported(ctx.errorPrefix() +
-                      "merge_mode=None returns two outputs [forward, backward]; layers with several outputs are not "
-                      "supported yet (use merge_mode 'concat', 'sum', 'ave' or 'mul')");
-  if (mm) {
+  if (mm && mm->is_null()) mode = MergeMode::None;
+  else if (mm) {
     const std::string m = mm->is_string() ? mm->get<std::string>() : "";
     if (m == "concat") mode = MergeMode::Concat;
     else if (m == "sum") mode = MergeMode::Sum;
@@ -195,8 +238,6 @@ LayerPtr makeBidirectionalLayer(const LayerContext& ctx) {
     throw Error(ctx.errorPrefix() + "forward and backward layers must have opposite go_backwards values");
   if (fwd.returnSequences != bwd.returnSequences)
     throw Error(ctx.errorPrefix() + "forward and backward layers must agree on return_sequences");
-  if (fwd.returnState)
-    throw Unsupported(ctx.errorPrefix() + "return_state=True gives several outputs; not supported yet");
 
   const nlohmann::json* mv = ctx.find("qkw_mask_value");
   const bool masked = mv && mv->is_number();

@@ -1,6 +1,7 @@
 // Registers the QKeras layers and the Keras compute layers that share their code
 // (Dense, Conv*, BatchNormalization, Activation, ReLU family, Softmax).
 #include "layers/layer_factories.h"
+#include "layers/output_select.h"
 
 namespace qkw {
 
@@ -24,6 +25,7 @@ void registerQKerasLayers(LayerRegistry& registry) {
   for (const char* c : {"QAveragePooling2D", "QGlobalAveragePooling2D"}) registry.add(c, makeQAveragePoolingLayer);
   for (const char* c : {"QSimpleRNN", "QLSTM", "QGRU", "SimpleRNN", "LSTM", "GRU"}) registry.add(c, makeRecurrentLayer);
   for (const char* c : {"QBidirectional", "Bidirectional"}) registry.add(c, makeBidirectionalLayer);
+  registry.add("OutputSelect", makeOutputSelectLayer);  // graph-made: output #k of a multi-output layer
 }
 
 }  // namespace qkw

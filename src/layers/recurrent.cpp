@@ -350,7 +350,29 @@ class RecurrentLayer : public Layer {
     const Tensor& x = *inputs[0];
     std::vector<unsigned char> mask;
     if (masked_) mask = maskFromSource(*inputs[1], x.shape[1], maskValue_);
-    seq_.run(x, masked_ ? &mask : nullptr, output.data.data(), nullptr);
+    if (!seq_.returnState) {
+      seq_.run(x, masked_ ? &mask : nullptr, output.data.data(), nullptr);
+      return;
+    }
+    std::vector<std::vector<float>> states;
+    seq_.run(x, masked_ ? &mask : nullptr, output.data.data(), &states);
+    states_.resize(states.size());
+    for (size_t k = 0; k < states.size(); ++k) {
+      states_[k].shape = {x.shape[0], seq_.cell.units};
+      states_[k].data = std::move(states[k]);
+    }
+  }
+
+  // return_state: [output, h] (SimpleRNN, GRU) or [output, h, c] (LSTM), the final states before
+  // any state quantizer (QKeras quantizes the previous state inside the next step only).
+  std::vector<std::string> extraOutputNames() const override {
+    if (!seq_.returnState) return {};
+    if (seq_.cell.kind == CellKind::LSTM) return {"state_h", "state_c"};
+    return {"state"};
+  }
+  Shape extraOutputShape(size_t, const Shape&) const override { return Shape{seq_.cell.units}; }
+  const Tensor* extraOutput(size_t k) const override {
+    return k >= 1 && k <= states_.size() ? &states_[k - 1] : nullptr;
   }
 
   std::vector<QuantizerSlot> quantizers() const override { return seq_.cell.slots; }
@@ -377,6 +399,7 @@ class RecurrentLayer : public Layer {
   RecurrentSequence seq_;
   bool masked_;
   float maskValue_;
+  mutable std::vector<Tensor> states_;  // return_state outputs of the last forward()
 };
 
 }  // namespace
