@@ -722,6 +722,108 @@ TensorAnalysis rescalingRule(const LayerCase& c) {
                      sourceOf(in));
 }
 
+// ---- Recurrent layers (QSimpleRNN/QLSTM/QGRU, Keras SimpleRNN/LSTM/GRU, (Q)Bidirectional and the
+// OutputSelect steps of return_state). Kept in one block; it moves to src/layers/ with the others.
+
+bool isRecurrentLayerClass(const std::string& cls) {
+  return cls == "QSimpleRNN" || cls == "QLSTM" || cls == "QGRU" || cls == "SimpleRNN" || cls == "LSTM" ||
+         cls == "GRU" || cls == "QBidirectional" || cls == "Bidirectional";
+}
+
+const QuantizerPtr* findSlot(const std::vector<QuantizerSlot>& slots, const std::string& suffix) {
+  for (const QuantizerSlot& s : slots)
+    if (s.slot.size() >= suffix.size() && s.slot.compare(s.slot.size() - suffix.size(), suffix.size(), suffix) == 0)
+      return &s.quantizer;
+  return nullptr;
+}
+
+// Accumulator bound of x·K (or h'·U) for a grid input: K is (in, gates*units), one channel per column.
+std::optional<AccumulatorBound> recurrentProductBound(const Tensor* kernel, const Tensor* bias, const GridSummary& g) {
+  if (!kernel || kernel->rank() != 2 || g.kind != Grid::Kind::Uniform) return std::nullopt;
+  KernelView v{kernel, kernel->shape[1], 1};
+  return boundLinear(v, bias, sumStep(g), g.min, g.max, false);
+}
+
+TensorAnalysis recurrentRule(const LayerCase& c) {
+  const std::string& cls = c.info.className;
+  const bool bidirectional = contains(cls, "Bidirectional");
+  std::string cellClass = cls;
+  if (bidirectional && c.config && c.config->contains("layer") && (*c.config)["layer"].is_object())
+    cellClass = (*c.config)["layer"].value("class_name", cls);
+  const bool lstm = contains(cellClass, "LSTM"), gru = contains(cellClass, "GRU");
+  const std::vector<QuantizerSlot> slots = c.layer ? c.layer->quantizers() : std::vector<QuantizerSlot>{};
+  const QuantizerPtr* stateQ = findSlot(slots, "state_quantizer");
+  const QuantizerPtr* actQ = findSlot(slots, "activation");
+  const QuantizerPtr* kernelQ = findSlot(slots, "kernel_quantizer");
+  const QuantizerPtr* recurrentQ = findSlot(slots, "recurrent_quantizer");
+
+  std::string reason;
+  if (lstm)
+    reason = cellClass + " output h = o · act(c) is a float product of the output gate and the activated cell "
+             "state, even when every gate is quantized: it is on no grid";
+  else if (gru)
+    reason = cellClass + " output h = z · h' + (1 − z) · hh is a float blend of the previous state and the "
+             "candidate: it is on no grid";
+  else
+    reason = cellClass + " output act(x·K + b + h'·U) with a float activation: it is on no grid";
+  if (actQ && *actQ && (lstm || gru)) reason += " (its activation " + (*actQ)->str() + " quantizes act(c) / hh, not h)";
+  if (bidirectional) {
+    const std::string mode = c.config && c.config->contains("merge_mode") && (*c.config)["merge_mode"].is_string()
+                                 ? (*c.config)["merge_mode"].get<std::string>()
+                                 : std::string(c.config && c.config->contains("merge_mode") ? "None" : "concat");
+    reason += "; " + cls + " merges the two directions with merge_mode " + quote(mode);
+  }
+  if (stateQ && *stateQ)
+    reason += ". state_quantizer " + (*stateQ)->str() +
+              " puts the previous h (and c) on its grid inside each step only; the layer's outputs and returned "
+              "states are not quantized";
+  else if (cls[0] == 'Q' || bidirectional)
+    reason += ". No state_quantizer: the recurrent state stays float";
+
+  // Accumulator widths of the input and recurrent products (integer sums when both sides are on grids).
+  std::optional<int> accBits;
+  const std::vector<WeightInput> weights = weightsOf(c.layer);
+  const Tensor* kernel = findWeight(weights, "kernel");
+  const Tensor* recurrent = findWeight(weights, "recurrent_kernel");
+  const TensorAnalysis& in = *c.inputs[0];
+  if (in.grid && (!kernelQ || *kernelQ)) {
+    if (auto b = recurrentProductBound(kernel, nullptr, *in.grid)) {
+      if (kernelQ) {
+        accBits = b->accumulatorBits;
+        reason += ". Input product x·K: " + std::to_string(b->accumulatorBits) + "-bit accumulator";
+      }
+    }
+  } else {
+    reason += ". Input product x·K is float (" + std::string(in.grid ? "float kernel" : "float input " + quote(in.name)) + ")";
+  }
+  if (stateQ && *stateQ && recurrentQ && *recurrentQ) {
+    if (std::optional<Grid> g = (*stateQ)->grid()) {
+      if (auto b = recurrentProductBound(recurrent, nullptr, gridFromQuantizer(*g, stateQ->get()))) {
+        reason += "; recurrent product h'·U: " + std::to_string(b->accumulatorBits) + "-bit accumulator";
+        accBits = std::max(accBits.value_or(0), b->accumulatorBits);
+      }
+    }
+  } else {
+    reason += "; recurrent product h'·U is float (" +
+              std::string(!(stateQ && *stateQ) ? "no state_quantizer" : "no recurrent_quantizer") + ")";
+  }
+  reason += ". Add a QActivation after it to quantize the output.";
+  TensorAnalysis t = floatResult(c, reason);
+  t.accumulatorBits = accBits;
+  return t;
+}
+
+TensorAnalysis outputSelectRule(const LayerCase& c) {
+  const std::string producer = c.info.inbound.empty() ? std::string("?") : c.info.inbound[0];
+  const std::string part = c.info.name.substr(c.info.name.rfind('/') + 1);
+  if (part == "backward")
+    return floatResult(c, "the backward direction's output of " + quote(producer) + " (merge_mode None): float like the "
+                          "forward output");
+  return floatResult(c, "final " + part + " returned by " + quote(producer) +
+                            " (return_state): recurrent states are float; a state_quantizer only quantizes them "
+                            "inside the next step");
+}
+
 TensorAnalysis analyzeLayer(const LayerCase& c) {
   const std::string& cls = c.info.className;
   if (cls == "InputLayer")
@@ -731,11 +833,17 @@ TensorAnalysis analyzeLayer(const LayerCase& c) {
   if (c.inputs.empty()) return floatResult(c, cls + " has no inputs known to the analysis");
 
   if (isLinearFamily(cls)) return linearRule(c);
+  if (cls == "OutputSelect") return outputSelectRule(c);
 
   const QuantizerPtr outQ =
       c.info.outputQuantizer ? c.info.outputQuantizer : (c.layer ? c.layer->outputQuantizer() : nullptr);
   if (outQ) return quantizedBy(c, outQ, cls == "QActivation" ? "" : "activation ");
 
+  if (isRecurrentLayerClass(cls) && !(cls == "QSimpleRNN" && outQ)) return recurrentRule(c);
+  if (cls == "Masking") return carry(c, "masked steps become 0, the others are kept", true);
+  if (cls == "Embedding")
+    return floatResult(c, "Embedding looks up rows of its float table: on no grid (quantize the table or add a "
+                          "QActivation after it)");
   if (cls == "QBatchNormalization" || cls == "BatchNormalization") return batchNormRule(c);
   if (cls == "Activation" || cls == "QActivation") return activationRule(c);
   if (cls == "ReLU" || cls == "LeakyReLU") return kerasReluRule(c);

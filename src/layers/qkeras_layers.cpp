@@ -25,6 +25,8 @@ void registerQKerasLayers(LayerRegistry& registry) {
   for (const char* c : {"QAveragePooling2D", "QGlobalAveragePooling2D"}) registry.add(c, makeQAveragePoolingLayer);
   for (const char* c : {"QSimpleRNN", "QLSTM", "QGRU", "SimpleRNN", "LSTM", "GRU"}) registry.add(c, makeRecurrentLayer);
   for (const char* c : {"QBidirectional", "Bidirectional"}) registry.add(c, makeBidirectionalLayer);
+  registry.add("QScaleShift", makeQScaleShiftLayer);
+  registry.add("QAdaptiveActivation", makeQAdaptiveActivationLayer);
   registry.add("OutputSelect", makeOutputSelectLayer);  // graph-made: output #k of a multi-output layer
 }
 

@@ -278,3 +278,32 @@ TEST(Recurrent, BidirectionalPalindromeIsSymmetric) {
 
 }  // namespace
 }  // namespace qkw
+
+namespace qkw {
+namespace {
+
+TEST(QScaleShift, ScalesShiftsAndQuantizesBothSlots) {
+  using layer_test::build;
+  using layer_test::run;
+  using layer_test::weight;
+  // q_w(0.3) = round(2.4)/8 = 0.25, q_b(0.1) = round(0.8)/8 = 0.125; y = q_b + x * q_w.
+  LayerPtr l = build("QScaleShift",
+                     {{"weight_quantizer", "quantized_bits(4,0,1,alpha=1)"},
+                      {"bias_quantizer", "quantized_bits(4,0,1,alpha=1)"},
+                      {"activation", nullptr}},
+                     {weight("weight", {1, 1}, {0.3f}), weight("bias", {1, 1}, {0.1f}, 1)});
+  layer_test::expectValues(run(*l, Tensor({1, 3}, {1.0f, 2.0f, -3.0f})), {1, 3}, {0.375f, 0.625f, -0.625f});
+  // The bias slot gets the weight-slot alpha rewrite too (qmac.py calls _set_trainable_parameter on both).
+  LayerPtr r = build("QScaleShift", {{"weight_quantizer", "quantized_bits(4,0,1)"}, {"bias_quantizer", "quantized_bits(4,0,1)"}},
+                     {weight("weight", {1, 1}, {0.3f}), weight("bias", {1, 1}, {0.1f}, 1)});
+  for (const QuantizerSlot& s : r->quantizers())
+    if (s.slot != "activation") EXPECT_EQ(s.quantizer->config()["alpha"], "auto_po2") << s.slot;
+  LayerPtr act = build("QScaleShift", {{"activation", "quantized_relu(3,0)"}, {"use_bias", false}},
+                       {weight("weight", {1, 1}, {0.5f})});
+  layer_test::expectValues(run(*act, Tensor({1, 3}, {1.0f, -1.0f, 0.75f})), {1, 3}, {0.5f, 0.0f, 0.375f});
+  layer_test::expectThrowsWith<Unsupported>([] { build("QAdaptiveActivation", {{"activation", "quantized_bits"}}); },
+                                            {"QAdaptiveActivation", "stateful"});
+}
+
+}  // namespace
+}  // namespace qkw
