@@ -727,7 +727,7 @@ TensorAnalysis rescalingRule(const LayerCase& c) {
 
 bool isRecurrentLayerClass(const std::string& cls) {
   return cls == "QSimpleRNN" || cls == "QLSTM" || cls == "QGRU" || cls == "SimpleRNN" || cls == "LSTM" ||
-         cls == "GRU" || cls == "QBidirectional" || cls == "Bidirectional";
+         cls == "GRU" || cls == "QBidirectional" || cls == "Bidirectional" || cls == "RNN";
 }
 
 const QuantizerPtr* findSlot(const std::vector<QuantizerSlot>& slots, const std::string& suffix) {
@@ -750,6 +750,8 @@ TensorAnalysis recurrentRule(const LayerCase& c) {
   std::string cellClass = cls;
   if (bidirectional && c.config && c.config->contains("layer") && (*c.config)["layer"].is_object())
     cellClass = (*c.config)["layer"].value("class_name", cls);
+  if (cls == "RNN" && c.config && c.config->contains("cell") && (*c.config)["cell"].is_object())
+    cellClass = (*c.config)["cell"].value("class_name", cls);
   const bool lstm = contains(cellClass, "LSTM"), gru = contains(cellClass, "GRU");
   const std::vector<QuantizerSlot> slots = c.layer ? c.layer->quantizers() : std::vector<QuantizerSlot>{};
   const QuantizerPtr* stateQ = findSlot(slots, "state_quantizer");

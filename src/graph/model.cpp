@@ -220,7 +220,7 @@ void GraphModel::parse(const json& graph) {
 void GraphModel::wireRecurrentMasks() {
   auto isRnn = [](const std::string& c) {
     return c == "QSimpleRNN" || c == "QLSTM" || c == "QGRU" || c == "SimpleRNN" || c == "LSTM" || c == "GRU" ||
-           c == "Bidirectional" || c == "QBidirectional";
+           c == "Bidirectional" || c == "QBidirectional" || c == "RNN";
   };
   auto returnsSequences = [](const LayerNode& n) {
     const json& c = n.config;
@@ -277,6 +277,12 @@ std::vector<std::string> extraOutputNamesFromConfig(const std::string& cls, cons
       for (const char* dir : {"forward_", "backward_"})
         for (const std::string& st : rnnStates(innerClass)) names.push_back(dir + st);
     return names;
+  }
+  if (cls == "RNN" && config.is_object() && config.value("return_state", false) && config.contains("cell") &&
+      config["cell"].is_object()) {
+    std::string cell = config["cell"].value("class_name", "");
+    cell = cell.substr(cell.rfind('>') == std::string::npos ? 0 : cell.rfind('>') + 1);
+    return rnnStates(cell.size() > 4 ? cell.substr(0, cell.size() - 4) : cell);  // "QLSTMCell" -> "QLSTM"
   }
   if (config.is_object() && config.value("return_state", false)) return rnnStates(cls);
   return {};

@@ -23,7 +23,7 @@ void registerQKerasLayers(LayerRegistry& registry) {
   registry.add("PReLU", makePReLULayer);
   registry.add("Softmax", makeSoftmaxLayer);
   for (const char* c : {"QAveragePooling2D", "QGlobalAveragePooling2D"}) registry.add(c, makeQAveragePoolingLayer);
-  for (const char* c : {"QSimpleRNN", "QLSTM", "QGRU", "SimpleRNN", "LSTM", "GRU"}) registry.add(c, makeRecurrentLayer);
+  for (const char* c : {"QSimpleRNN", "QLSTM", "QGRU", "SimpleRNN", "LSTM", "GRU", "RNN"}) registry.add(c, makeRecurrentLayer);
   for (const char* c : {"QBidirectional", "Bidirectional"}) registry.add(c, makeBidirectionalLayer);
   registry.add("QScaleShift", makeQScaleShiftLayer);
   registry.add("QAdaptiveActivation", makeQAdaptiveActivationLayer);

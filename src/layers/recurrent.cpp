@@ -29,6 +29,7 @@
 #include "layers/recurrent.h"
 
 #include <algorithm>
+#include <map>
 
 #include "kernels/dense_f32_reference.h"
 #include "layers/layer_config.h"
@@ -324,7 +325,7 @@ RecurrentSequence makeRecurrentSequence(const LayerContext& ctx) {
       cell.slots.push_back({"recurrent_activation", cell.recurrentActivation.quantizer()});
   }
   // tf-keras LSTM runs standard_lstm (implementation-2 order) when it could use cuDNN.
-  if (!quantized && cell.kind == CellKind::LSTM && cell.activation.kind() == ActivationFunction::Kind::Tanh &&
+  if (!quantized && !configBool(ctx, "qkw_cell_path", false) && cell.kind == CellKind::LSTM && cell.activation.kind() == ActivationFunction::Kind::Tanh &&
       cell.recurrentActivation.kind() == ActivationFunction::Kind::Sigmoid && useBias && !configBool(ctx, "unroll", false) &&
       configFloat(ctx, "recurrent_dropout", 0.0f) == 0.0f)
     cell.implementation = 2;
@@ -404,8 +405,33 @@ class RecurrentLayer : public Layer {
 
 }  // namespace
 
+// Keras RNN(cell=...) over one of the six cells: the cell's config plus the RNN's sequence options.
+RecurrentSequence makeGenericRnnSequence(const LayerContext& ctx) {
+  const nlohmann::json* cell = ctx.find("cell");
+  if (!cell || !cell->is_object() || !cell->contains("config") || !(*cell)["config"].is_object())
+    throw Error(ctx.errorPrefix() + "config has no 'cell' with class_name and config");
+  std::string cellClass = cell->value("class_name", "");
+  if (cellClass.rfind('>') != std::string::npos) cellClass = cellClass.substr(cellClass.rfind('>') + 1);
+  static const std::map<std::string, std::string> layerOfCell = {
+      {"QSimpleRNNCell", "QSimpleRNN"}, {"QLSTMCell", "QLSTM"}, {"QGRUCell", "QGRU"},
+      {"SimpleRNNCell", "SimpleRNN"},   {"LSTMCell", "LSTM"},   {"GRUCell", "GRU"}};
+  auto it = layerOfCell.find(cellClass);
+  if (it == layerOfCell.end())
+    throw Unsupported(ctx.errorPrefix() + "RNN over a " + cellClass +
+                      " cell; supported cells: (Q)SimpleRNNCell, (Q)LSTMCell, (Q)GRUCell");
+  nlohmann::json merged = (*cell)["config"];
+  for (const char* key : {"return_sequences", "return_state", "go_backwards", "stateful", "unroll", "time_major",
+                          "zero_output_for_mask", "qkw_mask_value", "qkw_effective_weights"})
+    if (ctx.config.contains(key)) merged[key] = ctx.config[key];
+  merged["qkw_cell_path"] = true;  // RNN(LSTMCell) runs the cell's own code, never standard_lstm
+  LayerContext inner{ctx.name, it->second, merged, ctx.weights, ctx.quantizerOptions};
+  RecurrentSequence seq = makeRecurrentSequence(inner);
+  seq.className = ctx.className;
+  return seq;
+}
+
 LayerPtr makeRecurrentLayer(const LayerContext& ctx) {
-  RecurrentSequence seq = makeRecurrentSequence(ctx);
+  RecurrentSequence seq = ctx.className == "RNN" ? makeGenericRnnSequence(ctx) : makeRecurrentSequence(ctx);
   const nlohmann::json* mv = ctx.find("qkw_mask_value");
   const bool masked = mv && mv->is_number();
   return std::make_unique<RecurrentLayer>(ctx, std::move(seq), masked, masked ? mv->get<float>() : 0.0f);

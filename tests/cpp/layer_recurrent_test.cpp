@@ -307,3 +307,44 @@ TEST(QScaleShift, ScalesShiftsAndQuantizesBothSlots) {
 
 }  // namespace
 }  // namespace qkw
+
+namespace qkw {
+namespace {
+
+// Every layer class qkeras/__init__.py exports (v0.9.0: qlayers, qconvolutional, qpooling,
+// qnormalization, qmac, qrecurrent, the *_batchnorm and *_transpose modules) is registered: a
+// model with it either runs or fails with that layer's own reason, never as "unknown".
+TEST(Registry, EveryQKerasLayerClassIsKnown) {
+  for (const char* cls :
+       {"QActivation", "QAdaptiveActivation", "QDense", "QScaleShift", "QConv1D", "QConv2D", "QConv2DTranspose",
+        "QSeparableConv1D", "QSeparableConv2D", "QDepthwiseConv2D", "QAveragePooling2D", "QGlobalAveragePooling2D",
+        "QBatchNormalization", "QConv2DBatchnorm", "QDepthwiseConv2DBatchnorm", "QDepthwiseConv2DTranspose",
+        "QSeparableConv2DTranspose", "QDenseBatchnorm", "QSimpleRNN", "QLSTM", "QGRU", "QBidirectional",
+        "SimpleRNN", "LSTM", "GRU", "Bidirectional", "Masking", "Embedding", "TimeDistributed"})
+    EXPECT_NE(LayerRegistry::instance().find(cls), nullptr) << cls;
+}
+
+}  // namespace
+}  // namespace qkw
+
+namespace qkw {
+namespace {
+
+TEST(Recurrent, GenericRnnOverACellMatchesTheLayer) {
+  using layer_test::build;
+  using layer_test::run;
+  using layer_test::weight;
+  std::vector<WeightInput> w{weight("kernel", {3, 8}, dyadic(24, 1)), weight("recurrent_kernel", {2, 8}, dyadic(16, 2)),
+                             weight("bias", {8}, dyadic(8, 3))};
+  json cellConfig = {{"units", 2}, {"activation", "hard_tanh"}, {"kernel_quantizer", kQ4}, {"state_quantizer", kQ4}};
+  LayerPtr layer = build("QLSTM", [&] { json c = cellConfig; c["return_sequences"] = true; return c; }(), w);
+  LayerPtr generic = build("RNN", {{"cell", {{"class_name", "QLSTMCell"}, {"config", cellConfig}}}, {"return_sequences", true}}, w);
+  Tensor x({2, 4, 3}, dyadic(24, 4));
+  EXPECT_EQ(run(*generic, x).data, run(*layer, x).data);
+  layer_test::expectThrowsWith<Unsupported>(
+      [&] { build("RNN", {{"cell", {{"class_name", "MinimalRNNCell"}, {"config", json::object()}}}}, w); },
+      {"MinimalRNNCell"});
+}
+
+}  // namespace
+}  // namespace qkw
