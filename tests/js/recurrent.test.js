@@ -438,3 +438,23 @@ test('unsupported recurrent configurations name the layer and the reason', async
   const quirk = singleRnnModel('QGRU', { kernel_quantizer: Q4 }, { inDim: 3, units: 2 });
   await assert.rejects(loadModel(await writeKerasH5(quirk.spec)), /QGRU without a recurrent_quantizer.*input size 3 != units 2/);
 });
+
+test('converted .qkwm recurrent models predict bit-identically (Bidirectional QLSTM, QGRU quirk, return_state)', async () => {
+  const { convert } = await import('../../web/index.js');
+  const bi = bidirectionalModel('QLSTM', { ...QUANTIZED, return_sequences: true }, 'concat');
+  const quirk = singleRnnModel('QGRU', { activation: 'hard_tanh', kernel_quantizer: Q4, return_sequences: true }, { inDim: 2, units: 2 });
+  const states = singleRnnModel('QLSTM', { ...QUANTIZED, return_state: true });
+  states.spec.modelConfig.config.output_layers = [['rnn', 0, 0], ['rnn', 0, 1], ['rnn', 0, 2]];
+  for (const { spec, T, inDim } of [bi, quirk, states]) {
+    const h5 = await writeKerasH5(spec);
+    const source = await loadModel(h5);
+    const converted = await loadModel(await convert(h5));
+    const x = dyadic(2 * T * inDim, 29);
+    const a = [].concat(await source.predict(x, [2, T, inDim]));
+    const b = [].concat(await converted.predict(x, [2, T, inDim]));
+    assert.equal(b.length, a.length);
+    for (let i = 0; i < a.length; i++) assert.deepEqual(Array.from(b[i].data), Array.from(a[i].data), `output ${i}`);
+    source.dispose();
+    converted.dispose();
+  }
+});
