@@ -458,3 +458,30 @@ test('converted .qkwm recurrent models predict bit-identically (Bidirectional QL
     converted.dispose();
   }
 });
+
+test('Masking before Bidirectional: return_sequences gives zeros at masked steps in both directions', async () => {
+  for (const returnSequences of [true, false]) {
+    const { spec, fwd, bwd, T, inDim, units } = bidirectionalModel('QLSTM', { ...QUANTIZED, return_sequences: returnSequences }, 'concat', { masking: true });
+    const model = await loadModel(await writeKerasH5(spec));
+    const batch = 2;
+    const x = dyadic(batch * T * inDim, 31);
+    const masked = [[0, 1], [1, 0], [1, T - 1]];
+    for (const [r, t] of masked) x.fill(0, (r * T + t) * inDim, (r * T + t + 1) * inDim);
+    const mask = Array.from({ length: batch * T }, (_, i) => !masked.some(([r, t]) => r * T + t === i));
+    const y = await model.predict(x, [batch, T, inDim]);
+    const opts = { returnSequences, mask, zeroOutputForMask: returnSequences };
+    const yF = refOutputs(fwd, x, batch, T, inDim, opts);
+    const yBraw = refOutputs(bwd, x, batch, T, inDim, { ...opts, backwards: true });
+    const rows = returnSequences ? batch * T : batch;
+    const expected = [];
+    for (let row = 0; row < rows; row++) {
+      const r = Math.floor(row / (returnSequences ? T : 1));
+      const t = row % T;
+      const bRow = returnSequences ? r * T + (T - 1 - t) : row;
+      expected.push(...yF.slice(row * units, (row + 1) * units), ...yBraw.slice(bRow * units, (bRow + 1) * units));
+    }
+    expectClose(y.data, expected, 0, `masked bidirectional seq=${returnSequences}`);
+    if (returnSequences) for (let j = 0; j < 2 * units; j++) assert.equal(y.data[(0 * T + 1) * 2 * units + j], 0);
+    model.dispose();
+  }
+});
