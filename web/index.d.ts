@@ -176,6 +176,26 @@ export interface TraceEntry {
   reason: string;
   stats: TensorStats;
   timeMs: number;
+  /** Recurrent layers with trace option steps: true. */
+  steps?: RecurrentSteps;
+}
+
+/** Per-time-step states of a recurrent layer (processing order); arrays hold batch * units values. */
+export interface RecurrentSteps {
+  batch: number;
+  units: number;
+  goBackwards: boolean;
+  /** str() of the layer's state_quantizer, null without one. */
+  stateQuantizer: string | null;
+  steps: {
+    t: number;
+    output: Float32Array;
+    h: Float32Array;
+    c?: Float32Array;
+    /** The previous states after the state quantizer, as the step used them. */
+    hPrevQuantized?: Float32Array;
+    cPrevQuantized?: Float32Array;
+  }[];
 }
 
 export interface TraceOptions {
@@ -184,6 +204,8 @@ export interface TraceOptions {
   /** Copy every layer's output into the result (default true). */
   includeData?: boolean;
   histogramBins?: number;
+  /** Recurrent layers also return their states at every time step (entry.steps). */
+  steps?: boolean;
 }
 
 export type PredictInput = ArrayLike<number> | (ArrayLike<number> | TensorData)[] | Record<string, ArrayLike<number> | TensorData>;

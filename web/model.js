@@ -176,12 +176,14 @@ export class Model {
   /**
    * Runs the model and returns every layer's output in execution order, with its quantization
    * status and observed statistics (is every value on the declared grid?).
-   * @param {{layers?: string[], includeData?: boolean, histogramBins?: number}} [options]
+   * @param {{layers?: string[], includeData?: boolean, histogramBins?: number, steps?: boolean}} [options]
+   *   steps: recurrent layers also return their states at every time step (entry.steps)
    */
   async trace(data, shape, options = {}) {
     const handle = this.#live();
-    const { layers = null, includeData = true, histogramBins = 16 } = options ?? {};
+    const { layers = null, includeData = true, histogramBins = 16, steps = false } = options ?? {};
     if (typeof includeData !== 'boolean') throw new TypeError('trace options.includeData must be true or false');
+    if (typeof steps !== 'boolean') throw new TypeError('trace options.steps must be true or false');
     if (layers !== null && (!Array.isArray(layers) || layers.some((l) => typeof l !== 'string'))) {
       throw new TypeError('trace options.layers must be an array of layer names');
     }
@@ -190,7 +192,7 @@ export class Model {
     }
     const { arrays, shapes } = this.#prepareInputs(data, shape);
     const analysis = this.analyze();
-    const raw = handle.trace(arrays, shapes, JSON.stringify({ layers, includeData, histogramBins }));
+    const raw = handle.trace(arrays, shapes, JSON.stringify({ layers, includeData, histogramBins, steps }));
     return shapeTrace(raw, analysis);
   }
 

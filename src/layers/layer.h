@@ -90,6 +90,11 @@ class Layer {
   virtual Shape extraOutputShape(size_t /*k*/, const Shape& mainOutputShape) const { return mainOutputShape; }
   virtual const Tensor* extraOutput(size_t /*k*/) const { return nullptr; }
 
+  // Per-time-step states for trace({steps: true}) (recurrent layers): while recording is on,
+  // forward() keeps every step's states; recordedSteps() returns them as JSON (null otherwise).
+  virtual void setRecordSteps(bool /*on*/) const {}
+  virtual nlohmann::json recordedSteps() const { return nullptr; }
+
  protected:
   Layer(std::string name, std::string className) : name_(std::move(name)), className_(std::move(className)) {}
 

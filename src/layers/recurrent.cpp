@@ -169,7 +169,7 @@ Shape RecurrentSequence::outputShape(const Shape& in) const {
 }
 
 void RecurrentSequence::run(const Tensor& x, const std::vector<unsigned char>* mask, float* out,
-                            std::vector<std::vector<float>>* finalStates) const {
+                            std::vector<std::vector<float>>* finalStates, nlohmann::json* steps) const {
   const int64_t batch = x.shape[0], T = x.shape[1], in = x.shape[2], u = cell.units;
   std::vector<std::vector<float>> states(cell.stateCount(), std::vector<float>(batch * u, 0.0f));
   std::vector<std::vector<float>> saved;
@@ -189,6 +189,16 @@ void RecurrentSequence::run(const Tensor& x, const std::vector<unsigned char>* m
       }
     }
     prev = y;
+    if (steps) {
+      const bool lstm = cell.kind == CellKind::LSTM;
+      nlohmann::json step = {{"t", t}, {"output", y}, {"h", states[0]}};
+      if (lstm) step["c"] = states[1];
+      if (cell.stateQuantizer) {  // what the state quantizer made of the previous states
+        step["hPrevQuantized"] = std::vector<float>(scratch.q0.begin(), scratch.q0.begin() + batch * u);
+        if (lstm) step["cPrevQuantized"] = std::vector<float>(scratch.q1.begin(), scratch.q1.begin() + batch * u);
+      }
+      steps->push_back(std::move(step));
+    }
     if (returnSequences)
       for (int64_t r = 0; r < batch; ++r) std::copy_n(y.data() + r * u, u, out + (r * T + s) * u);
   }
@@ -351,12 +361,19 @@ class RecurrentLayer : public Layer {
     const Tensor& x = *inputs[0];
     std::vector<unsigned char> mask;
     if (masked_) mask = maskFromSource(*inputs[1], x.shape[1], maskValue_);
+    nlohmann::json* steps = nullptr;
+    if (recordSteps_) {
+      steps_ = {{"batch", x.shape[0]}, {"units", seq_.cell.units}, {"goBackwards", seq_.goBackwards},
+                {"stateQuantizer", seq_.cell.stateQuantizer ? nlohmann::json(seq_.cell.stateQuantizer->str()) : nlohmann::json()},
+                {"steps", nlohmann::json::array()}};
+      steps = &steps_["steps"];
+    }
     if (!seq_.returnState) {
-      seq_.run(x, masked_ ? &mask : nullptr, output.data.data(), nullptr);
+      seq_.run(x, masked_ ? &mask : nullptr, output.data.data(), nullptr, steps);
       return;
     }
     std::vector<std::vector<float>> states;
-    seq_.run(x, masked_ ? &mask : nullptr, output.data.data(), &states);
+    seq_.run(x, masked_ ? &mask : nullptr, output.data.data(), &states, steps);
     states_.resize(states.size());
     for (size_t k = 0; k < states.size(); ++k) {
       states_[k].shape = {x.shape[0], seq_.cell.units};
@@ -395,12 +412,19 @@ class RecurrentLayer : public Layer {
     return w;
   }
   const RecurrentSequence& sequence() const { return seq_; }
+  void setRecordSteps(bool on) const override {
+    recordSteps_ = on;
+    if (!on) steps_ = nullptr;
+  }
+  nlohmann::json recordedSteps() const override { return recordSteps_ ? steps_ : nlohmann::json(); }
 
  private:
   RecurrentSequence seq_;
   bool masked_;
   float maskValue_;
   mutable std::vector<Tensor> states_;  // return_state outputs of the last forward()
+  mutable bool recordSteps_ = false;
+  mutable nlohmann::json steps_;        // trace({steps: true}) record of the last forward()
 };
 
 }  // namespace

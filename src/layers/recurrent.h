@@ -54,9 +54,11 @@ struct RecurrentSequence {
   int64_t timeSteps(const Shape& in) const;
   Shape outputShape(const Shape& in) const;
   // x (batch, T, in); mask (batch*T) 1/0 or nullptr. `out` gets (batch, T, u) or (batch, u).
-  // finalStates (optional) gets the final states, each (batch, units).
+  // finalStates (optional) gets the final states, each (batch, units). steps (optional) gets,
+  // per step in processing order, the time index, the states after the step and the previous
+  // states as the state quantizer gave them to the step.
   void run(const Tensor& x, const std::vector<unsigned char>* mask, float* out,
-           std::vector<std::vector<float>>* finalStates) const;
+           std::vector<std::vector<float>>* finalStates, nlohmann::json* steps = nullptr) const;
 };
 
 // Builds the cell and sequence options of an RNN layer config (QSimpleRNN, QLSTM, QGRU,

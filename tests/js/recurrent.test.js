@@ -485,3 +485,30 @@ test('Masking before Bidirectional: return_sequences gives zeros at masked steps
     model.dispose();
   }
 });
+
+test('trace({ steps: true }) returns every step\'s states, and the state quantizer puts the previous states on its grid', async () => {
+  const { spec, ref, T, inDim, units } = singleRnnModel('QLSTM', { ...QUANTIZED, return_sequences: true, go_backwards: true });
+  const model = await loadModel(await writeKerasH5(spec));
+  const batch = 2;
+  const x = dyadic(batch * T * inDim, 37);
+  const trace = await model.trace(x, [batch, T, inDim], { steps: true });
+  const entry = trace.find((t) => t.name === 'rnn');
+  assert.equal(entry.steps.stateQuantizer, 'quantized_bits(4,0,1,alpha=1)');
+  assert.equal(entry.steps.steps.length, T);
+  assert.deepEqual(entry.steps.steps.map((s) => s.t), [4, 3, 2, 1, 0]);
+  for (let r = 0; r < batch; r++) {
+    const res = refRun(ref, x.slice(r * T * inDim, (r + 1) * T * inDim), T, inDim, { backwards: true });
+    entry.steps.steps.forEach((s, k) => {
+      expectClose(s.h.slice(r * units, (r + 1) * units), res.outputs[k], 0, `step ${k} h`);
+      // "Is my LSTM state really 4-bit?": the state the next step sees is on the 1/8 grid ...
+      for (const v of s.hPrevQuantized) assert.equal(v * 8, Math.round(v * 8));
+      for (const v of s.cPrevQuantized) assert.equal(v * 8, Math.round(v * 8));
+    });
+  }
+  // ... while the carried h itself is not.
+  assert.ok(entry.steps.steps.some((s) => Array.from(s.h).some((v) => v * 8 !== Math.round(v * 8))));
+  const plain = await model.trace(x, [batch, T, inDim]);
+  assert.equal(plain.find((t) => t.name === 'rnn').steps, undefined);
+  await assert.rejects(model.trace(x, [batch, T, inDim], { steps: 'yes' }), /steps must be true or false/);
+  model.dispose();
+});
