@@ -191,6 +191,26 @@ export interface TraceEntry {
   reason: string;
   stats: TensorStats;
   timeMs: number;
+  /** Recurrent layers with trace option steps: true. */
+  steps?: RecurrentSteps;
+}
+
+/** Per-time-step states of a recurrent layer (processing order); arrays hold batch * units values. */
+export interface RecurrentSteps {
+  batch: number;
+  units: number;
+  goBackwards: boolean;
+  /** str() of the layer's state_quantizer, null without one. */
+  stateQuantizer: string | null;
+  steps: {
+    t: number;
+    output: Float32Array;
+    h: Float32Array;
+    c?: Float32Array;
+    /** The previous states after the state quantizer, as the step used them. */
+    hPrevQuantized?: Float32Array;
+    cPrevQuantized?: Float32Array;
+  }[];
 }
 
 export interface TraceOptions {
@@ -201,6 +221,8 @@ export interface TraceOptions {
   histogramBins?: number;
   /** Trace the batch in pieces of this many samples (less WASM memory); results cover the whole batch. */
   batchSize?: number;
+  /** Recurrent layers also return their states at every time step (entry.steps). */
+  steps?: boolean;
 }
 
 /** Numbers nested to any depth: [[1, 2], [3, 4]] has shape [2, 2]. */

@@ -7,7 +7,7 @@ import { formatSummary } from './summary.js';
 import { keyedTrace, mergeTracePieces, shapeAnalysis, shapeTrace } from './trace.js';
 import { keyedByName, topK } from './outputs.js';
 
-const TRACE_OPTIONS = ['layers', 'includeData', 'histogramBins', 'batchSize'];
+const TRACE_OPTIONS = ['layers', 'includeData', 'histogramBins', 'batchSize', 'steps'];
 const LOAD_OPTIONS = ['onProgress', 'internalSigmoid', 'qnoiseFactor', 'tfKernels'];
 
 // Frees the WASM side of a Model that was garbage-collected without dispose().
@@ -232,15 +232,17 @@ export class Model {
    * Runs the model and returns every layer's output in execution order, with its quantization
    * status and observed statistics (is every value on the declared grid?). The result is an
    * array that can also be read by layer name: trace.get('q_dense').
-   * @param {{layers?: string[], includeData?: boolean, histogramBins?: number, batchSize?: number}} [options]
+   * @param {{layers?: string[], includeData?: boolean, histogramBins?: number, batchSize?: number, steps?: boolean}} [options]
    *   batchSize: trace the batch in pieces of this many samples (less WASM memory); the
    *   statistics and data still cover the whole batch.
+   *   steps: recurrent layers also return their states at every time step (entry.steps).
    */
   async trace(data, shape, options = {}) {
     const handle = this.#live();
     checkOptionKeys(options, TRACE_OPTIONS, 'trace');
-    const { layers = null, includeData = true, histogramBins = 16, batchSize } = options ?? {};
+    const { layers = null, includeData = true, histogramBins = 16, batchSize, steps = false } = options ?? {};
     if (typeof includeData !== 'boolean') throw new TypeError('trace options.includeData must be true or false');
+    if (typeof steps !== 'boolean') throw new TypeError('trace options.steps must be true or false');
     if (layers !== null && (!Array.isArray(layers) || layers.some((l) => typeof l !== 'string'))) {
       throw new TypeError('trace options.layers must be an array of layer names');
     }
@@ -250,12 +252,15 @@ export class Model {
     if (batchSize !== undefined && (!Number.isInteger(batchSize) || batchSize < 1)) {
       throw new TypeError(`trace options.batchSize must be a positive integer, got ${JSON.stringify(batchSize)}`);
     }
+    if (steps && batchSize !== undefined) {
+      throw new TypeError('trace options.steps cannot be combined with batchSize (per-step states are recorded for one pass)');
+    }
     const { arrays, shapes } = this.#prepareInputs(data, shape);
     const analysis = this.analyze();
     const batch = shapes[0][0];
     const run = (xs, ss, withData) => {
       try {
-        return shapeTrace(handle.trace(xs, ss, JSON.stringify({ layers, includeData: withData, histogramBins })), analysis);
+        return shapeTrace(handle.trace(xs, ss, JSON.stringify({ layers, includeData: withData, histogramBins, steps })), analysis);
       } catch (error) {
         if (!/out of memory/i.test(error?.message ?? '')) throw error;
         const hints = [];

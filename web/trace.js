@@ -67,6 +67,7 @@ export function shapeTrace(raw, analysis) {
         ...observed,
       },
       timeMs: r.timeMs,
+      ...(r.steps ? { steps: shapeSteps(r.steps) } : {}),
     };
   });
 }
@@ -233,4 +234,27 @@ export function compareTraces(a, b) {
     }
     return { name: entry.name, maxAbsDiff, differing, count: entry.data.length };
   });
+}
+
+/**
+ * trace({steps: true}) record of a recurrent layer: per step (processing order) the time index,
+ * the output, the states after the step and, with a state_quantizer, the quantized previous
+ * states the step used; every array is a Float32Array of batch * units values.
+ */
+function shapeSteps(s) {
+  const f32 = (v) => (v ? Float32Array.from(v) : undefined);
+  return {
+    batch: s.batch,
+    units: s.units,
+    goBackwards: s.goBackwards,
+    stateQuantizer: s.stateQuantizer ?? null,
+    steps: s.steps.map((st) => ({
+      t: st.t,
+      output: f32(st.output),
+      h: f32(st.h),
+      ...(st.c ? { c: f32(st.c) } : {}),
+      ...(st.hPrevQuantized ? { hPrevQuantized: f32(st.hPrevQuantized) } : {}),
+      ...(st.cPrevQuantized ? { cPrevQuantized: f32(st.cPrevQuantized) } : {}),
+    })),
+  };
 }

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "graph/planner.h"
+#include "layers/output_select.h"
 
 namespace qkw {
 
@@ -92,6 +93,9 @@ class GraphModel : public Model {
 
   // Build steps, in order.
   void parse(const json& graph);
+  void wireRecurrentMasks();
+  void addOutputSelects();
+  void bindOutputSelects();
   void rejectUnsupported(const ModelOptions& options);
   void buildLayers(std::map<std::string, std::vector<WeightInput>>& weightsByLayer, const ModelOptions& options);
   void order();
@@ -103,6 +107,13 @@ class GraphModel : public Model {
   std::map<std::string, size_t> nodeIndex_;
   std::vector<TensorRef> inputRefs_, outputRefs_;
   std::vector<std::string> structural_;          // shared layers and the like (unsupported)
+  struct PendingSelect {
+    size_t consumer;  // node index, or SIZE_MAX for a model output
+    size_t position;  // inbound position or model output position
+    std::string layer;
+    int64_t tensor;
+  };
+  std::vector<PendingSelect> pendingSelects_;
   std::vector<LayerPtr> builtByNode_;            // model order
 
   // Execution order.
@@ -149,9 +160,10 @@ void GraphModel::parse(const json& graph) {
         if (ref.node != 0)
           structural_.push_back("layer " + inQuotes(ref.layer) + " called more than once (shared layer; " +
                                 inQuotes(node.name) + " uses call #" + std::to_string(ref.node) + ")");
-        if (ref.tensor != 0)
-          structural_.push_back("layer " + inQuotes(node.name) + " reading output #" + std::to_string(ref.tensor) +
-                                " of " + inQuotes(ref.layer) + " (layers with several outputs)");
+        if (ref.tensor != 0) {
+          // Resolved to an OutputSelect step by addOutputSelects() (layers with several outputs).
+          pendingSelects_.push_back({nodes_.size(), node.inbound.size(), ref.layer, ref.tensor});
+        }
         node.inbound.push_back(ref.layer);
       }
     }
@@ -172,9 +184,14 @@ void GraphModel::parse(const json& graph) {
       TensorRef ref = parseRef(r, std::string("model ") + key);
       if (!nodeIndex_.count(ref.layer))
         throw Error(std::string("model ") + key + ": unknown layer " + inQuotes(ref.layer));
-      if (ref.node != 0 || ref.tensor != 0)
+      if (ref.node != 0)
         structural_.push_back(std::string("model ") + key + " reference " + r.dump() +
                               " (shared layers or layers with several outputs)");
+      if (ref.tensor != 0 && std::string(key) == "outputs")
+        pendingSelects_.push_back({SIZE_MAX, refs.size(), ref.layer, ref.tensor});
+      else if (ref.tensor != 0)
+        structural_.push_back(std::string("model ") + key + " reference " + r.dump() + " (a layer's output #" +
+                              std::to_string(ref.tensor) + ")");
       refs.push_back(ref);
     }
     return refs;
@@ -194,6 +211,125 @@ void GraphModel::parse(const json& graph) {
       throw Error("layer " + inQuotes(node.name) + " (InputLayer) has inbound layers");
     if (node.className != "InputLayer" && node.inbound.empty())
       throw Error("layer " + inQuotes(node.name) + " (" + node.className + ") has no inbound layer");
+  }
+}
+
+// Keras passes a mask from Masking / Embedding(mask_zero=True) along mask-propagating layers to the
+// recurrent layers. Each recurrent layer (and Bidirectional) that receives one gets the mask's
+// source tensor as a second input and "qkw_mask_value" in its config (src/layers/recurrent.h).
+void GraphModel::wireRecurrentMasks() {
+  auto isRnn = [](const std::string& c) {
+    return c == "QSimpleRNN" || c == "QLSTM" || c == "QGRU" || c == "SimpleRNN" || c == "LSTM" || c == "GRU" ||
+           c == "Bidirectional" || c == "QBidirectional" || c == "RNN";
+  };
+  auto returnsSequences = [](const LayerNode& n) {
+    const json& c = n.config;
+    if (c.contains("layer") && c["layer"].is_object() && c["layer"].contains("config"))
+      return c["layer"]["config"].value("return_sequences", false);
+    return c.value("return_sequences", false);
+  };
+  static const std::set<std::string> propagating = {
+      "Dropout", "SpatialDropout1D", "GaussianNoise", "GaussianDropout", "AlphaDropout", "Activation",
+      "Dense", "QDense", "TimeDistributed", "BatchNormalization", "QBatchNormalization"};
+  for (LayerNode& node : nodes_) {
+    if (!isRnn(node.className) || node.inbound.size() != 1) continue;
+    const LayerNode* p = &nodes_[nodeIndex_[node.inbound[0]]];
+    for (size_t hops = 0; hops <= nodes_.size(); ++hops) {
+      if (p->className == "Masking" && p->inbound.size() == 1) {
+        const json& mv = p->config.contains("mask_value") ? p->config["mask_value"] : json(0.0);
+        node.config["qkw_mask_value"] = mv.is_number() ? mv.get<double>() : 0.0;
+        node.inbound.push_back(p->inbound[0]);
+        break;
+      }
+      if (p->className == "Embedding" && p->inbound.size() == 1) {
+        if (p->config.value("mask_zero", false)) {
+          node.config["qkw_mask_value"] = 0.0;
+          node.inbound.push_back(p->inbound[0]);
+        }
+        break;
+      }
+      const bool passes = propagating.count(p->className) || (isRnn(p->className) && returnsSequences(*p));
+      if (!passes || p->inbound.empty()) break;
+      p = &nodes_[nodeIndex_[p->inbound[0]]];
+    }
+  }
+}
+
+// Names of the extra outputs (#1, #2, ...) of the layers that have several, from their config:
+// RNNs with return_state ("state_h", "state_c" for LSTM; "state" otherwise) and Bidirectional
+// (merge_mode None: "backward" first; return_state: "forward_<state>..., backward_<state>...").
+// Empty for every other layer. Must list what the layer's extraOutputNames() lists.
+std::vector<std::string> extraOutputNamesFromConfig(const std::string& cls, const json& config) {
+  auto rnnStates = [](const std::string& c) -> std::vector<std::string> {
+    if (c == "QLSTM" || c == "LSTM") return {"state_h", "state_c"};
+    if (c == "QGRU" || c == "GRU" || c == "QSimpleRNN" || c == "SimpleRNN") return {"state"};
+    return {};
+  };
+  if (cls == "Bidirectional" || cls == "QBidirectional") {
+    if (!config.contains("layer") || !config["layer"].is_object()) return {};
+    const json& inner = config["layer"];
+    std::string innerClass = inner.value("class_name", "");
+    innerClass = innerClass.substr(innerClass.rfind('>') == std::string::npos ? 0 : innerClass.rfind('>') + 1);
+    std::vector<std::string> names;
+    if (config.contains("merge_mode") && config["merge_mode"].is_null()) names.push_back("backward");
+    const json innerConfig = inner.contains("config") && inner["config"].is_object() ? inner["config"] : json::object();
+    if (innerConfig.value("return_state", false))
+      for (const char* dir : {"forward_", "backward_"})
+        for (const std::string& st : rnnStates(innerClass)) names.push_back(dir + st);
+    return names;
+  }
+  if (cls == "RNN" && config.is_object() && config.value("return_state", false) && config.contains("cell") &&
+      config["cell"].is_object()) {
+    std::string cell = config["cell"].value("class_name", "");
+    cell = cell.substr(cell.rfind('>') == std::string::npos ? 0 : cell.rfind('>') + 1);
+    return rnnStates(cell.size() > 4 ? cell.substr(0, cell.size() - 4) : cell);  // "QLSTMCell" -> "QLSTM"
+  }
+  if (config.is_object() && config.value("return_state", false)) return rnnStates(cls);
+  return {};
+}
+
+// Every [layer, node, k >= 1] reference becomes an OutputSelect node "<layer>/<output name>"
+// reading the producer's extra output #k; references to layers without several outputs stay
+// unsupported.
+void GraphModel::addOutputSelects() {
+  std::map<std::pair<std::string, int64_t>, std::string> made;
+  for (const PendingSelect& p : pendingSelects_) {
+    const LayerNode& producer = nodes_[nodeIndex_.at(p.layer)];
+    const std::vector<std::string> names = extraOutputNamesFromConfig(producer.className, producer.config);
+    if (p.tensor < 1 || static_cast<size_t>(p.tensor) > names.size()) {
+      const std::string who = p.consumer == SIZE_MAX ? std::string("model outputs") : "layer " + inQuotes(nodes_[p.consumer].name);
+      structural_.push_back(who + " reading output #" + std::to_string(p.tensor) + " of " + inQuotes(p.layer) +
+                            " (" + producer.className + " has " + std::to_string(names.size() + 1) + " output(s))");
+      continue;
+    }
+    auto key = std::make_pair(p.layer, p.tensor);
+    auto it = made.find(key);
+    if (it == made.end()) {
+      LayerNode node;
+      node.name = p.layer + "/" + names[static_cast<size_t>(p.tensor) - 1];
+      node.className = "OutputSelect";
+      node.config = {{"index", p.tensor}, {"name", node.name}};
+      node.inbound = {p.layer};
+      if (nodeIndex_.count(node.name)) throw Error("layer " + inQuotes(node.name) + " clashes with the name of output #" +
+                                                   std::to_string(p.tensor) + " of " + inQuotes(p.layer));
+      nodeIndex_[node.name] = nodes_.size();
+      it = made.emplace(key, node.name).first;
+      nodes_.push_back(std::move(node));
+    }
+    if (p.consumer == SIZE_MAX)
+      outputRefs_[p.position].layer = it->second;
+    else
+      nodes_[p.consumer].inbound[p.position] = it->second;
+  }
+  for (TensorRef& r : outputRefs_) r.tensor = 0;
+}
+
+void GraphModel::bindOutputSelects() {
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    auto* select = dynamic_cast<OutputSelectLayer*>(builtByNode_[i].get());
+    if (!select) continue;
+    if (nodes_[i].inbound.size() != 1) throw Error("layer " + inQuotes(nodes_[i].name) + " (OutputSelect): one inbound layer expected");
+    select->bind(builtByNode_[nodeIndex_.at(nodes_[i].inbound[0])].get());
   }
 }
 
@@ -386,8 +522,11 @@ std::unique_ptr<Model> Model::build(const nlohmann::json& graph,
                                     const ModelOptions& options) {
   auto model = std::make_unique<GraphModel>();
   model->parse(graph);
+  model->addOutputSelects();
+  model->wireRecurrentMasks();
   model->rejectUnsupported(options);
   model->buildLayers(weightsByLayer, options);
+  model->bindOutputSelects();
   model->order();
   model->inferShapes();
   model->plan();

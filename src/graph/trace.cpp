@@ -19,6 +19,8 @@ TraceOptions TraceOptions::fromJson(const nlohmann::json& options) {
   }
   result.includeData = options.value("includeData", true);
   result.histogramBins = options.value("histogramBins", 16);
+  if (options.contains("steps") && !options["steps"].is_boolean()) throw Error("trace option 'steps' must be true or false");
+  result.steps = options.value("steps", false);
   if (result.histogramBins < 1 || result.histogramBins > 4096) throw Error("trace option 'histogramBins' must be 1 to 4096");
   return result;
 }
@@ -38,12 +40,25 @@ void TraceRecorder::run(Model& model, const std::vector<TensorAnalysis>& analyse
   std::vector<int64_t> tracedAt(infos.size(), -1);
   data_.clear();
   layers_.clear();
+  // Per-step recording is switched on only for this run (and off again even when predict throws).
+  struct StepRecording {
+    Model& model;
+    bool on;
+    void set(bool value) {
+      for (size_t i = 0; i < model.layers().size(); ++i) model.layer(i).setRecordSteps(value);
+    }
+    ~StepRecording() {
+      if (on) set(false);
+    }
+  } recording{model, options.steps};
+  if (options.steps) recording.set(true);
   model.predict(inputs, [&](size_t index, const Tensor& output, double ms) {
     if (index >= selected.size() || !selected[index]) return;
     TracedLayer traced;
     traced.index = index;
     traced.shape = output.shape;
     traced.milliseconds = ms;
+    if (options.steps) traced.steps = model.layer(index).recordedSteps();
     if (options.includeData) {
       traced.offset = data_.size();
       data_.insert(data_.end(), output.data.begin(), output.data.end());
@@ -84,6 +99,7 @@ nlohmann::json TraceRecorder::layersToJson() const {
                    {"count", numElements(l.shape)},
                    {"stats", toJson(l.stats)},
                    {"timeMs", l.milliseconds}});
+    if (!l.steps.is_null()) out.back()["steps"] = l.steps;
   }
   return out;
 }

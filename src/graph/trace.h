@@ -17,6 +17,7 @@ struct TraceOptions {
   std::vector<std::string> layers;  // empty: every layer
   bool includeData = true;
   int histogramBins = 16;
+  bool steps = false;  // recurrent layers also report their per-time-step states
 
   static TraceOptions fromJson(const nlohmann::json& options);
 };
@@ -27,6 +28,7 @@ struct TracedLayer {
   size_t offset = 0;    // into TraceRecorder::data() (when data is included)
   TensorStats stats;
   double milliseconds = 0;
+  nlohmann::json steps;  // Layer::recordedSteps() when options.steps, else null
 };
 
 class TraceRecorder {

@@ -7,6 +7,7 @@
 #include "layers/keras_pooling.h"
 #include "layers/keras_rescaling.h"
 #include "layers/keras_reshape.h"
+#include "layers/keras_sequence.h"
 #include "layers/keras_upsampling.h"
 #include "layers/layer.h"
 
@@ -21,6 +22,7 @@ void registerKerasLayers(LayerRegistry& registry) {
   registerKerasUpSamplingLayers(registry);
   registerKerasMergeLayers(registry);
   registerKerasRescalingLayers(registry);
+  registerKerasSequenceLayers(registry);
 }
 
 }  // namespace qkw

@@ -92,6 +92,19 @@ class Layer {
   // values, else float.
   virtual TensorAnalysis analyzeOutput(const AnalysisContext& ctx) const;
 
+  // Layers with several outputs (RNNs with return_state, Bidirectional): forward() writes output
+  // #0; outputs #1.. are kept by the layer after each forward() and copied out by the graph's
+  // OutputSelect step (src/layers/output_select.h) for every [layer, node, k] reference.
+  // Names are the trace names ("state_h", "state_c", ...), one per extra output.
+  virtual std::vector<std::string> extraOutputNames() const { return {}; }
+  virtual Shape extraOutputShape(size_t /*k*/, const Shape& mainOutputShape) const { return mainOutputShape; }
+  virtual const Tensor* extraOutput(size_t /*k*/) const { return nullptr; }
+
+  // Per-time-step states for trace({steps: true}) (recurrent layers): while recording is on,
+  // forward() keeps every step's states; recordedSteps() returns them as JSON (null otherwise).
+  virtual void setRecordSteps(bool /*on*/) const {}
+  virtual nlohmann::json recordedSteps() const { return nullptr; }
+
  protected:
   Layer(std::string name, std::string className) : name_(std::move(name)), className_(std::move(className)) {}
 

@@ -21,5 +21,9 @@ LayerPtr makeSoftmaxLayer(const LayerContext& ctx);         // Softmax
 LayerPtr makeQAveragePoolingLayer(const LayerContext& ctx); // QAveragePooling2D, QGlobalAveragePooling2D
 LayerPtr makeQDepthwiseConv2DTransposeLayer(const LayerContext& ctx);  // QDepthwiseConv2DTranspose
 LayerPtr makeQSeparableConv2DTransposeLayer(const LayerContext& ctx);  // QSeparableConv2DTranspose
+LayerPtr makeRecurrentLayer(const LayerContext& ctx);       // QSimpleRNN, QLSTM, QGRU, SimpleRNN, LSTM, GRU
+LayerPtr makeBidirectionalLayer(const LayerContext& ctx);   // QBidirectional, Bidirectional
+LayerPtr makeQScaleShiftLayer(const LayerContext& ctx);     // QScaleShift
+LayerPtr makeQAdaptiveActivationLayer(const LayerContext& ctx);  // QAdaptiveActivation
 
 }  // namespace qkw

@@ -1,6 +1,7 @@
 // Registers the QKeras layers and the Keras compute layers that share their code
 // (Dense, Conv*, BatchNormalization, Activation, ReLU family, Softmax).
 #include "layers/layer_factories.h"
+#include "layers/output_select.h"
 
 namespace qkw {
 
@@ -22,6 +23,11 @@ void registerQKerasLayers(LayerRegistry& registry) {
   registry.add("PReLU", makePReLULayer);
   registry.add("Softmax", makeSoftmaxLayer);
   for (const char* c : {"QAveragePooling2D", "QGlobalAveragePooling2D"}) registry.add(c, makeQAveragePoolingLayer);
+  for (const char* c : {"QSimpleRNN", "QLSTM", "QGRU", "SimpleRNN", "LSTM", "GRU", "RNN"}) registry.add(c, makeRecurrentLayer);
+  for (const char* c : {"QBidirectional", "Bidirectional"}) registry.add(c, makeBidirectionalLayer);
+  registry.add("QScaleShift", makeQScaleShiftLayer);
+  registry.add("QAdaptiveActivation", makeQAdaptiveActivationLayer);
+  registry.add("OutputSelect", makeOutputSelectLayer);  // graph-made: output #k of a multi-output layer
 }
 
 }  // namespace qkw

@@ -186,8 +186,8 @@ TEST(GraphModel, BranchValuesStayAliveUntilTheirLastConsumer) {
 TEST(GraphModel, RejectsEveryUnsupportedLayerAndQuantizerInOneError) {
   json graph = {{"layers",
                  {inputEntry("in", {3}),
-                  layerEntry("lstm_1", "QLSTM", {{"units", 2}}, {"in"}),
-                  layerEntry("x", "Foo", json::object(), {"lstm_1"}),
+                  layerEntry("oct_1", "QOctaveConv2D", {{"filters", 2}}, {"in"}),
+                  layerEntry("x", "Foo", json::object(), {"oct_1"}),
                   layerEntry("q_dense", "QDense",
                              {{"units", 1}, {"kernel_quantizer", "bernoulli()"}, {"activation", "linear"}}, {"x"})}},
                 {"outputs", refs({"q_dense"})}};
@@ -196,7 +196,7 @@ TEST(GraphModel, RejectsEveryUnsupportedLayerAndQuantizerInOneError) {
     FAIL() << "expected Unsupported";
   } catch (const Unsupported& e) {
     EXPECT_EQ(std::string(e.what()),
-              "unsupported: layer 'lstm_1' (QLSTM), layer 'x' (Foo); quantizer 'bernoulli' in layer "
+              "unsupported: layer 'oct_1' (QOctaveConv2D), layer 'x' (Foo); quantizer 'bernoulli' in layer "
               "'q_dense.kernel_quantizer'");
   }
 }

@@ -115,11 +115,11 @@ test('JSON + weights source, progress events, summary, unsupported layers listed
   model.dispose();
 
   const bad = structuredClone(spec);
-  bad.modelConfig.config.layers[6].class_name = 'QLSTM';
+  bad.modelConfig.config.layers[6].class_name = 'Frobnicator1';
   bad.modelConfig.config.layers[7].class_name = 'Frobnicator';
   bad.modelConfig.config.layers[5].config.activation = { class_name: 'bernoulli', config: {} };
   await assert.rejects(loadModel(await writeKerasH5(bad)), (e) =>
-    /layer 'head1' \(QLSTM\)/.test(e.message) && /layer 'head2' \(Frobnicator\)/.test(e.message) && /bernoulli/.test(e.message),
+    /layer 'head1' \(Frobnicator1\)/.test(e.message) && /layer 'head2' \(Frobnicator\)/.test(e.message) && /bernoulli/.test(e.message),
   );
   // Still usable afterwards.
   const again = await loadModel(await writeKerasH5(spec));
