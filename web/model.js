@@ -52,6 +52,7 @@ export async function buildModel(graph, weights, options = {}) {
     const quantizerOptions = {};
     if (options.internalSigmoid !== undefined) quantizerOptions.internalSigmoid = options.internalSigmoid;
     if (options.qnoiseFactor !== undefined) quantizerOptions.qnoiseFactor = options.qnoiseFactor;
+    if (options.integerKernels !== undefined) quantizerOptions.integerKernels = options.integerKernels;
     return builder.build(JSON.stringify(graph), optionsToJson(quantizerOptions));
   } finally {
     builder.delete();
@@ -61,7 +62,7 @@ export async function buildModel(graph, weights, options = {}) {
 /**
  * @param {string|URL|ArrayBuffer|Uint8Array|Blob|{config: string|object, weights: any}} source
  * @param {{onProgress?: (p: {phase: string, loaded: number, total: number}) => void,
- *          internalSigmoid?: 'hard'|'smooth'|'real', qnoiseFactor?: number}} [options]
+ *          internalSigmoid?: 'hard'|'smooth'|'real', qnoiseFactor?: number, integerKernels?: boolean}} [options]
  * @returns {Promise<Model>}
  */
 export async function loadModel(source, options = {}) {
@@ -96,6 +97,8 @@ export class Model {
       quantizers: l.quantizers,
       outputQuantizer: l.outputQuantizer,
       paramCount: paramCounts.get(l.name) ?? null,
+      kernel: l.kernel ?? null,
+      kernelReason: l.kernelReason ?? null,
     }));
     leakGuard?.register(this, handle, this);
   }
@@ -191,7 +194,7 @@ export class Model {
     const { arrays, shapes } = this.#prepareInputs(data, shape);
     const analysis = this.analyze();
     const raw = handle.trace(arrays, shapes, JSON.stringify({ layers, includeData, histogramBins }));
-    return shapeTrace(raw, analysis);
+    return shapeTrace(raw, analysis, this.layers);
   }
 
   /** A text table like Keras's model.summary(), with each layer's quantizers. */
