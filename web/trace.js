@@ -23,7 +23,7 @@ export function shapeAnalysis(rawAnalysis, layers) {
  * Builds the public trace entries from the binding's result: one JSON text for all layers and
  * one Float32Array holding every traced output (each entry's data is a view into it).
  */
-export function shapeTrace(raw, analysis, layers = []) {
+export function shapeTrace(raw, analysis, modelLayers = []) {
   const layers = JSON.parse(raw.layers);
   return layers.map((r) => {
     const a = analysis[r.index];
@@ -54,8 +54,8 @@ export function shapeTrace(raw, analysis, layers = []) {
         infCount: stats.infCount,
       },
       timeMs: r.timeMs,
-      kernel: layers[r.index]?.kernel ?? null,
-      kernelReason: layers[r.index]?.kernelReason ?? null,
+      kernel: modelLayers[r.index]?.kernel ?? null,
+      kernelReason: modelLayers[r.index]?.kernelReason ?? null,
     };
   });
 }
