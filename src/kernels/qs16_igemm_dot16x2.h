@@ -21,7 +21,6 @@
 namespace qkw {
 
 constexpr int kQs16GemmNR = 8;  // output channels per microkernel tile
-constexpr int kQs16GemmMR = 4;  // output rows per microkernel tile
 
 // Weights packed for the microkernel: for each block of 8 output channels, for each tap, for each
 // pair of input channels: 8 x 2 int16. Channels past n and the odd kc tail are zero.
