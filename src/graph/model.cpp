@@ -370,6 +370,11 @@ void GraphModel::prepareLayers(const json& graph, const ModelOptions& options) {
             boundLinear(KernelView{&kernel, channels, innerStride}, nullptr, in.step, in.min, in.max, zeroTerms);
         return AccumulatorFacts{b.mantissaBits, b.accumulatorBits};
       };
+      ctx.separableBound = [in](const Tensor& depthwise, int64_t channels, const Tensor& pointwise) {
+        const AccumulatorBound b =
+            boundSeparable(KernelView{&depthwise, channels, 1}, pointwise, nullptr, in.step, in.min, in.max);
+        return AccumulatorFacts{b.mantissaBits, b.accumulatorBits};
+      };
     }
     try {
       KernelChoice choice = layers_[s]->prepare(ctx);

@@ -74,10 +74,16 @@ struct AccumulatorFacts {
 using AccumulatorBoundFn =
     std::function<AccumulatorFacts(const Tensor& kernel, int64_t channels, int64_t innerStride, bool zeroTerms)>;
 
+// Depthwise (channels as in AccumulatorBoundFn) then pointwise (in*dm, filters) without bias: the
+// analysis' boundSeparable, whose mantissaBits cover both stages' partial sums.
+using SeparableBoundFn =
+    std::function<AccumulatorFacts(const Tensor& depthwise, int64_t channels, const Tensor& pointwise)>;
+
 struct PrepareContext {
   std::vector<Shape> inputShapes;       // without the batch axis
   std::vector<InputFacts> inputs;       // one per input
   AccumulatorBoundFn accumulatorBound;  // over inputs[0]'s grid; empty when it is not on one
+  SeparableBoundFn separableBound;      // likewise
   bool integerKernels = true;           // ModelOptions::integerKernels
 };
 

@@ -13,9 +13,13 @@
 #include "kernels/qs16_igemm_dot16x2.h"
 #include "layers/conv.h"
 #include "layers/dense.h"
+#include "layer_test_helpers.h"
+#include "graph/model.h"
 
 namespace qkw {
 namespace {
+
+using layer_test::weight;
 
 TEST(IntegerKernels, MatchReferenceTwinsOnRandomShapes) {
   for (uint32_t seed : {1u, 2u, 3u}) {
@@ -214,6 +218,72 @@ TEST(IntegerPath, DepthwiseMatchesTheFloatPath) {
   const Tensor x = randomTensor({2, 9, 9, 19}, gen, -128, 127, 1.0 / 8);
   const Shape out = integer.outputShape({{9, 9, 19}});
   EXPECT_TRUE(bitEqual(run(integer, x, out), run(floating, x, out)));
+}
+
+// ---- Through Model::build: the analysis' facts reach prepare() ----
+
+std::vector<float> randomFloats(size_t n, std::mt19937& gen) {
+  std::normal_distribution<float> d(0.0f, 0.5f);
+  std::vector<float> v(n);
+  for (float& x : v) x = d(gen);
+  return v;
+}
+
+nlohmann::json entry(const std::string& name, const std::string& cls, nlohmann::json config, const std::string& inbound) {
+  nlohmann::json e = {{"name", name}, {"className", cls}, {"config", config}, {"inbound", nlohmann::json::array()}};
+  if (!inbound.empty()) e["inbound"].push_back({inbound, 0, 0, nlohmann::json::object()});
+  return e;
+}
+
+// in (9, 9, 6) -> QActivation(quantized_bits(4,0)) -> `layer` -> output.
+std::unique_ptr<Model> buildAfterQuantizedInput(const nlohmann::json& layer, std::vector<WeightInput> weights,
+                                                bool integerKernels) {
+  nlohmann::json graph = {
+      {"name", "m"},
+      {"layers",
+       {entry("in", "InputLayer", {{"batch_input_shape", {nullptr, 9, 9, 6}}, {"name", "in"}}, ""),
+        entry("q", "QActivation", {{"activation", "quantized_bits(4,0,1,alpha=1)"}}, "in"), layer}},
+      {"inputs", {{"in", 0, 0}}},
+      {"outputs", {{layer["name"], 0, 0}}}};
+  ModelOptions options;
+  options.integerKernels = integerKernels;
+  return Model::build(graph, {{layer["name"].get<std::string>(), std::move(weights)}}, options);
+}
+
+void expectSamePredictions(const nlohmann::json& layer, const std::vector<WeightInput>& weights,
+                           const std::string& kernelPrefix) {
+  auto fast = buildAfterQuantizedInput(layer, weights, true);
+  auto slow = buildAfterQuantizedInput(layer, weights, false);
+  EXPECT_EQ(fast->layers()[2].kernel.rfind(kernelPrefix, 0), 0u)
+      << fast->layers()[2].kernel << ": " << fast->layers()[2].kernelReason;
+  EXPECT_EQ(slow->layers()[2].kernel.rfind("f32_", 0), 0u);
+  std::mt19937 gen(4);
+  Tensor x({3, 9, 9, 6}, randomFloats(3 * 9 * 9 * 6, gen));
+  const Tensor a = fast->predict({x})[0], b = slow->predict({x})[0];
+  EXPECT_TRUE(bitEqual(a, b));
+}
+
+TEST(IntegerPath, ModelBuildHandsTheAnalysisFactsToConvAndSeparable) {
+  std::mt19937 gen(8);
+  const nlohmann::json conv = entry("c", "QConv2D",
+                                    {{"filters", 11}, {"kernel_size", {3, 3}}, {"strides", {2, 1}}, {"padding", "same"},
+                                     {"kernel_quantizer", "quantized_bits(4,0,1,alpha=1)"},
+                                     {"bias_quantizer", "quantized_bits(8,3,1,alpha=1)"},
+                                     {"activation", "quantized_relu(4,0)"}},
+                                    "q");
+  expectSamePredictions(conv, {weight("kernel", {3, 3, 6, 11}, randomFloats(3 * 3 * 6 * 11, gen)),
+                               weight("bias", {11}, randomFloats(11, gen), 1)},
+                        "qs8_conv2d_igemm_4x8c2_");
+  const nlohmann::json sep = entry("s", "QSeparableConv2D",
+                                   {{"filters", 13}, {"kernel_size", {3, 3}}, {"padding", "valid"},
+                                    {"depthwise_quantizer", "quantized_bits(4,0,1,alpha=1)"},
+                                    {"pointwise_quantizer", "quantized_bits(4,0,1,alpha=1)"},
+                                    {"bias_quantizer", "quantized_bits(8,3,1,alpha=1)"}},
+                                   "q");
+  expectSamePredictions(sep, {weight("depthwise_kernel", {3, 3, 6, 1}, randomFloats(3 * 3 * 6, gen)),
+                              weight("pointwise_kernel", {1, 1, 6, 13}, randomFloats(6 * 13, gen), 1),
+                              weight("bias", {13}, randomFloats(13, gen), 2)},
+                        "qs8_dwconv2d_8c_");
 }
 
 }  // namespace
