@@ -15,6 +15,8 @@
 #include "graph/analysis.h"
 #include "graph/model.h"
 #include "graph/trace.h"
+#include "kernels/integer_kernels_self_test.h"
+#include "kernels/qs16_igemm_dot16x2.h"
 #include "quant/helper_functions.h"
 #include "quant/quantizer.h"
 #include "quant/quantizer_description.h"
@@ -161,7 +163,10 @@ class ModelHandle {
         nlohmann::json l = {{"name", layer.name},
                             {"className", layer.className},
                             {"inbound", layer.inbound},
-                            {"outputShape", layer.outputShape}};
+                            {"outputShape", layer.outputShape},
+                            {"kernel", layer.kernel.empty() ? nlohmann::json(nullptr) : nlohmann::json(layer.kernel)},
+                            {"kernelReason", layer.kernelReason.empty() ? nlohmann::json(nullptr)
+                                                                        : nlohmann::json(layer.kernelReason)}};
         nlohmann::json qs = nlohmann::json::object();
         for (const auto& slot : layer.quantizers) qs[slot.slot] = slot.quantizer ? json_str(*slot.quantizer) : nullptr;
         l["quantizers"] = qs;
@@ -242,8 +247,7 @@ class ModelBuilder {
 
   ModelHandle* build(const std::string& graphJson, const std::string& optionsJson) {
     return guarded([&] {
-      qkw::ModelOptions options;
-      options.quantizerOptions = qkw::quantizerOptionsFromJson(nlohmann::json::parse(optionsJson));
+      const qkw::ModelOptions options = qkw::modelOptionsFromJson(nlohmann::json::parse(optionsJson));
       nlohmann::json graph = nlohmann::json::parse(graphJson);
       auto model = qkw::Model::build(graph, std::move(weights_), options);
       weights_.clear();
@@ -257,7 +261,17 @@ class ModelBuilder {
 
 }  // namespace
 
+// The integer kernels against their reference twins, compiled to WebAssembly (tests/js).
+std::string selfTestKernels(int seed, int rounds) {
+  return guarded([&] {
+    const qkw::KernelSelfTestResult r = qkw::runIntegerKernelSelfTest(static_cast<uint32_t>(seed), rounds);
+    return nlohmann::json{{"cases", r.cases}, {"macs", r.macs}, {"failures", r.failures}, {"isa", qkw::qs16KernelIsa()}}
+        .dump();
+  });
+}
+
 EMSCRIPTEN_BINDINGS(qkeras_wasm) {
+  emscripten::function("selfTestKernels", &selfTestKernels);
   emscripten::function("quantize", &quantize);
   emscripten::function("describeQuantizer", &describe);
   emscripten::function("quantizerRange", &quantizerRange);

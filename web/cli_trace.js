@@ -24,8 +24,9 @@ export async function runTraceCommand(positional, flags, command = 'trace') {
     if (command === 'analyze') {
       const analysis = model.analyze();
       if (flags.json) await writeFile(flags.json, JSON.stringify(analysis, null, 2));
-      console.log(formatTraceTable(analysis.map((a) => ({ ...a, shape: a.outputShape, stats: null })), { color }));
-      console.log(formatExplanations(analysis, { full: !!flags.explain, color }));
+      const entries = analysis.map((a, i) => ({ ...a, shape: a.outputShape, stats: null, kernel: model.layers[i]?.kernel ?? null, kernelReason: model.layers[i]?.kernelReason ?? null }));
+      console.log(formatTraceTable(entries, { color }));
+      console.log(formatExplanations(entries, { full: !!flags.explain, color }));
       return 0;
     }
     if (!flags.input) throw new Error('trace needs --input <file.npy|.json|.txt|image.png>');

@@ -96,6 +96,9 @@ export interface LoadOptions {
    * default on AVX512-VNNI/BF16/AMX CPUs since TF 2.9).
    */
   tfKernels?: 'eigen' | 'onednn';
+  /** Run conv/dense/depthwise layers on integer kernels where the analysis proves the result
+   *  bit-identical to float32 (default true); false keeps every float kernel (for comparisons). */
+  integerKernels?: boolean;
 }
 
 export interface TensorData {
@@ -119,6 +122,11 @@ export interface LayerDescription {
   /** The quantizer applied to the layer's output, or null when the output is float. */
   outputQuantizer: string | null;
   paramCount: number | null;
+  /** The kernel prepare() chose (datatype_op_tile_isa, e.g. 'qs8_conv2d_igemm_4x8c2_wasmsimd_dot16x2',
+   *  'f32_conv2d_simd'); null for layers without a kernel of their own. */
+  kernel: string | null;
+  /** Why the float kernel was kept (e.g. "input 'x' is float", "accumulator needs 26 bits > 24"), or null. */
+  kernelReason: string | null;
 }
 
 export type TensorStatus = 'quantized' | 'exact' | 'float';
@@ -191,6 +199,9 @@ export interface TraceEntry {
   reason: string;
   stats: TensorStats;
   timeMs: number;
+  /** The layer's kernel and why a float kernel was kept (as in LayerDescription). */
+  kernel: string | null;
+  kernelReason: string | null;
   /** Recurrent layers with trace option steps: true. */
   steps?: RecurrentSteps;
 }

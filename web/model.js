@@ -8,7 +8,7 @@ import { keyedTrace, mergeTracePieces, shapeAnalysis, shapeTrace } from './trace
 import { keyedByName, topK } from './outputs.js';
 
 const TRACE_OPTIONS = ['layers', 'includeData', 'histogramBins', 'batchSize', 'steps'];
-const LOAD_OPTIONS = ['onProgress', 'internalSigmoid', 'qnoiseFactor', 'tfKernels'];
+const LOAD_OPTIONS = ['onProgress', 'internalSigmoid', 'qnoiseFactor', 'tfKernels', 'integerKernels'];
 
 // Frees the WASM side of a Model that was garbage-collected without dispose().
 const leakGuard =
@@ -57,6 +57,7 @@ export async function buildModel(graph, weights, options = {}) {
     if (options.internalSigmoid !== undefined) quantizerOptions.internalSigmoid = options.internalSigmoid;
     if (options.qnoiseFactor !== undefined) quantizerOptions.qnoiseFactor = options.qnoiseFactor;
     if (options.tfKernels !== undefined) quantizerOptions.tfKernels = options.tfKernels;
+    if (options.integerKernels !== undefined) quantizerOptions.integerKernels = options.integerKernels;
     return builder.build(JSON.stringify(graph), optionsToJson(quantizerOptions));
   } finally {
     builder.delete();
@@ -67,7 +68,7 @@ export async function buildModel(graph, weights, options = {}) {
  * @param {string|URL|ArrayBuffer|Uint8Array|Blob|{config: string|object, weights: any}} source
  * @param {{onProgress?: (p: {phase: string, loaded: number, total: number}) => void,
  *          internalSigmoid?: 'hard'|'smooth'|'real', qnoiseFactor?: number,
- *          tfKernels?: 'eigen'|'onednn'}} [options]
+ *          tfKernels?: 'eigen'|'onednn', integerKernels?: boolean}} [options]
  * @returns {Promise<Model>}
  */
 export async function loadModel(source, options = {}) {
@@ -104,6 +105,8 @@ export class Model {
       quantizers: l.quantizers,
       outputQuantizer: l.outputQuantizer,
       paramCount: paramCounts.get(l.name) ?? null,
+      kernel: l.kernel ?? null,
+      kernelReason: l.kernelReason ?? null,
     }));
     leakGuard?.register(this, handle, this);
   }
@@ -260,7 +263,7 @@ export class Model {
     const batch = shapes[0][0];
     const run = (xs, ss, withData) => {
       try {
-        return shapeTrace(handle.trace(xs, ss, JSON.stringify({ layers, includeData: withData, histogramBins, steps })), analysis);
+        return shapeTrace(handle.trace(xs, ss, JSON.stringify({ layers, includeData: withData, histogramBins, steps })), analysis, this.layers);
       } catch (error) {
         if (!/out of memory/i.test(error?.message ?? '')) throw error;
         const hints = [];

@@ -9,14 +9,15 @@ function table(rows, widths) {
 }
 
 export function formatSummary(model) {
-  const header = ['Layer (type)', 'Output Shape', 'Param #', 'Quantizers'];
+  const header = ['Layer (type)', 'Output Shape', 'Param #', 'Quantizers', 'Kernel'];
   const rows = model.layers.map((l) => {
     const qs = Object.entries(l.quantizers ?? {})
       .filter(([, q]) => q)
       .map(([slot, q]) => `${slot.replace(/_quantizer$/, '')}=${q}`);
-    return [`${l.name} (${l.className})`, formatShape(l.outputShape), l.paramCount ?? '', qs.join(', ') || '-'];
+    const kernel = l.kernel ? (l.kernelReason && l.kernel.startsWith('f32_') ? `${l.kernel} (${l.kernelReason})` : l.kernel) : '';
+    return [`${l.name} (${l.className})`, formatShape(l.outputShape), l.paramCount ?? '', qs.join(', ') || '-', kernel];
   });
-  const widths = header.map((h, i) => Math.min(60, Math.max(h.length, ...rows.map((r) => String(r[i]).length))));
+  const widths = header.map((h, i) => (i === header.length - 1 ? 0 : Math.min(60, Math.max(h.length, ...rows.map((r) => String(r[i]).length)))));
   const total = model.layers.reduce((a, l) => a + (l.paramCount ?? 0), 0);
   const rule = '='.repeat(widths.reduce((a, b) => a + b + 1, 0));
   return [

@@ -34,7 +34,7 @@ export function inputReason(stats) {
  * Builds the public trace entries from the binding's result: one JSON text for all layers and
  * one Float32Array holding every traced output (each entry's data is a view into it).
  */
-export function shapeTrace(raw, analysis) {
+export function shapeTrace(raw, analysis, modelLayers = []) {
   const layers = JSON.parse(raw.layers);
   return layers.map((r) => {
     const a = analysis[r.index];
@@ -68,6 +68,8 @@ export function shapeTrace(raw, analysis) {
       },
       timeMs: r.timeMs,
       ...(r.steps ? { steps: shapeSteps(r.steps) } : {}),
+      kernel: modelLayers[r.index]?.kernel ?? null,
+      kernelReason: modelLayers[r.index]?.kernelReason ?? null,
     };
   });
 }

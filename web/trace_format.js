@@ -51,13 +51,13 @@ const pad = (s, n) => s + ' '.repeat(Math.max(0, n - visibleLength(s)));
 
 /** One row per layer: layer, class, shape, quantized?, grid, distinct, range, note. */
 export function formatTraceTable(entries, { color = false } = {}) {
-  const header = ['layer', 'class', 'shape', 'quantized?', 'grid', 'distinct', 'range', 'note'];
+  const header = ['layer', 'class', 'shape', 'quantized?', 'grid', 'distinct', 'range', 'kernel', 'note'];
   const rows = entries.map((e) => {
     const shape = (e.shape ?? []).map((d) => (d === null ? 'N' : d)).join('×');
     const range = e.stats ? `[${formatNumber(e.stats.min)}, ${formatNumber(e.stats.max)}]` : e.grid ? `[${formatNumber(e.grid.min)}, ${formatNumber(e.grid.max)}]` : '';
     const note = shortNote(e);
     const noteColored = e.stats && e.stats.onGrid === false ? paint(color, 'red', note) : paint(color, 'dim', note);
-    return [e.name, e.className, shape, statusLabel(e, color), describeGrid(e), e.stats ? String(e.stats.distinct) : '', range, noteColored];
+    return [e.name, e.className, shape, statusLabel(e, color), describeGrid(e), e.stats ? String(e.stats.distinct) : '', range, e.kernel ?? '', noteColored];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => visibleLength(r[i]))));
   const line = (cells) => cells.map((c, i) => (i === cells.length - 1 ? c : pad(c, widths[i]))).join('  ');
@@ -78,6 +78,12 @@ export function formatExplanations(entries, { full = false, color = false } = {}
     if (e.stats && e.stats.onGrid === false) {
       lines.push(paint(color, 'red', `  ${e.stats.offGridCount} values are off the declared grid, e.g. ${e.stats.offGridExamples.join(', ')}`));
     }
+  }
+  const kept = entries.filter((e) => e.kernel && e.kernelReason && e.kernel.startsWith('f32_'));
+  if (kept.length > 0) {
+    lines.push('');
+    lines.push(paint(color, 'bold', 'Float kernels kept:'));
+    for (const e of kept) lines.push(`  ${e.name} (${e.kernel}): ${e.kernelReason}`);
   }
   if (lines.length === 0) return '';
   return `\n${full ? 'Every layer' : 'Why these outputs are float'}:\n${lines.map((l) => '  ' + l).join('\n')}`;

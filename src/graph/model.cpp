@@ -4,10 +4,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <set>
 
+#include "graph/analysis.h"
 #include "graph/planner.h"
 #include "layers/output_select.h"
+#include "quant/quantizer_description.h"
 
 namespace qkw {
 
@@ -100,6 +103,7 @@ class GraphModel : public Model {
   void buildLayers(std::map<std::string, std::vector<WeightInput>>& weightsByLayer, const ModelOptions& options);
   void order();
   void inferShapes();
+  void prepareLayers(const json& graph, const ModelOptions& options);
   void plan();
 
  private:
@@ -455,6 +459,71 @@ void GraphModel::inferShapes() {
   for (size_t s : outputSteps_) outputs_.push_back({infos_[s].name, infos_[s].outputShape});
 }
 
+// What the analysis proved about a tensor, in the form prepare() reads.
+InputFacts inputFactsOf(const TensorAnalysis& a) {
+  InputFacts f;
+  const std::string who = inQuotes(a.name);
+  if (a.status == TensorAnalysis::Status::Float) {
+    f.why = "input " + who + " is float";
+    return f;
+  }
+  if (!a.grid) {
+    f.why = "input " + who + " has no fixed grid (data-dependent quantizer)";
+    return f;
+  }
+  const GridSummary& g = *a.grid;
+  if (g.kind != Grid::Kind::Uniform) {
+    f.why = "input " + who + " is not on one uniform grid";
+    return f;
+  }
+  if (!isPowerOfTwo(g.step) || !std::isfinite(g.min) || !std::isfinite(g.max) || std::remainder(g.min, g.step) != 0 ||
+      std::remainder(g.max, g.step) != 0) {
+    f.why = "input " + who + "'s grid step " + formatStep(g.step) + " is not a power of two dividing its range";
+    return f;
+  }
+  f.onUniformGrid = true;
+  f.bits = g.bits;
+  f.isSigned = g.isSigned;
+  f.step = g.step;
+  f.min = g.min;
+  f.max = g.max;
+  return f;
+}
+
+void GraphModel::prepareLayers(const json& graph, const ModelOptions& options) {
+  const std::vector<TensorAnalysis> analyses = analyzeModel(*this, &graph);
+  for (size_t s = 0; s < layers_.size(); ++s) {
+    PrepareContext ctx;
+    ctx.integerKernels = options.integerKernels;
+    for (size_t p : stepInputs_[s]) {
+      ctx.inputShapes.push_back(infos_[p].outputShape);
+      ctx.inputs.push_back(inputFactsOf(analyses[p]));
+    }
+    if (!ctx.inputs.empty() && ctx.inputs[0].onUniformGrid) {
+      const InputFacts in = ctx.inputs[0];
+      ctx.accumulatorBound = [in](const Tensor& kernel, int64_t channels, int64_t innerStride, bool zeroTerms) {
+        const AccumulatorBound b =
+            boundLinear(KernelView{&kernel, channels, innerStride}, nullptr, in.step, in.min, in.max, zeroTerms);
+        return AccumulatorFacts{b.mantissaBits, b.accumulatorBits};
+      };
+      ctx.separableBound = [in](const Tensor& depthwise, int64_t channels, const Tensor& pointwise) {
+        const AccumulatorBound b =
+            boundSeparable(KernelView{&depthwise, channels, 1}, pointwise, nullptr, in.step, in.min, in.max);
+        return AccumulatorFacts{b.mantissaBits, b.accumulatorBits};
+      };
+    }
+    try {
+      KernelChoice choice = layers_[s]->prepare(ctx);
+      infos_[s].kernel = std::move(choice.kernel);
+      infos_[s].kernelReason = std::move(choice.reason);
+    } catch (const Error&) {
+      throw;
+    } catch (const std::exception& e) {
+      throw Error("layer " + inQuotes(infos_[s].name) + " (" + infos_[s].className + "): " + e.what());
+    }
+  }
+}
+
 void GraphModel::plan() {
   const size_t n = layers_.size();
   std::vector<int64_t> sizes(n);
@@ -517,6 +586,20 @@ std::vector<Tensor> GraphModel::predict(const std::vector<Tensor>& inputs, const
 
 }  // namespace
 
+ModelOptions modelOptionsFromJson(const nlohmann::json& options) {
+  ModelOptions result;
+  if (options.is_null()) return result;
+  if (!options.is_object()) throw Error("model options must be an object");
+  json quantizer = options;
+  if (auto it = quantizer.find("integerKernels"); it != quantizer.end()) {
+    if (!it->is_boolean()) throw Error("option 'integerKernels' must be true or false, got " + it->dump());
+    result.integerKernels = it->get<bool>();
+    quantizer.erase(it);
+  }
+  result.quantizerOptions = quantizerOptionsFromJson(quantizer);
+  return result;
+}
+
 std::unique_ptr<Model> Model::build(const nlohmann::json& graph,
                                     std::map<std::string, std::vector<WeightInput>> weightsByLayer,
                                     const ModelOptions& options) {
@@ -529,6 +612,7 @@ std::unique_ptr<Model> Model::build(const nlohmann::json& graph,
   model->bindOutputSelects();
   model->order();
   model->inferShapes();
+  model->prepareLayers(graph, options);
   model->plan();
   return model;
 }

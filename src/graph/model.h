@@ -26,7 +26,14 @@ namespace qkw {
 
 struct ModelOptions {
   QuantizerOptions quantizerOptions;
+  // Run conv/dense layers in integer arithmetic where the analysis proves it bit-identical to
+  // float32 (false: always the float kernels; for comparisons).
+  bool integerKernels = true;
 };
+
+// {integerKernels?: bool, ...quantizer options (quantizerOptionsFromJson)}; throws qkw::Error
+// naming a malformed field.
+ModelOptions modelOptionsFromJson(const nlohmann::json& options);
 
 struct TensorInfo {
   std::string name;  // the producing layer's name
@@ -42,6 +49,8 @@ struct LayerInfo {
   QuantizerPtr outputQuantizer;      // nullptr: float output
   bool identityOnValues = false;
   const Layer* layer = nullptr;      // the built layer (analysis reads its quantizers and weights)
+  std::string kernel;                // Layer::prepare's choice ("qs8_conv2d_...", "f32_dense_simd"), or empty
+  std::string kernelReason;          // why the float kernel was kept, or empty
 };
 
 // Called after each layer runs (tracing): layer index in execution order, its output.

@@ -1,11 +1,11 @@
 #include "kernels/quantize_fixed_point_f32_reference.h"
 
-#include "quant/rounding.h"
+#include "kernels/tf_scalar_f32.h"
 
 namespace qkw {
 
 void quantize_fixed_point_f32_reference(const FixedPointQuantizer& q, const float* x, int64_t n, float* y) {
-  using namespace quant;
+  using namespace tfscalar;
   for (int64_t i = 0; i < n; ++i) {
     const float v = x[i];
     const float p = (v * q.m) / q.mi;

@@ -30,11 +30,59 @@ Shape ConvLayer::outputShape(const std::vector<Shape>& inputShapes) const {
   return params_.outputShape(g, filters());
 }
 
-void ConvLayer::forward(const std::vector<const Tensor*>& inputs, Tensor& output) const {
-  const Tensor& x = *inputs[0];
+KernelChoice ConvLayer::prepare(const PrepareContext& ctx) {
+  const std::string floatKernel = groups_ == 1 ? "f32_conv2d_simd" : "f32_conv2d_reference";
+  IntegerInput input;
+  WeightCodes weights;
+  std::optional<std::string> problem;
+  if (groups_ != 1) problem = "groups > 1 has no integer kernel";
+  if (!problem) problem = integerInputProblem(ctx, &input);
+  if (!problem) problem = weightCodesProblem(kernel_, filters(), &weights);
+  Conv2DGeometry g;
+  if (!problem) {
+    g = params_.geometry(prefix(), ctx.inputShapes.at(0));
+    paddedC_ = (g.inC + 1) / 2 * 2;
+    if ((g.inH * g.inW + 1) * paddedC_ > (int64_t(1) << 30)) problem = "input image too large for int32 offsets";
+  }
+  if (!problem) problem = finishPlan(ctx, kernel_, filters(), /*zeroTerms=*/true, input, weights, &plan_);
+  if (problem) {
+    plan_ = IntegerPlan{};
+    return {floatKernel, *problem};
+  }
+  packed_ = qs16_pack_igemm_weights(weights.codes.data(), g.kH * g.kW, g.inC, filters());
+  offsets_ = convIndirection(g, paddedC_);
+  return {integerTypeName(input, weights) + "_conv2d_igemm_4x8c2_" + qs16KernelIsa() + "_dot16x2", ""};
+}
+
+void ConvLayer::forwardFloat(const Tensor& x, Tensor& output) const {
   Conv2DGeometry g = batchedGeometry(params_, prefix(), x);
   conv2d_f32_simd(x.data.data(), g, kernel_.data.data(), filters(), groups_,
                   bias_.data.empty() ? nullptr : bias_.data.data(), output.data.data());
+}
+
+bool ConvLayer::forwardInteger(const Tensor& x, Tensor& output) const {
+  const Conv2DGeometry g = batchedGeometry(params_, prefix(), x);
+  const int64_t pixels = g.inH * g.inW, perImage = (pixels + 1) * paddedC_;
+  if (codes_.size() < static_cast<size_t>(g.batch * perImage)) codes_.resize(static_cast<size_t>(g.batch * perImage));
+  const IntegerInput& in = plan_.input;
+  for (int64_t n = 0; n < g.batch; ++n) {
+    int16_t* image = codes_.data() + n * perImage;
+    if (!f32_to_qs16_codes__simd(x.data.data() + n * pixels * g.inC, pixels, g.inC, paddedC_, in.step, in.invStep,
+                                 in.lo, in.hi, image))
+      return false;
+    std::fill(image + pixels * paddedC_, image + perImage, int16_t(0));  // the zero pixel padded taps read
+  }
+  const int64_t outPixels = g.outH * g.outW;
+  for (int64_t n = 0; n < g.batch; ++n)
+    qs16_igemm_4x8c2__dot16x2(outPixels, codes_.data() + n * perImage, offsets_.data(), packed_, plan_.scale.data(),
+                              bias_.data.empty() ? nullptr : bias_.data.data(),
+                              output.data.data() + n * outPixels * filters(), filters());
+  return true;
+}
+
+void ConvLayer::forward(const std::vector<const Tensor*>& inputs, Tensor& output) const {
+  const Tensor& x = *inputs[0];
+  if (!plan_.active || !forwardInteger(x, output)) forwardFloat(x, output);
   activation_.applyInPlace(output);
 }
 

@@ -2,6 +2,7 @@
 // (whose factory folds the batch norm in first).
 #pragma once
 #include "layers/conv_common.h"
+#include "layers/integer_path.h"
 #include "layers/quantized_layer.h"
 
 namespace qkw {
@@ -14,6 +15,7 @@ class ConvLayer : public QuantizedLayer {
             Tensor bias, ActivationFunction activation, std::vector<QuantizerSlot> slots);
 
   Shape outputShape(const std::vector<Shape>& inputShapes) const override;
+  KernelChoice prepare(const PrepareContext& context) override;
   void forward(const std::vector<const Tensor*>& inputs, Tensor& output) const override;
 
   std::vector<WeightInput> effectiveWeights() const override;
@@ -24,10 +26,20 @@ class ConvLayer : public QuantizedLayer {
   int64_t filters() const { return kernel_.shape.back(); }
 
  private:
+  void forwardFloat(const Tensor& x, Tensor& output) const;
+  // False when an input value is off the proven grid (the caller then runs the float path).
+  bool forwardInteger(const Tensor& x, Tensor& output) const;
+
   ConvParams params_;
   int64_t groups_;
   Tensor kernel_;
   Tensor bias_;
+  // Integer path (prepare): packed weight codes, per-image indirection, input rows of paddedC_ codes.
+  IntegerPlan plan_;
+  Qs16PackedWeights packed_;
+  std::vector<int32_t> offsets_;
+  int64_t paddedC_ = 0;
+  mutable std::vector<int16_t> codes_;
 };
 
 class DepthwiseConvLayer : public QuantizedLayer {
@@ -37,6 +49,7 @@ class DepthwiseConvLayer : public QuantizedLayer {
                      Tensor bias, ActivationFunction activation, std::vector<QuantizerSlot> slots);
 
   Shape outputShape(const std::vector<Shape>& inputShapes) const override;
+  KernelChoice prepare(const PrepareContext& context) override;
   void forward(const std::vector<const Tensor*>& inputs, Tensor& output) const override;
 
   std::vector<WeightInput> effectiveWeights() const override;
@@ -47,9 +60,16 @@ class DepthwiseConvLayer : public QuantizedLayer {
 
  private:
   int64_t depthMultiplier() const { return kernel_.shape.back(); }
+  bool forwardInteger(const Tensor& x, Tensor& output) const;
+
   ConvParams params_;
   Tensor kernel_;
   Tensor bias_;
+  // Integer path (prepare): (taps, channels) weight codes and the per-image indirection.
+  IntegerPlan plan_;
+  std::vector<int16_t> codes16_;
+  std::vector<int32_t> offsets_;
+  mutable std::vector<int16_t> inputCodes_;
 };
 
 // Reads a QConv2D `mask` (nested list of shape (h, w) or (h, w, 1, 1)) into h*w values.

@@ -29,9 +29,45 @@ Shape DenseLayer::outputShape(const std::vector<Shape>& inputShapes) const {
   return out;
 }
 
+KernelChoice DenseLayer::prepare(const PrepareContext& ctx) {
+  IntegerInput input;
+  WeightCodes weights;
+  std::optional<std::string> problem = integerInputProblem(ctx, &input);
+  if (!problem) problem = weightCodesProblem(kernel_, units(), &weights);
+  if (!problem) problem = finishPlan(ctx, kernel_, units(), /*zeroTerms=*/false, input, weights, &plan_);
+  if (problem) {
+    plan_ = IntegerPlan{};
+    return {"f32_dense_simd", *problem};
+  }
+  paddedIn_ = (inputDim() + 1) / 2 * 2;
+  packed_ = qs16_pack_igemm_weights(weights.codes.data(), 1, inputDim(), units());
+  return {integerTypeName(input, weights) + "_dense_igemm_4x8c2_" + qs16KernelIsa() + "_dot16x2", ""};
+}
+
+bool DenseLayer::forwardInteger(const Tensor& x, Tensor& output) const {
+  const int64_t rows = x.size() / inputDim();
+  if (rows * paddedIn_ > (int64_t(1) << 30)) return false;  // int32 offsets
+  if (codes_.size() < static_cast<size_t>(rows * paddedIn_)) codes_.resize(static_cast<size_t>(rows * paddedIn_));
+  const IntegerInput& in = plan_.input;
+  if (!f32_to_qs16_codes__simd(x.data.data(), rows, inputDim(), paddedIn_, in.step, in.invStep, in.lo, in.hi,
+                               codes_.data()))
+    return false;
+  if (rowOffsets_.size() < static_cast<size_t>(rows)) {
+    rowOffsets_.resize(static_cast<size_t>(rows));
+    for (int64_t r = 0; r < rows; ++r) rowOffsets_[r] = static_cast<int32_t>(r * paddedIn_);
+  }
+  qs16_igemm_4x8c2__dot16x2(rows, codes_.data(), rowOffsets_.data(), packed_, plan_.scale.data(),
+                            bias_.data.empty() ? nullptr : bias_.data.data(), output.data.data(), units());
+  return true;
+}
+
 void DenseLayer::forward(const std::vector<const Tensor*>& inputs, Tensor& output) const {
   const Tensor& x = *inputs[0];
   const int64_t rows = x.size() / inputDim();
+  if (plan_.active && forwardInteger(x, output)) {
+    activation_.applyInPlace(output);
+    return;
+  }
   dense_f32_simd(x.data.data(), rows, inputDim(), kernel_.data.data(), units(),
                  bias_.data.empty() ? nullptr : bias_.data.data(), output.data.data());
   activation_.applyInPlace(output);

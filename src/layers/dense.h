@@ -1,6 +1,7 @@
 // The Dense layer object, shared by QDense/Dense and QDenseBatchnorm (whose factory folds the
 // batch norm into the kernel and bias, then builds the same layer).
 #pragma once
+#include "layers/integer_path.h"
 #include "layers/quantized_layer.h"
 
 namespace qkw {
@@ -12,6 +13,7 @@ class DenseLayer : public QuantizedLayer {
              ActivationFunction activation, std::vector<QuantizerSlot> slots);
 
   Shape outputShape(const std::vector<Shape>& inputShapes) const override;
+  KernelChoice prepare(const PrepareContext& context) override;
   void forward(const std::vector<const Tensor*>& inputs, Tensor& output) const override;
 
   std::vector<WeightInput> effectiveWeights() const override;
@@ -23,8 +25,16 @@ class DenseLayer : public QuantizedLayer {
   int64_t units() const { return kernel_.shape[1]; }
 
  private:
+  bool forwardInteger(const Tensor& x, Tensor& output) const;
+
   Tensor kernel_;
   Tensor bias_;
+  // Integer path (prepare): packed weight codes; input rows of paddedIn_ codes.
+  IntegerPlan plan_;
+  Qs16PackedWeights packed_;
+  int64_t paddedIn_ = 0;
+  mutable std::vector<int16_t> codes_;
+  mutable std::vector<int32_t> rowOffsets_;
 };
 
 }  // namespace qkw

@@ -26,11 +26,58 @@ Shape DepthwiseConvLayer::outputShape(const std::vector<Shape>& inputShapes) con
   return params_.outputShape(g, g.inC * depthMultiplier());
 }
 
+KernelChoice DepthwiseConvLayer::prepare(const PrepareContext& ctx) {
+  const std::string floatKernel = depthMultiplier() == 1 ? "f32_dwconv2d_simd" : "f32_dwconv2d_reference";
+  IntegerInput input;
+  WeightCodes weights;
+  const int64_t channels = kernel_.shape[kernel_.rank() - 2] * depthMultiplier();
+  std::optional<std::string> problem;
+  if (depthMultiplier() != 1) problem = "depth_multiplier > 1 has no integer kernel";
+  if (!problem) problem = integerInputProblem(ctx, &input);
+  if (!problem) problem = weightCodesProblem(kernel_, channels, &weights);
+  Conv2DGeometry g;
+  if (!problem) {
+    g = params_.geometry(prefix(), ctx.inputShapes.at(0));
+    if ((g.inH * g.inW + 1) * g.inC > (int64_t(1) << 30)) problem = "input image too large for int32 offsets";
+  }
+  if (!problem) problem = finishPlan(ctx, kernel_, channels, /*zeroTerms=*/true, input, weights, &plan_);
+  if (problem) {
+    plan_ = IntegerPlan{};
+    return {floatKernel, *problem};
+  }
+  codes16_ = std::move(weights.codes);  // (kh, kw, in, 1) = (taps, channels)
+  offsets_ = convIndirection(g, g.inC);
+  return {integerTypeName(input, weights) + "_dwconv2d_8c_" + qs16KernelIsa() + "_extmul", ""};
+}
+
+bool DepthwiseConvLayer::forwardInteger(const Tensor& x, Tensor& output) const {
+  const Conv2DGeometry g = batchedGeometry(params_, prefix(), x);
+  const int64_t pixels = g.inH * g.inW, perImage = (pixels + 1) * g.inC;
+  if (inputCodes_.size() < static_cast<size_t>(g.batch * perImage))
+    inputCodes_.resize(static_cast<size_t>(g.batch * perImage));
+  const IntegerInput& in = plan_.input;
+  for (int64_t n = 0; n < g.batch; ++n) {
+    int16_t* image = inputCodes_.data() + n * perImage;
+    if (!f32_to_qs16_codes__simd(x.data.data() + n * pixels * g.inC, pixels, g.inC, g.inC, in.step, in.invStep, in.lo,
+                                 in.hi, image))
+      return false;
+    std::fill(image + pixels * g.inC, image + perImage, int16_t(0));
+  }
+  const int64_t outPixels = g.outH * g.outW;
+  for (int64_t n = 0; n < g.batch; ++n)
+    qs16_dwconv2d_8c__extmul(outPixels, inputCodes_.data() + n * perImage, offsets_.data(), g.kH * g.kW,
+                             codes16_.data(), g.inC, plan_.scale.data(), bias_.data.empty() ? nullptr : bias_.data.data(),
+                             output.data.data() + n * outPixels * g.inC);
+  return true;
+}
+
 void DepthwiseConvLayer::forward(const std::vector<const Tensor*>& inputs, Tensor& output) const {
   const Tensor& x = *inputs[0];
-  Conv2DGeometry g = batchedGeometry(params_, prefix(), x);
-  depthwise_conv2d_f32_simd(x.data.data(), g, kernel_.data.data(), depthMultiplier(),
-                            bias_.data.empty() ? nullptr : bias_.data.data(), output.data.data());
+  if (!plan_.active || !forwardInteger(x, output)) {
+    Conv2DGeometry g = batchedGeometry(params_, prefix(), x);
+    depthwise_conv2d_f32_simd(x.data.data(), g, kernel_.data.data(), depthMultiplier(),
+                              bias_.data.empty() ? nullptr : bias_.data.data(), output.data.data());
+  }
   activation_.applyInPlace(output);
 }
 

@@ -3,8 +3,9 @@
 // src/kernels/ as plain reference kernels (and, later, optimized variants checked against them).
 //
 // Life cycle: a factory builds the layer from its Keras config and weights (all weight
-// quantization, folding and packing happens there, once), the planner asks for output
-// shapes, and forward() runs per predict without allocating.
+// quantization and folding happens there, once), the planner asks for output shapes, then
+// prepare() gets what the static analysis proved about the layer's inputs and chooses its kernel
+// (packing weights for it once), and forward() runs per predict without allocating.
 #pragma once
 #include <functional>
 #include <map>
@@ -56,6 +57,46 @@ struct LayerContext {
   std::string errorPrefix() const { return "layer '" + name + "' (" + className + "): "; }
 };
 
+// What the static analysis (graph/analysis.h) proved about one input of a layer, for prepare().
+struct InputFacts {
+  bool onUniformGrid = false;  // every value is k * step (k integer) within [min, max], step a power of two
+  std::string why;             // when not: the reason, in plain words ("input 'x' is float")
+  int bits = 0;
+  bool isSigned = false;
+  double step = 0, min = 0, max = 0;
+};
+
+// The analysis' bound (AccumulatorBound) of the partial sums of a linear kernel over the input's
+// grid, without bias (the bias is added to the finished sum as a separate float32 op).
+struct AccumulatorFacts {
+  int mantissaBits = 0;     // bits of grid units every partial sum needs; <= 24: exact in float32
+  int accumulatorBits = 0;  // signed bits of the integer accumulator
+};
+// kernel elements i belong to output channel (i / innerStride) % channels (analysis KernelView);
+// zeroTerms: a term may be 0 (padding).
+using AccumulatorBoundFn =
+    std::function<AccumulatorFacts(const Tensor& kernel, int64_t channels, int64_t innerStride, bool zeroTerms)>;
+
+// Depthwise (channels as in AccumulatorBoundFn) then pointwise (in*dm, filters) without bias: the
+// analysis' boundSeparable, whose mantissaBits cover both stages' partial sums.
+using SeparableBoundFn =
+    std::function<AccumulatorFacts(const Tensor& depthwise, int64_t channels, const Tensor& pointwise)>;
+
+struct PrepareContext {
+  std::vector<Shape> inputShapes;       // without the batch axis
+  std::vector<InputFacts> inputs;       // one per input
+  AccumulatorBoundFn accumulatorBound;  // over inputs[0]'s grid; empty when it is not on one
+  SeparableBoundFn separableBound;      // likewise
+  bool integerKernels = true;           // ModelOptions::integerKernels
+};
+
+// The kernel a layer runs (XNNPACK-style name: datatype_op_tile_isa), and why the float path
+// was kept when an integer kernel was possible in principle.
+struct KernelChoice {
+  std::string kernel;  // empty: the layer has no kernel of its own (reshape, pooling, ...)
+  std::string reason;  // empty when nothing needs explaining
+};
+
 class Layer {
  public:
   virtual ~Layer() = default;
@@ -70,6 +111,11 @@ class Layer {
   // Computes the output. Input and output tensors include the batch axis; `output` is
   // already sized by the planner (shape and data).
   virtual void forward(const std::vector<const Tensor*>& inputs, Tensor& output) const = 0;
+
+  // Called once after shape inference with the analysis' facts: chooses the kernel, packs the
+  // weights it reads and precomputes its epilogue. forward() must give the same bits with or
+  // without it. The default has nothing to choose.
+  virtual KernelChoice prepare(const PrepareContext& context) { (void)context; return {}; }
 
   // The quantizers this layer holds, in QKeras's get_quantizers() spirit.
   virtual std::vector<QuantizerSlot> quantizers() const { return {}; }

@@ -1,0 +1,144 @@
+// Integer kernels (qs16 IGEMM dot16x2, depthwise extmul, float -> code conversion) against the
+// float32 SIMD kernels on the conv shapes of the CIFAR-10 CNN (B), in GMAC/s.
+//   build/native/qkw_bench --benchmark_filter='Qs16|F32ConvB'
+#include <benchmark/benchmark.h>
+
+#include <random>
+#include <vector>
+
+#include "kernels/conv2d_f32_simd.h"
+#include "kernels/qs16_igemm_dot16x2.h"
+
+namespace qkw {
+namespace {
+
+Conv2DGeometry sameConv(int64_t hw, int64_t c, int64_t k) {
+  Conv2DGeometry g;
+  g.inH = g.inW = hw;
+  g.inC = c;
+  g.kH = g.kW = k;
+  g.outH = samePadding(hw, k, 1, 1, &g.padTop);
+  g.outW = samePadding(hw, k, 1, 1, &g.padLeft);
+  return g;
+}
+
+std::vector<int32_t> indirection(const Conv2DGeometry& g, int64_t stride) {
+  std::vector<int32_t> o;
+  for (int64_t oy = 0; oy < g.outH; ++oy)
+    for (int64_t ox = 0; ox < g.outW; ++ox)
+      for (int64_t ky = 0; ky < g.kH; ++ky)
+        for (int64_t kx = 0; kx < g.kW; ++kx) {
+          const int64_t iy = oy - g.padTop + ky, ix = ox - g.padLeft + kx;
+          const bool in = iy >= 0 && iy < g.inH && ix >= 0 && ix < g.inW;
+          o.push_back(static_cast<int32_t>(in ? (iy * g.inW + ix) * stride : g.inH * g.inW * stride));
+        }
+  return o;
+}
+
+void setRate(benchmark::State& state, double macs) {
+  state.counters["GMAC/s"] = benchmark::Counter(macs * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+// Args: spatial size, input channels, filters (3x3, same): (B)'s conv layers.
+void BM_Qs16Conv2dIgemm4x8c2Dot16x2(benchmark::State& state) {
+  const int64_t hw = state.range(0), c = state.range(1), n = state.range(2);
+  const Conv2DGeometry g = sameConv(hw, c, 3);
+  const int64_t stride = (c + 1) / 2 * 2;
+  std::mt19937 rng(1);
+  std::uniform_int_distribution<int> x4(0, 15), w4(-8, 7);
+  std::vector<int16_t> image((hw * hw + 1) * stride, 0), w(9 * c * n);
+  for (int64_t i = 0; i < hw * hw * stride; ++i) image[i] = static_cast<int16_t>(x4(rng));
+  for (auto& v : w) v = static_cast<int16_t>(w4(rng));
+  const Qs16PackedWeights packed = qs16_pack_igemm_weights(w.data(), 9, c, n);
+  const std::vector<int32_t> offsets = indirection(g, stride);
+  std::vector<float> scale(n, 1.0f / 128), bias(n, 0.25f), y(hw * hw * n);
+  for (auto _ : state) {
+    qs16_igemm_4x8c2__dot16x2(hw * hw, image.data(), offsets.data(), packed, scale.data(), bias.data(), y.data(), n);
+    benchmark::DoNotOptimize(y.data());
+    benchmark::ClobberMemory();
+  }
+  setRate(state, static_cast<double>(hw * hw * 9 * c * n));
+}
+
+void BM_F32ConvB_conv2d_f32_simd(benchmark::State& state) {
+  const int64_t hw = state.range(0), c = state.range(1), n = state.range(2);
+  Conv2DGeometry g = sameConv(hw, c, 3);
+  std::mt19937 rng(1);
+  std::uniform_int_distribution<int> x4(0, 15), w4(-8, 7);
+  std::vector<float> x(hw * hw * c), w(9 * c * n), bias(n, 0.25f), y(hw * hw * n);
+  for (auto& v : x) v = x4(rng) / 16.0f;
+  for (auto& v : w) v = w4(rng) / 8.0f;
+  for (auto _ : state) {
+    conv2d_f32_simd(x.data(), g, w.data(), n, 1, bias.data(), y.data());
+    benchmark::DoNotOptimize(y.data());
+    benchmark::ClobberMemory();
+  }
+  setRate(state, static_cast<double>(hw * hw * 9 * c * n));
+}
+
+void cifarShapes(benchmark::internal::Benchmark* b) {
+  b->Args({32, 32, 32})->Args({16, 32, 64})->Args({16, 64, 64})->Args({8, 64, 128})->Args({8, 128, 128});
+}
+BENCHMARK(BM_Qs16Conv2dIgemm4x8c2Dot16x2)->Apply(cifarShapes);
+BENCHMARK(BM_F32ConvB_conv2d_f32_simd)->Apply(cifarShapes);
+
+// Args: rows, in, units.
+void BM_Qs16DenseIgemm4x8c2Dot16x2(benchmark::State& state) {
+  const int64_t rows = state.range(0), in = state.range(1), n = state.range(2);
+  const int64_t stride = (in + 1) / 2 * 2;
+  std::mt19937 rng(2);
+  std::uniform_int_distribution<int> x4(0, 15), w4(-8, 7);
+  std::vector<int16_t> x(rows * stride, 0), w(in * n);
+  for (auto& v : x) v = static_cast<int16_t>(x4(rng));
+  for (auto& v : w) v = static_cast<int16_t>(w4(rng));
+  std::vector<int32_t> offsets(rows);
+  for (int64_t r = 0; r < rows; ++r) offsets[r] = static_cast<int32_t>(r * stride);
+  const Qs16PackedWeights packed = qs16_pack_igemm_weights(w.data(), 1, in, n);
+  std::vector<float> scale(n, 1.0f / 128), y(rows * n);
+  for (auto _ : state) {
+    qs16_igemm_4x8c2__dot16x2(rows, x.data(), offsets.data(), packed, scale.data(), nullptr, y.data(), n);
+    benchmark::DoNotOptimize(y.data());
+    benchmark::ClobberMemory();
+  }
+  setRate(state, static_cast<double>(rows * in * n));
+}
+BENCHMARK(BM_Qs16DenseIgemm4x8c2Dot16x2)->Args({1, 2048, 128})->Args({16, 784, 128});
+
+// Args: spatial size, channels (3x3 depthwise, same).
+void BM_Qs16Dwconv2d8cExtmul(benchmark::State& state) {
+  const int64_t hw = state.range(0), c = state.range(1);
+  const Conv2DGeometry g = sameConv(hw, c, 3);
+  std::mt19937 rng(3);
+  std::uniform_int_distribution<int> v8(-128, 127);
+  std::vector<int16_t> image((hw * hw + 1) * c, 0), w(9 * c);
+  for (int64_t i = 0; i < hw * hw * c; ++i) image[i] = static_cast<int16_t>(v8(rng));
+  for (auto& v : w) v = static_cast<int16_t>(v8(rng));
+  const std::vector<int32_t> offsets = indirection(g, c);
+  std::vector<float> scale(c, 1.0f / 128), y(hw * hw * c);
+  for (auto _ : state) {
+    qs16_dwconv2d_8c__extmul(hw * hw, image.data(), offsets.data(), 9, w.data(), c, scale.data(), nullptr, y.data());
+    benchmark::DoNotOptimize(y.data());
+    benchmark::ClobberMemory();
+  }
+  setRate(state, static_cast<double>(hw * hw * 9 * c));
+}
+BENCHMARK(BM_Qs16Dwconv2d8cExtmul)->Args({16, 64})->Args({32, 32});
+
+// Elements per second of the checked float -> int16 code conversion.
+void BM_Qs16CodesFromF32(benchmark::State& state) {
+  const int64_t pixels = state.range(0), c = state.range(1);
+  std::vector<float> x(pixels * c);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i % 16) / 16.0f;
+  std::vector<int16_t> codes(pixels * ((c + 1) / 2 * 2));
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(
+        f32_to_qs16_codes__simd(x.data(), pixels, c, (c + 1) / 2 * 2, 1.0f / 16, 16.0f, 0, 15, codes.data()));
+    benchmark::ClobberMemory();
+  }
+  state.counters["Gelem/s"] = benchmark::Counter(static_cast<double>(pixels * c) * 1e-9,
+                                                  benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_Qs16CodesFromF32)->Args({1024, 32})->Args({256, 3});
+
+}  // namespace
+}  // namespace qkw

@@ -1,0 +1,200 @@
+#include "kernels/integer_kernels_self_test.h"
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <random>
+
+#include "kernels/conv2d_f32_reference.h"
+#include "kernels/qs16_igemm_dot16x2.h"
+
+namespace qkw {
+
+namespace {
+
+constexpr float kSentinel = -12345.678f;
+
+struct Rng {
+  std::mt19937 gen;
+  int uniform(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(gen); }
+  bool coin() { return uniform(0, 1) == 1; }
+};
+
+// Offsets of output pixel p, tap t into an image of (inH*inW + 1) pixels of `stride` codes whose
+// last pixel is all zeros (padding).
+std::vector<int32_t> indirection(const Conv2DGeometry& g, int64_t stride) {
+  std::vector<int32_t> o;
+  for (int64_t oy = 0; oy < g.outH; ++oy)
+    for (int64_t ox = 0; ox < g.outW; ++ox)
+      for (int64_t ky = 0; ky < g.kH; ++ky)
+        for (int64_t kx = 0; kx < g.kW; ++kx) {
+          const int64_t iy = oy * g.strideH - g.padTop + ky * g.dilationH;
+          const int64_t ix = ox * g.strideW - g.padLeft + kx * g.dilationW;
+          const bool in = iy >= 0 && iy < g.inH && ix >= 0 && ix < g.inW;
+          o.push_back(static_cast<int32_t>(in ? (iy * g.inW + ix) * stride : g.inH * g.inW * stride));
+        }
+  return o;
+}
+
+// A geometry with random sizes, strides, dilations and padding whose output is not empty.
+Conv2DGeometry randomGeometry(Rng& r) {
+  for (;;) {
+    Conv2DGeometry g;
+    g.inH = r.uniform(1, 9);
+    g.inW = r.uniform(1, 11);
+    const bool pointwise = r.uniform(0, 3) == 0;
+    g.kH = pointwise ? 1 : r.uniform(1, 3);
+    g.kW = pointwise ? 1 : r.uniform(1, 5);
+    g.strideH = r.uniform(1, 2);
+    g.strideW = r.uniform(1, 3);
+    g.dilationH = r.uniform(1, 2);
+    g.dilationW = r.uniform(1, 2);
+    if (r.coin()) {
+      g.outH = samePadding(g.inH, g.kH, g.strideH, g.dilationH, &g.padTop);
+      g.outW = samePadding(g.inW, g.kW, g.strideW, g.dilationW, &g.padLeft);
+    } else {
+      g.outH = validOutputLength(g.inH, g.kH, g.strideH, g.dilationH);
+      g.outW = validOutputLength(g.inW, g.kW, g.strideW, g.dilationW);
+    }
+    if (g.outH > 0 && g.outW > 0) return g;
+  }
+}
+
+std::string describe(const char* kernel, const Conv2DGeometry& g, int64_t c, int64_t n) {
+  return std::string(kernel) + " in " + std::to_string(g.inH) + "x" + std::to_string(g.inW) + "x" + std::to_string(c) +
+         " k " + std::to_string(g.kH) + "x" + std::to_string(g.kW) + " s " + std::to_string(g.strideH) + "," +
+         std::to_string(g.strideW) + " d " + std::to_string(g.dilationH) + "," + std::to_string(g.dilationW) +
+         " pad " + std::to_string(g.padTop) + "," + std::to_string(g.padLeft) + " n " + std::to_string(n);
+}
+
+void compare(const std::vector<float>& a, const std::vector<float>& b, const std::string& what,
+             KernelSelfTestResult& result) {
+  ++result.cases;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (std::memcmp(&a[i], &b[i], sizeof(float)) != 0) {
+      result.failures.push_back(what + ": element " + std::to_string(i) + " is " + std::to_string(a[i]) +
+                                ", the reference gives " + std::to_string(b[i]));
+      return;
+    }
+}
+
+// Codes in [-range, range], with powers-of-two scales and dyadic biases.
+void fill(Rng& r, std::vector<int16_t>& v, int range) {
+  for (auto& x : v) x = static_cast<int16_t>(r.uniform(-range, range));
+}
+std::vector<float> scales(Rng& r, int64_t n) {
+  std::vector<float> s(n);
+  for (auto& x : s) x = std::ldexp(1.0f, r.uniform(-12, 2));
+  return s;
+}
+std::vector<float> biases(Rng& r, int64_t n) {
+  std::vector<float> b(n);
+  for (auto& x : b) x = static_cast<float>(r.uniform(-1000, 1000)) / 64.0f;
+  return b;
+}
+
+void convCase(Rng& r, KernelSelfTestResult& result) {
+  const Conv2DGeometry g = randomGeometry(r);
+  static const int kChannels[] = {1, 2, 3, 5, 7, 8, 9, 13, 16, 17, 31, 33};
+  const int64_t c = kChannels[r.uniform(0, 11)], n = kChannels[r.uniform(0, 11)];
+  const int64_t stride = (c + 1) / 2 * 2, ks = g.kH * g.kW;
+  const int range = r.coin() ? 127 : 1023;  // 8-bit and wider codes
+  std::vector<int16_t> image((g.inH * g.inW + 1) * stride, 0);
+  for (int64_t p = 0; p < g.inH * g.inW; ++p)
+    for (int64_t k = 0; k < c; ++k) image[p * stride + k] = static_cast<int16_t>(r.uniform(-range, range));
+  std::vector<int16_t> w(ks * c * n);
+  fill(r, w, range);
+  const std::vector<int32_t> offsets = indirection(g, stride);
+  const std::vector<float> scale = scales(r, n), bias = biases(r, n);
+  const float* b = r.coin() ? bias.data() : nullptr;
+  const int64_t m = g.outH * g.outW;
+  std::vector<float> fast(m * n, kSentinel), ref(m * n, kSentinel);
+  const Qs16PackedWeights packed = qs16_pack_igemm_weights(w.data(), ks, c, n);
+  qs16_igemm_4x8c2__dot16x2(m, image.data(), offsets.data(), packed, scale.data(), b, fast.data(), n);
+  qs16_igemm_reference(m, image.data(), offsets.data(), ks, c, w.data(), n, scale.data(), b, ref.data(), n);
+  result.macs += m * n * ks * c;
+  compare(fast, ref, describe("qs16_igemm_4x8c2__dot16x2", g, c, n), result);
+}
+
+void denseCase(Rng& r, KernelSelfTestResult& result) {
+  const int64_t rows = r.uniform(1, 9), in = r.uniform(1, 70), n = r.uniform(1, 40);
+  const int64_t stride = (in + 1) / 2 * 2;
+  std::vector<int16_t> x(rows * stride, 0), w(in * n);
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t k = 0; k < in; ++k) x[i * stride + k] = static_cast<int16_t>(r.uniform(-300, 300));
+  fill(r, w, 300);
+  std::vector<int32_t> offsets(rows);
+  for (int64_t i = 0; i < rows; ++i) offsets[i] = static_cast<int32_t>(i * stride);
+  const std::vector<float> scale = scales(r, n), bias = biases(r, n);
+  std::vector<float> fast(rows * n, kSentinel), ref(rows * n, kSentinel);
+  const Qs16PackedWeights packed = qs16_pack_igemm_weights(w.data(), 1, in, n);
+  qs16_igemm_4x8c2__dot16x2(rows, x.data(), offsets.data(), packed, scale.data(), bias.data(), fast.data(), n);
+  qs16_igemm_reference(rows, x.data(), offsets.data(), 1, in, w.data(), n, scale.data(), bias.data(), ref.data(), n);
+  result.macs += rows * in * n;
+  compare(fast, ref, "qs16_igemm_4x8c2__dot16x2 dense rows " + std::to_string(rows) + " in " + std::to_string(in) +
+                         " units " + std::to_string(n), result);
+}
+
+void depthwiseCase(Rng& r, KernelSelfTestResult& result) {
+  const Conv2DGeometry g = randomGeometry(r);
+  const int64_t c = r.uniform(1, 37), ks = g.kH * g.kW;
+  std::vector<int16_t> image((g.inH * g.inW + 1) * c, 0);
+  for (int64_t i = 0; i < g.inH * g.inW * c; ++i) image[i] = static_cast<int16_t>(r.uniform(-2047, 2047));
+  std::vector<int16_t> w(ks * c);
+  fill(r, w, 32767);
+  const std::vector<int32_t> offsets = indirection(g, c);
+  const std::vector<float> scale = scales(r, c), bias = biases(r, c);
+  const float* b = r.coin() ? bias.data() : nullptr;
+  const int64_t m = g.outH * g.outW;
+  std::vector<float> fast(m * c, kSentinel), ref(m * c, kSentinel);
+  qs16_dwconv2d_8c__extmul(m, image.data(), offsets.data(), ks, w.data(), c, scale.data(), b, fast.data());
+  qs16_dwconv2d_reference(m, image.data(), offsets.data(), ks, w.data(), c, scale.data(), b, ref.data());
+  result.macs += m * c * ks;
+  compare(fast, ref, describe("qs16_dwconv2d_8c__extmul", g, c, c), result);
+}
+
+void codesCase(Rng& r, KernelSelfTestResult& result) {
+  const int64_t pixels = r.uniform(1, 9), channels = r.uniform(1, 21);
+  const int64_t padded = r.coin() ? channels : (channels + 1) / 2 * 2;
+  const int e = r.uniform(-8, 3);
+  const float step = std::ldexp(1.0f, e);
+  const int32_t lo = r.coin() ? 0 : -r.uniform(1, 200), hi = r.uniform(1, 200);
+  std::vector<float> x(pixels * channels);
+  for (auto& v : x) v = static_cast<float>(r.uniform(lo, hi)) * step;
+  if (r.coin()) x[r.uniform(0, static_cast<int>(x.size()) - 1)] = -0.0f;
+  const int bad = r.uniform(0, 6);  // 0..5: one bad value of some kind; 6: none
+  const float bads[] = {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity(),
+                        static_cast<float>(hi + 1) * step, static_cast<float>(lo - 1) * step, step * 0.5f,
+                        std::ldexp(1.0f, -140)};
+  if (bad < 6) x[r.uniform(0, static_cast<int>(x.size()) - 1)] = bads[bad];
+  std::vector<int16_t> fast(pixels * padded, 777), ref(pixels * padded, 777);
+  const bool okFast = f32_to_qs16_codes__simd(x.data(), pixels, channels, padded, step, 1.0f / step, lo, hi, fast.data());
+  const bool okRef = f32_to_qs16_codes_reference(x.data(), pixels, channels, padded, step, lo, hi, ref.data());
+  ++result.cases;
+  const std::string what = "f32_to_qs16_codes__simd pixels " + std::to_string(pixels) + " channels " +
+                           std::to_string(channels) + " padded " + std::to_string(padded) + " bad kind " +
+                           std::to_string(bad);
+  if (okFast != okRef) {
+    result.failures.push_back(what + ": accepts " + std::to_string(okFast) + ", the reference " + std::to_string(okRef));
+  } else if (okFast && fast != ref) {
+    result.failures.push_back(what + ": codes differ");
+  } else if (okFast != (bad == 6)) {
+    result.failures.push_back(what + (okFast ? ": a bad value was accepted" : ": a good input was rejected"));
+  }
+}
+
+}  // namespace
+
+KernelSelfTestResult runIntegerKernelSelfTest(uint32_t seed, int rounds) {
+  KernelSelfTestResult result;
+  Rng r{std::mt19937(seed)};
+  for (int i = 0; i < rounds; ++i) {
+    convCase(r, result);
+    denseCase(r, result);
+    depthwiseCase(r, result);
+    codesCase(r, result);
+  }
+  return result;
+}
+
+}  // namespace qkw

@@ -1,0 +1,23 @@
+// Randomized comparison of every integer kernel with its reference twin, bit for bit, on
+// sentinel-filled outputs: conv windows (1x1, odd sizes, strides, dilation, same/valid padding,
+// channel counts that are not multiples of 4/8/16), dense rows, depthwise, and the float -> code
+// conversion on values on and off the grid (NaN, infinities, out of range).
+//
+// It lives in the library so that the very same cases run natively (tests/cpp) and compiled to
+// WebAssembly under Node (the module's selfTestKernels, tests/js/kernels_wasm.test.js).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace qkw {
+
+struct KernelSelfTestResult {
+  int64_t cases = 0;                  // comparisons made
+  int64_t macs = 0;                   // multiply-accumulates checked
+  std::vector<std::string> failures;  // one line per mismatching case (kernel, shape, first difference)
+};
+
+KernelSelfTestResult runIntegerKernelSelfTest(uint32_t seed, int rounds);
+
+}  // namespace qkw
