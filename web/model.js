@@ -1,6 +1,6 @@
 // loadModel() and the Model class: a user's QKeras model, built once in the WASM heap.
-import { getWasmModule } from './wasm-module.js';
-import { checkShape, optionsToJson, toFloat32Array } from './util.js';
+import { getInstance, currentInstance, isLive, guardTrap } from './instance.js';
+import { checkLoadOptions, checkShape, optionsToJson, toFloat32Array } from './util.js';
 import { readModelSource } from './io/index.js';
 import { decodeQkwm } from './format/qkwm.js';
 import { formatSummary } from './summary.js';
@@ -9,7 +9,8 @@ import { shapeAnalysis, shapeTrace } from './trace.js';
 // Frees the WASM side of a Model that was garbage-collected without dispose().
 const leakGuard =
   typeof FinalizationRegistry === 'function'
-    ? new FinalizationRegistry((handle) => {
+    ? new FinalizationRegistry(({ handle, instance }) => {
+        if (!isLive(instance)) return; // a crashed instance is never called again
         try {
           handle.delete();
         } catch {
@@ -22,10 +23,11 @@ const leakGuard =
  * Reads a model file (any supported format) into the normalized graph and weights.
  * Shared by loadModel() and convert().
  */
-export async function readModel(source, { onProgress } = {}) {
-  const read = await readModelSource(source, { onProgress });
+export async function readModel(source, options) {
+  const { onProgress, limits, ignoreExtraWeights } = checkLoadOptions(options);
+  const read = await readModelSource(source, { onProgress, limits, ignoreExtraWeights });
   if (read.format === 'qkwm') {
-    const { header, graph, weights } = decodeQkwm(read.bytes, read.name ?? 'model.qkwm');
+    const { header, graph, weights } = decodeQkwm(read.bytes, read.name ?? 'model.qkwm', { limits });
     return { graph, weights, converted: true, provenance: header.provenance };
   }
   annotateParamCounts(read.graph, read.weights);
@@ -37,25 +39,40 @@ export async function readModel(source, { onProgress } = {}) {
 function annotateParamCounts(graph, weights) {
   for (const layer of graph.layers ?? []) {
     if (layer.paramCount !== undefined) continue;
-    layer.paramCount = (weights[layer.name] ?? []).reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0);
+    layer.paramCount = (weights.get(layer.name) ?? []).reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0);
   }
 }
 
-/** Builds the WASM model from a normalized graph and its weights. */
+/** WASM instance each model handle was built on (see instance.js). */
+const handleInstances = new WeakMap();
+
+/** @internal the instance a handle from buildModel() lives in */
+export function instanceOfHandle(handle) {
+  return handleInstances.get(handle) ?? null;
+}
+
+/** Builds the WASM model from a normalized graph and its weights (a Map: layer name -> list). */
 export async function buildModel(graph, weights, options = {}) {
-  const wasm = await getWasmModule();
-  const builder = new wasm.ModelBuilder();
-  try {
-    for (const [layer, list] of Object.entries(weights)) {
-      for (const w of list) builder.addWeight(layer, w.role ?? '', w.index ?? 0, w.shape, w.data);
+  return buildOn(await getInstance(), graph, weights, options);
+}
+
+function buildOn(instance, graph, weights, options) {
+  return guardTrap(instance, `building model '${graph.name ?? 'model'}'`, () => {
+    const builder = new instance.module.ModelBuilder();
+    try {
+      for (const [layer, list] of weights) {
+        for (const w of list) builder.addWeight(layer, w.role ?? '', w.index ?? 0, w.shape, w.data);
+      }
+      const quantizerOptions = {};
+      if (options.internalSigmoid !== undefined) quantizerOptions.internalSigmoid = options.internalSigmoid;
+      if (options.qnoiseFactor !== undefined) quantizerOptions.qnoiseFactor = options.qnoiseFactor;
+      const handle = builder.build(JSON.stringify(graph), optionsToJson(quantizerOptions));
+      handleInstances.set(handle, instance);
+      return handle;
+    } finally {
+      if (!instance.retired) builder.delete();
     }
-    const quantizerOptions = {};
-    if (options.internalSigmoid !== undefined) quantizerOptions.internalSigmoid = options.internalSigmoid;
-    if (options.qnoiseFactor !== undefined) quantizerOptions.qnoiseFactor = options.qnoiseFactor;
-    return builder.build(JSON.stringify(graph), optionsToJson(quantizerOptions));
-  } finally {
-    builder.delete();
-  }
+  });
 }
 
 /**
@@ -64,22 +81,28 @@ export async function buildModel(graph, weights, options = {}) {
  *          internalSigmoid?: 'hard'|'smooth'|'real', qnoiseFactor?: number}} [options]
  * @returns {Promise<Model>}
  */
-export async function loadModel(source, options = {}) {
+export async function loadModel(source, options) {
+  options = checkLoadOptions(options);
   const { graph, weights, converted, provenance } = await readModel(source, options);
   options.onProgress?.({ phase: 'build', loaded: 0, total: 1 });
   const handle = await buildModel(graph, weights, options);
   options.onProgress?.({ phase: 'build', loaded: 1, total: 1 });
-  return new Model(handle, graph, { converted, provenance });
+  return new Model(handle, graph, { converted, provenance, weights, options });
 }
 
 export class Model {
   #handle;
   #info;
   #analysis = null;
+  #instance;
+  // What the model is rebuilt from if its WASM instance crashes (see instance.js).
+  #rebuildFrom;
 
-  constructor(handle, graph, { converted = false, provenance = null } = {}) {
+  constructor(handle, graph, { converted = false, provenance = null, weights = null, options = {} } = {}) {
     this.#handle = handle;
-    this.#info = JSON.parse(handle.info());
+    this.#instance = instanceOfHandle(handle) ?? currentInstance();
+    this.#rebuildFrom = weights ? { weights, options } : null;
+    this.#info = JSON.parse(guardTrap(this.#instance, `reading model '${graph.name ?? 'model'}'`, () => handle.info()));
     this.graph = graph;
     this.name = graph.name ?? 'model';
     this.converted = converted;
@@ -97,7 +120,7 @@ export class Model {
       outputQuantizer: l.outputQuantizer,
       paramCount: paramCounts.get(l.name) ?? null,
     }));
-    leakGuard?.register(this, handle, this);
+    leakGuard?.register(this, { handle, instance: this.#instance }, this);
   }
 
   get disposed() {
@@ -106,7 +129,33 @@ export class Model {
 
   #live() {
     if (this.#handle === null) throw new Error(`model '${this.name}' was disposed`);
+    if (!isLive(this.#instance)) this.#rebuild();
     return this.#handle;
+  }
+
+  /** Like #live(), but waits for a replacement instance that is still being created. */
+  async #ready() {
+    if (this.#handle !== null && !isLive(this.#instance)) await getInstance();
+    return this.#live();
+  }
+
+  /** Builds this model again on the live instance, after its own instance crashed. */
+  #rebuild() {
+    const instance = currentInstance();
+    if (this.#rebuildFrom === null) {
+      throw new Error(`model '${this.name}': the WASM core was restarted after a crash and this model was created without its weights; load it again`);
+    }
+    if (instance === null) throw new Error(`model '${this.name}': the WASM core is restarting after a crash; await model.predict() or load the model again`);
+    leakGuard?.unregister(this);
+    this.#handle = buildOn(instance, this.graph, this.#rebuildFrom.weights, this.#rebuildFrom.options);
+    this.#instance = instance;
+    leakGuard?.register(this, { handle: this.#handle, instance }, this);
+  }
+
+  /** Calls into the WASM core; a crash there becomes a clear Error and retires the instance. */
+  #call(what, fn) {
+    const handle = this.#live();
+    return guardTrap(this.#instance, `${what} model '${this.name}'`, () => fn(handle));
   }
 
   /** Normalizes predict()'s arguments into one Float32Array and shape per model input. */
@@ -141,7 +190,7 @@ export class Model {
       const unknown = names.filter((n) => !this.inputs.some((i) => i.name === n));
       if (unknown.length) throw new Error(`unknown input name(s) ${unknown.join(', ')}; the model's inputs are ${this.inputs.map((i) => i.name).join(', ')}`);
       for (const input of this.inputs) {
-        const d = data[input.name];
+        const d = Object.hasOwn(data, input.name) ? data[input.name] : undefined;
         if (d === undefined) throw new Error(`missing input '${input.name}'`);
         one(input, d.data ?? d, d.shape, `input '${input.name}'`);
       }
@@ -158,9 +207,9 @@ export class Model {
    * @returns {Promise<{data: Float32Array, shape: number[]} | {data: Float32Array, shape: number[]}[]>}
    */
   async predict(data, shape) {
-    const handle = this.#live();
+    await this.#ready();
     const { arrays, shapes } = this.#prepareInputs(data, shape);
-    const outputs = handle.predict(arrays, shapes);
+    const outputs = this.#call('predicting with', (handle) => handle.predict(arrays, shapes));
     return outputs.length === 1 ? outputs[0] : outputs;
   }
 
@@ -169,7 +218,7 @@ export class Model {
    * and why or why not. Needs no input.
    */
   analyze() {
-    this.#analysis ??= shapeAnalysis(JSON.parse(this.#live().analyze()), this.layers);
+    this.#analysis ??= shapeAnalysis(JSON.parse(this.#call('analyzing', (handle) => handle.analyze())), this.layers);
     return this.#analysis;
   }
 
@@ -179,7 +228,7 @@ export class Model {
    * @param {{layers?: string[], includeData?: boolean, histogramBins?: number}} [options]
    */
   async trace(data, shape, options = {}) {
-    const handle = this.#live();
+    await this.#ready();
     const { layers = null, includeData = true, histogramBins = 16 } = options ?? {};
     if (typeof includeData !== 'boolean') throw new TypeError('trace options.includeData must be true or false');
     if (layers !== null && (!Array.isArray(layers) || layers.some((l) => typeof l !== 'string'))) {
@@ -190,7 +239,7 @@ export class Model {
     }
     const { arrays, shapes } = this.#prepareInputs(data, shape);
     const analysis = this.analyze();
-    const raw = handle.trace(arrays, shapes, JSON.stringify({ layers, includeData, histogramBins }));
+    const raw = this.#call('tracing', (handle) => handle.trace(arrays, shapes, JSON.stringify({ layers, includeData, histogramBins })));
     return shapeTrace(raw, analysis);
   }
 
@@ -203,8 +252,9 @@ export class Model {
   dispose() {
     if (this.#handle === null) return;
     leakGuard?.unregister(this);
-    this.#handle.delete();
+    if (isLive(this.#instance)) this.#handle.delete();
     this.#handle = null;
+    this.#rebuildFrom = null;
   }
 
   /** @internal the Embind handle, for sibling modules (tracing, conversion) */

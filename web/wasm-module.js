@@ -31,6 +31,17 @@ export function getWasmModule() {
   return modulePromise;
 }
 
+/**
+ * @internal Forgets an instance that trapped (web/instance.js): the next getWasmModule() call
+ * creates a fresh one. A no-op if `module` is not the current instance.
+ */
+export function discardWasmModule(module) {
+  if (module !== currentModule) return;
+  currentModule = null;
+  modulePromise = null;
+}
+let currentModule = null;
+
 async function instantiate() {
   let createModule;
   try {
@@ -52,5 +63,6 @@ async function instantiate() {
   } else if (wasmLocation) {
     args.locateFile = (file) => (file.endsWith('.wasm') ? wasmLocation : file);
   }
-  return createModule(args);
+  currentModule = await createModule(args);
+  return currentModule;
 }
