@@ -24,8 +24,8 @@ const leakGuard =
  * Shared by loadModel() and convert().
  */
 export async function readModel(source, options) {
-  const { onProgress, limits, ignoreExtraWeights } = checkLoadOptions(options);
-  const read = await readModelSource(source, { onProgress, limits, ignoreExtraWeights });
+  const { onProgress, limits, ignoreExtraWeights, name } = checkLoadOptions(options);
+  const read = await readModelSource(source, { onProgress, limits, ignoreExtraWeights, name });
   if (read.format === 'qkwm') {
     const { header, graph, weights } = decodeQkwm(read.bytes, read.name ?? 'model.qkwm', { limits });
     return { graph, weights, converted: true, provenance: header.provenance };

@@ -14,76 +14,94 @@ import { DEFAULT_LIMITS } from '../limits.js';
 let h5wasmPromise;
 let fileCounter = 0;
 
-// h5wasm isolation. A trap inside h5wasm's WASM (a corrupt file can cause one) leaves that
-// instance's state untrustworthy, and every HDF5 error is thrown out of the middle of the C
-// library, which leaks what the failing call had allocated (about 0.3 MB per corrupt file).
-// So an instance is dropped, and the next load gets a fresh one, after a trap, after
+// h5wasm isolation. A trap inside h5wasm's WASM leaves that instance's state untrustworthy, and
+// every HDF5 error is thrown out of the middle of the C library (h5wasm's throwing error
+// handler), which skips its cleanup: the handles the failing call had open, the file they keep
+// open, an error-text temp file (about 0.3 MB per corrupt file; after about 2,000 such loads the
+// instance traps on everything). So the instance is replaced by a fresh one after a trap, after
 // MAX_FAILED_LOADS failed loads, or once its memory grew by MAX_HEAP_GROWTH (WASM memory never
-// shrinks: a dropped instance is the only way to give a ballooned heap back).
-let h5wasmGeneration = 0;
+// shrinks). h5wasm keeps its Emscripten module in a module-scope binding its classes read on every
+// call, so the fresh instance is made with the same factory and put behind that same object.
 let failedLoads = 0;
 let heapAtStart = 0;
-const MAX_FAILED_LOADS = 16;
+const MAX_FAILED_LOADS = 32;
 const MAX_HEAP_GROWTH = 256 << 20;
+
+/** @type {any} */
+let currentLib = null;
 
 /** @returns {{ generation: number, failedLoads: number, heapBytes: number } | null} for tests and diagnostics */
 export function h5wasmStats() {
-  return lastLib ? { generation: lastLib.generation, failedLoads, heapBytes: lastLib.Module.HEAPU8.length } : null;
+  return currentLib ? { generation: currentLib.generation, failedLoads, heapBytes: currentLib.Module.HEAPU8.length } : null;
 }
-/** @type {any} */
-let lastLib = null;
 
 /**
- * Loads h5wasm once (again after an instance was dropped). HDF5's own error stack is turned into
- * thrown exceptions (instead of being printed to stderr and returning -1), so every failure
- * reaches us and gets a file-part name.
+ * Loads h5wasm once. HDF5's own error stack is turned into thrown exceptions (instead of being
+ * printed to stderr and returning -1), so every failure reaches us and gets a file-part name.
  */
 export function loadH5wasm() {
   if (!h5wasmPromise) {
-    const generation = h5wasmGeneration;
     h5wasmPromise = (async () => {
-      const mod = generation === 0 ? await import('h5wasm') : await importFreshH5wasm(generation);
+      const mod = await import('h5wasm');
       const h5wasm = mod.default ?? mod.h5wasm ?? mod;
       const Module = await (mod.ready ?? h5wasm.ready);
       if (typeof Module.activate_throwing_error_handler === 'function') Module.activate_throwing_error_handler();
       failedLoads = 0;
       heapAtStart = Module.HEAPU8.length;
-      lastLib = { h5wasm, FS: Module.FS ?? mod.FS, Module, generation };
-      return lastLib;
+      currentLib = {
+        h5wasm,
+        Module,
+        get FS() {
+          return Module.FS;
+        },
+        generation: 0,
+        broken: null,
+      };
+      return currentLib;
     })();
     h5wasmPromise.catch(() => {
-      if (h5wasmGeneration === generation) h5wasmPromise = undefined;
+      h5wasmPromise = undefined;
     });
   }
   return h5wasmPromise;
 }
 
 /**
- * A second, independent h5wasm instance: its module evaluated again under another URL (h5wasm
- * keeps its instance in module scope). Works in Node and in browsers with an import map.
- * @param {number} generation
+ * Replaces the Emscripten instance behind `lib.Module` by a fresh one (the old one, with all it
+ * leaked, becomes garbage). Where the factory cannot be reached (no import.meta.resolve, e.g. some
+ * bundlers), the instance is kept after errors, and after a trap every later HDF5 read fails
+ * with a message saying to reload.
+ * @param {any} lib
+ * @param {boolean} trapped
  */
-async function importFreshH5wasm(generation) {
-  let url;
-  try {
-    url = import.meta.resolve('h5wasm');
-  } catch {
-    url = undefined;
-  }
-  if (typeof url !== 'string') {
-    throw new Error('h5wasm crashed on an earlier corrupt HDF5 file and this environment cannot load a fresh copy (no import.meta.resolve); reload the page');
-  }
-  return import(/* @vite-ignore */ `${url}${url.includes('?') ? '&' : '?'}qkw_instance=${generation}`);
-}
-
-/**
- * Drops an h5wasm instance (if still the current one): the next loadH5wasm() creates a new one.
- * @param {{ generation: number }} lib
- */
-export function discardH5wasm(lib) {
-  if (lib.generation !== h5wasmGeneration) return;
-  h5wasmGeneration += 1;
-  h5wasmPromise = undefined;
+function renewH5wasm(lib, trapped) {
+  h5wasmPromise = (async () => {
+    let fresh = null;
+    try {
+      const url = new URL('./hdf5_util.js', import.meta.resolve('h5wasm'));
+      const { default: factory } = await import(/* @vite-ignore */ url.href);
+      fresh = await factory({ noInitialRun: true });
+      for (const key of Object.keys(fresh)) {
+        Object.defineProperty(lib.Module, key, {
+          get: () => fresh[key],
+          set: (v) => {
+            fresh[key] = v;
+          },
+          configurable: true,
+          enumerable: true,
+        });
+      }
+    } catch (error) {
+      if (trapped) lib.broken = error;
+      return lib;
+    }
+    if (typeof fresh.activate_throwing_error_handler === 'function') fresh.activate_throwing_error_handler();
+    lib.generation += 1;
+    lib.broken = null;
+    failedLoads = 0;
+    heapAtStart = fresh.HEAPU8.length;
+    return lib;
+  })();
 }
 
 /**
@@ -112,6 +130,9 @@ export async function withHdf5File(bytes, part, use, limits = DEFAULT_LIMITS) {
   if (!isHdf5(bytes)) throw partError(part, 'not an HDF5 file (missing the \\x89HDF signature)');
   checkHdf5Superblock(bytes, part);
   const lib = await loadH5wasm();
+  if (lib.broken) {
+    throw partError(part, `the HDF5 reader crashed on an earlier corrupt file and cannot be restarted here (${lib.broken.message ?? lib.broken}); reload the page`);
+  }
   const path = `/qkw_io_${++fileCounter}.h5`;
   lib.FS.writeFile(path, bytes);
   let file;
@@ -163,7 +184,7 @@ export async function withHdf5File(bytes, part, use, limits = DEFAULT_LIMITS) {
       // already gone
     }
     if (failed) failedLoads += 1;
-    if (trapped || failedLoads >= MAX_FAILED_LOADS || lib.Module.HEAPU8.length - heapAtStart > MAX_HEAP_GROWTH) discardH5wasm(lib);
+    if (trapped || failedLoads >= MAX_FAILED_LOADS || lib.Module.HEAPU8.length - heapAtStart > MAX_HEAP_GROWTH) renewH5wasm(lib, trapped);
   }
 }
 
