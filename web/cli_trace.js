@@ -6,7 +6,7 @@ import process from 'node:process';
 import { loadModel } from './index.js';
 import { readArray } from './io/npy.js';
 import { fitInputShape } from './util.js';
-import { modelSourceFromArgs, readInputBytes } from './cli_files.js';
+import { modelSourceFromArgs, printWarnings, readInputBytes } from './cli_files.js';
 import { decodePng, imageToTensor, isPng } from './io/png.js';
 import { formatTraceTable, formatExplanations } from './trace_format.js';
 
@@ -45,6 +45,7 @@ function jsonReplacer(key, value) {
 
 export async function runTraceCommand(positional, flags, command = 'trace') {
   const model = await loadModel(await modelSourceFromArgs(positional[0], flags));
+  printWarnings(model);
   const color = process.stdout.isTTY && !process.env.NO_COLOR;
   try {
     if (command === 'analyze') {

@@ -28,10 +28,39 @@ export async function readModel(source, options) {
   const read = await readModelSource(source, { onProgress, limits, ignoreExtraWeights, name });
   if (read.format === 'qkwm') {
     const { header, graph, weights } = decodeQkwm(read.bytes, read.name ?? 'model.qkwm', { limits });
+    graph.warnings = nonFiniteWeightWarnings(weights);
     return { graph, weights, converted: true, provenance: header.provenance };
   }
   annotateParamCounts(read.graph, read.weights);
+  read.graph.warnings = nonFiniteWeightWarnings(read.weights);
   return { graph: read.graph, weights: read.weights, converted: false, provenance: null };
+}
+
+// NaN/Inf weights (or float64 values beyond float32's range, which become Inf): QKeras computes
+// with them as they are, so do we, and say so.
+function nonFiniteWeightWarnings(weights) {
+  const warnings = [];
+  for (const [layer, list] of weights) {
+    for (const w of list) {
+      let count = 0;
+      let first = -1;
+      for (let i = 0; i < w.data.length; i++) {
+        if (!Number.isFinite(w.data[i])) {
+          if (first < 0) first = i;
+          count += 1;
+        }
+      }
+      if (count > 0) {
+        const name = w.name ?? (w.role || `#${w.index}`);
+        warnings.push({
+          layer,
+          code: 'non_finite_weights',
+          message: `weight ${name} has ${count} NaN or infinite value(s) (first at flat index ${first}, value ${w.data[first]}); they are used as they are, as QKeras would`,
+        });
+      }
+    }
+  }
+  return warnings;
 }
 
 // Keras's "Param #": every stored variable of the layer (BN statistics and counters included),
