@@ -89,7 +89,9 @@ function buildOn(instance, graph, weights, options) {
   return guardTrap(instance, `building model '${graph.name ?? 'model'}'`, () => {
     const builder = new instance.module.ModelBuilder();
     try {
-      for (const [layer, list] of weights) {
+      // The readers give a Map (names from files are never object keys); callers building a
+      // graph by hand may pass a plain object of own properties.
+      for (const [layer, list] of weights instanceof Map ? weights : Object.entries(weights)) {
         for (const w of list) builder.addWeight(layer, w.role ?? '', w.index ?? 0, w.shape, w.data);
       }
       const quantizerOptions = {};
