@@ -243,7 +243,12 @@ class ModelBuilder {
   ModelHandle* build(const std::string& graphJson, const std::string& optionsJson) {
     return guarded([&] {
       qkw::ModelOptions options;
-      options.quantizerOptions = qkw::quantizerOptionsFromJson(nlohmann::json::parse(optionsJson));
+      nlohmann::json optionsObject = nlohmann::json::parse(optionsJson);
+      if (optionsObject.is_object() && optionsObject.contains("ignoreExtraWeights")) {
+        options.ignoreExtraWeights = optionsObject["ignoreExtraWeights"].is_boolean() && optionsObject["ignoreExtraWeights"].get<bool>();
+        optionsObject.erase("ignoreExtraWeights");
+      }
+      options.quantizerOptions = qkw::quantizerOptionsFromJson(optionsObject);
       nlohmann::json graph = nlohmann::json::parse(graphJson);
       auto model = qkw::Model::build(graph, std::move(weights_), options);
       weights_.clear();

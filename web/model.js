@@ -97,6 +97,7 @@ function buildOn(instance, graph, weights, options) {
       const quantizerOptions = {};
       if (options.internalSigmoid !== undefined) quantizerOptions.internalSigmoid = options.internalSigmoid;
       if (options.qnoiseFactor !== undefined) quantizerOptions.qnoiseFactor = options.qnoiseFactor;
+      if (options.ignoreExtraWeights) quantizerOptions.ignoreExtraWeights = true;
       const handle = builder.build(JSON.stringify(graph), optionsToJson(quantizerOptions));
       handleInstances.set(handle, instance);
       return handle;

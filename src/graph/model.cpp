@@ -239,6 +239,13 @@ void GraphModel::buildLayers(std::map<std::string, std::vector<WeightInput>>& we
     if (w != weightsByLayer.end()) ctx.weights = std::move(w->second);
     try {
       builtByNode_[i] = (*registry.find(node.className))(ctx);
+      const std::vector<std::string> unused = options.ignoreExtraWeights ? std::vector<std::string>{} : ctx.unusedWeights();
+      if (!unused.empty()) {
+        std::string list;
+        for (const std::string& u : unused) list += (list.empty() ? "" : ", ") + u;
+        throw Error(ctx.errorPrefix() + "the file has weight(s) this layer's config does not use: " + list +
+                    " (pass { ignoreExtraWeights: true } to load it anyway)");
+      }
     } catch (const Unsupported& e) {
       unsupported.push_back(e.what());
     } catch (const Error&) {

@@ -26,6 +26,7 @@ namespace qkw {
 
 struct ModelOptions {
   QuantizerOptions quantizerOptions;
+  bool ignoreExtraWeights = false;  // else weights a layer's config does not use are an error
 };
 
 struct TensorInfo {

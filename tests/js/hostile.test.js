@@ -279,7 +279,7 @@ test('finding 7: a .qkwm header that inflates past the limit is refused while in
   await rejectsWith(loadModel(file), /^model: header: missing graph or tensors/);
 });
 
-test('finding 6: a bias the config does not use and duplicate weights are errors unless ignoreExtraWeights', async () => {
+test('finding 6: weights the config does not use, a bias without use_bias and duplicate weights are errors unless ignoreExtraWeights', async () => {
   const noBias = sequentialConfig('s', [inputLayer('in', [4]), qDense('fc1', 3, { kernel_quantizer: q6, use_bias: false })]);
   const withBias = await writeKerasH5({ modelConfig: noBias, weights: smallWeights() });
   await rejectsWith(loadModel(withBias, { name: 'extra.h5' }), /layer fc1: weight fc1\/bias:0 is a bias but the config has use_bias: false.*ignoreExtraWeights/);
@@ -290,6 +290,19 @@ test('finding 6: a bias the config does not use and duplicate weights are errors
     weights: { fc1: [w('fc1/kernel:0', [4, 3], 1), w('fc1/bias:0', [3], 2), w('fc1/extra/bias:0', [3], 9)] },
   });
   await rejectsWith(loadModel(dup), /layer fc1: duplicate weight fc1\/extra\/bias:0 \(role bias appears twice\)/);
+  // Weights a layer's config does not use at all: an unknown variable, weights on an Activation.
+  const unknownRole = await writeKerasH5({
+    modelConfig: smallConfig(),
+    weights: { ...smallWeights(), softmax: [w('softmax/kernel:0', [3, 3], 5)] },
+  });
+  await rejectsWith(loadModel(unknownRole), /layer 'softmax' \(Activation\): the file has weight\(s\) this layer's config does not use: 'kernel' \(3, 3\) \(pass \{ ignoreExtraWeights: true \}/);
+  const extra = await writeKerasH5({ modelConfig: smallConfig(), weights: { fc1: [...smallWeights().fc1, w('fc1/scale:0', [3], 6)] } });
+  await rejectsWith(loadModel(extra), /layer 'fc1' \(QDense\): the file has weight\(s\) this layer's config does not use: 'scale'/);
+  for (const bytes of [unknownRole, extra]) {
+    const m = await loadModel(bytes, { ignoreExtraWeights: true });
+    assert.deepEqual(Array.from((await m.predict(INPUT)).data), Array.from(reference), 'extra weights ignored on request');
+    m.dispose();
+  }
   await assertGoodModelUnchanged('after extra weights');
 });
 
