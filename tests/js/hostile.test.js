@@ -224,6 +224,13 @@ test('finding 6: a flipped byte in a .keras entry is a CRC error naming the entr
   const flipped = keras.slice();
   flipped[dataStart + (method === 0 ? 3000 : 10)] ^= 0x10;
   await rejectsWith(readModelSource(flipped, { name: 'm.keras' }), /^m\.keras\/model\.weights\.h5: (CRC-32 mismatch|cannot unzip)/);
+  // Stored (uncompressed) entries: only the CRC can tell.
+  const stored = zipSync(await readZipEntries(keras), { level: 0 });
+  const at2 = stored.length >> 1;
+  const flippedStored = stored.slice();
+  flippedStored[at2] ^= 0x01;
+  await rejectsWith(readModelSource(flippedStored, { name: 's.keras' }), /^s\.keras\/model\.weights\.h5: CRC-32 mismatch \(stored [0-9a-f]+, computed [0-9a-f]+\): the archive is corrupt/);
+  assert.equal((await readModelSource(stored, { name: 's.keras' })).graph.layers.length, 3);
   await assertGoodModelUnchanged('after a CRC error');
 });
 
