@@ -38,7 +38,7 @@ export function retiredInstances() {
 
 /** @param {Instance} instance */
 function retire(instance) {
-  if (instance.retired) return;
+  if (!instance || instance.retired) return;
   instance.retired = true;
   retiredCount += 1;
   if (current === instance) {
