@@ -362,6 +362,17 @@ test('finding 8: deep nesting is an Error naming the limit, not a stack overflow
   const text = `{"class_name":"Sequential","config":{"layers":${'['.repeat(100000)}${']'.repeat(100000)}}}`;
   const { weightsBytes } = await writeKerasJsonAndWeights({ modelConfig: smallConfig(), weights: smallWeights() });
   await rejectsWith(loadModel({ config: text, weights: weightsBytes }), /JSON nested deeper than 128 levels/);
+  // The same inside a full-model .h5 (model_config attribute rewritten in place).
+  const { h5wasm, FS } = await loadH5wasm();
+  FS.writeFile('/deep.h5', goodBytes);
+  const f = new h5wasm.File('/deep.h5', 'a');
+  f.delete_attribute('model_config');
+  const deepConfig = JSON.stringify(smallConfig()).replace('"kernel_constraint":', `"kernel_constraint":${'['.repeat(100000)}${']'.repeat(100000)},"x":`);
+  f.create_attribute('model_config', deepConfig, [], 'A');
+  f.close();
+  const deepH5 = FS.readFile('/deep.h5');
+  FS.unlink('/deep.h5');
+  await rejectsWith(loadModel(deepH5, { name: 'deep.h5' }), /^deep\.h5: JSON nested deeper than 128 levels/);
   await assertGoodModelUnchanged('after deep nesting');
 });
 
