@@ -6,7 +6,7 @@ import { basename } from 'node:path';
 import process from 'node:process';
 
 import { loadModel, convert, writeNpy } from './index.js';
-import { modelSourceFromArgs, readModelInput } from './cli_files.js';
+import { modelSourceFromArgs, readModelInput, refuseOverwritingInputs, printWarnings } from './cli_files.js';
 import { runTraceCommand, TRACE_USAGE } from './cli_trace.js';
 
 const USAGE = `Usage: qkeras-wasm <command> [options]
@@ -36,6 +36,10 @@ function parseArgs(command, argv) {
   const flags = {};
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
+    if (a.length > 1 && a.startsWith('-') && a !== '-o' && !a.startsWith('--')) {
+      const known = Object.keys(allowed).map((k) => `--${k}`).join(', ');
+      throw new Error(`${command}: unknown option ${a}${known ? ` (it takes ${known}${'output' in allowed ? ', -o' : ''})` : ''}`);
+    }
     if (a === '-o' || a.startsWith('--')) {
       const [key, inline] = a === '-o' ? ['output', undefined] : a.slice(2).split(/=(.*)/s, 2);
       if (!(key in allowed)) {
@@ -53,6 +57,10 @@ function parseArgs(command, argv) {
       }
     } else positional.push(a);
   }
+  if (positional.length > 1) {
+    throw new Error(`${command}: unexpected argument '${positional[1]}' (${command} takes one <model>; a model JSON's weights go in --weights)`);
+  }
+  refuseOverwritingInputs(command, positional, flags);
   return { positional, flags };
 }
 
@@ -85,6 +93,7 @@ async function main(argv) {
   switch (command) {
     case 'summary': {
       const model = await loadModel(await modelSourceFromArgs(positional[0], flags));
+      printWarnings(model);
       console.log(model.summary());
       model.dispose();
       return 0;
@@ -92,6 +101,7 @@ async function main(argv) {
     case 'predict': {
       if (!flags.input) throw new Error('predict needs --input <file.npy|.json|.txt|image.png>');
       const model = await loadModel(await modelSourceFromArgs(positional[0], flags));
+      printWarnings(model);
       const input = await readModelInput(model, flags.input, flags);
       const result = await model.predict(input.data, input.shape);
       const outputs = Array.isArray(result) ? result : [result];

@@ -1,7 +1,8 @@
 // File arguments shared by the CLI commands: the <model> (with --weights for a model JSON) and
 // input files, read with errors that name the file.
+import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 
 import { readArray } from './io/npy.js';
 import { decodePng, imageToTensor, isPng } from './io/png.js';
@@ -54,4 +55,46 @@ export async function readModelInput(model, path, flags) {
     return { data: array.data.subarray(sample * perSample, (sample + 1) * perSample), shape: [1, ...dims], note: `${name}[${sample}] (0-based index; the file has ${n} sample${n === 1 ? '' : 's'})` };
   }
   return { data: array.data, shape: [n, ...dims], note: `${name}: ${n} sample${n === 1 ? '' : 's'}` };
+}
+
+// Flags that name files the command writes, and those it reads.
+const OUTPUT_FLAGS = ['output', 'json'];
+const INPUT_FLAGS = ['weights', 'input'];
+
+function sameFile(a, b) {
+  if (resolve(a) === resolve(b)) return true;
+  try {
+    const x = statSync(a);
+    const y = statSync(b);
+    return x.dev === y.dev && x.ino === y.ino; // links, ./ and ../ spellings
+  } catch {
+    return false;
+  }
+}
+
+/** An output path that is also an input (`predict m.h5 --output m.h5`) would destroy the input. */
+export function refuseOverwritingInputs(command, positional, flags) {
+  const inputs = [...positional, ...INPUT_FLAGS.map((k) => flags[k])].filter((p) => typeof p === 'string');
+  for (const key of OUTPUT_FLAGS) {
+    const out = flags[key];
+    if (typeof out !== 'string') continue;
+    const clash = inputs.find((p) => sameFile(p, out));
+    if (clash !== undefined) throw new Error(`${command}: --${key} ${out} is also an input file (${clash}); refusing to overwrite it`);
+  }
+  const outs = OUTPUT_FLAGS.map((k) => flags[k]).filter((p) => typeof p === 'string');
+  if (outs.length === 2 && sameFile(outs[0], outs[1])) throw new Error(`${command}: --output and --json name the same file ${outs[0]}`);
+}
+
+/**
+ * Prints the model's warnings (QKeras surprises the library follows, odd weights) to stderr,
+ * one line each. model.warnings comes from the core; graph.warnings from the JS readers.
+ */
+export function printWarnings(model) {
+  const seen = new Set();
+  for (const w of [...(model.warnings ?? []), ...(model.graph?.warnings ?? [])]) {
+    const line = `warning: ${w.layer ? `layer '${w.layer}': ` : ''}${w.message}`;
+    if (seen.has(line)) continue;
+    seen.add(line);
+    console.error(line);
+  }
 }

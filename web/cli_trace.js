@@ -4,7 +4,7 @@ import { basename } from 'node:path';
 import process from 'node:process';
 
 import { loadModel } from './index.js';
-import { modelSourceFromArgs, readModelInput } from './cli_files.js';
+import { modelSourceFromArgs, readModelInput, printWarnings } from './cli_files.js';
 import { formatTraceTable, formatExplanations } from './trace_format.js';
 
 export const TRACE_USAGE = `  trace <model> --input <file.npy|.json|.txt|image.png> [--json out.json] [--explain]
@@ -19,6 +19,7 @@ function jsonReplacer(key, value) {
 
 export async function runTraceCommand(positional, flags, command = 'trace') {
   const model = await loadModel(await modelSourceFromArgs(positional[0], flags));
+  printWarnings(model);
   const color = process.stdout.isTTY && !process.env.NO_COLOR;
   try {
     if (command === 'analyze') {

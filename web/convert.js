@@ -1,8 +1,9 @@
 // convert(): any supported model file -> our .qkwm format (web/format/qkwm.js), with weights
 // stored exactly as the layers use them (quantized, folded) at their bit width.
-import { readModel, buildModel } from './model.js';
+import { readModel, buildModel, instanceOfHandle } from './model.js';
+import { guardTrap, isLive } from './instance.js';
+import { checkLoadOptions, checkOptionKeys } from './util.js';
 import { encodeQkwm } from './format/qkwm.js';
-import { checkOptionKeys } from './util.js';
 
 export const CONVERTER_VERSION = '0.1.0';
 
@@ -12,25 +13,26 @@ export const CONVERTER_VERSION = '0.1.0';
  * @returns {Promise<Uint8Array>} the .qkwm file's bytes (deterministic for a given input)
  */
 export async function convert(source, options = {}) {
-  checkOptionKeys(options, ['onProgress', 'sourceName', 'internalSigmoid', 'qnoiseFactor'], 'convert');
-  options ??= {};
+  checkOptionKeys(options, CONVERT_OPTIONS, 'convert');
+  options = checkLoadOptions(options);
   const { graph, weights, provenance } = await readModel(source, options);
   const handle = await buildModel(graph, weights, options);
+  const instance = instanceOfHandle(handle);
   try {
-    const effective = handle.effectiveWeights();
+    const effective = guardTrap(instance, 'converting', () => handle.effectiveWeights());
     const effectiveLayers = new Set(effective.map((w) => w.layer));
     const outGraph = structuredClone(graph);
     for (const layer of outGraph.layers) {
       if (effectiveLayers.has(layer.name)) layer.config = { ...layer.config, qkw_effective_weights: true };
     }
     const tensors = [...effective];
-    for (const [layer, list] of Object.entries(weights)) {
+    for (const [layer, list] of weights) {
       if (effectiveLayers.has(layer)) continue;
       for (const w of list) tensors.push({ layer, role: w.role ?? '', index: w.index ?? 0, shape: w.shape, data: w.data });
     }
     // Sorted so the output does not depend on object iteration order.
     tensors.sort((a, b) => (a.layer < b.layer ? -1 : a.layer > b.layer ? 1 : a.index - b.index || (a.role < b.role ? -1 : a.role > b.role ? 1 : 0)));
-    const info = JSON.parse(handle.info());
+    const info = JSON.parse(guardTrap(instance, 'converting', () => handle.info()));
     return encodeQkwm({
       graph: outGraph,
       provenance: {
@@ -44,6 +46,6 @@ export async function convert(source, options = {}) {
       tensors,
     });
   } finally {
-    handle.delete();
+    if (isLive(instance)) handle.delete();
   }
 }

@@ -1,11 +1,10 @@
 // QKeras's module-level helpers, for users who want to see what a quantizer computes inside
 // (e.g. the per-channel auto_po2 scale of their kernel) and for QKeras's own test cases.
-import { getWasmModule } from './wasm-module.js';
+import { withInstance } from './instance.js';
 import { toFloat32Array, checkShape } from './util.js';
 
 async function call(name, args, tensors = []) {
-  const wasm = await getWasmModule();
-  return JSON.parse(wasm.qkerasHelper(name, JSON.stringify(args), tensors));
+  return JSON.parse(await withInstance(`computing ${name}`, (wasm) => wasm.qkerasHelper(name, JSON.stringify(args), tensors)));
 }
 
 /**

@@ -86,9 +86,24 @@ export type ModelSource =
   | Blob
   | { config: string | object; weights: string | URL | ArrayBuffer | Uint8Array | Blob };
 
+/** Limits on what an untrusted file may make the readers allocate; the defaults fit any real QKeras model. */
+export interface ReadLimits {
+  /** bytes one .keras entry, and all together, may inflate to (default 1 GiB) */
+  maxDecompressedBytes?: number;
+  /** bytes of one JSON document: a model config, a .qkwm header (default 64 MiB) */
+  maxJsonBytes?: number;
+  /** nesting depth of JSON arrays and objects (default 128) */
+  maxNestingDepth?: number;
+  /** elements of one weight tensor in a file (default 2^28) */
+  maxTensorElements?: number;
+  /** further limits of the WASM core, passed on to it */
+  [key: string]: number | undefined;
+}
+
 export interface LoadOptions {
   onProgress?: (progress: LoadProgress) => void;
   internalSigmoid?: 'hard' | 'smooth' | 'real';
+  /** QKeras's qnoise_factor, a finite number from 0 to 1 */
   qnoiseFactor?: number;
   /**
    * Which TensorFlow CPU kernels the float softmax reproduces bit for bit: 'eigen' (stock
@@ -99,6 +114,11 @@ export interface LoadOptions {
   /** Run conv/dense/depthwise layers on integer kernels where the analysis proves the result
    *  bit-identical to float32 (default true); false keeps every float kernel (for comparisons). */
   integerKernels?: boolean;
+  /** name of the file in error messages, for byte sources */
+  name?: string;
+  limits?: ReadLimits;
+  /** accept duplicate weights and a bias the config does not use (use_bias: false); they are ignored */
+  ignoreExtraWeights?: boolean;
 }
 
 export interface TensorData {

@@ -1,6 +1,6 @@
 // loadModel() and the Model class: a user's QKeras model, built once in the WASM heap.
-import { getWasmModule } from './wasm-module.js';
-import { checkOptionKeys, checkShape, fitInputShape, flattenNested, isNestedArray, isTensorLike, optionsToJson, toFloat32Array } from './util.js';
+import { getInstance, currentInstance, isLive, guardTrap } from './instance.js';
+import { checkLoadOptions, checkOptionKeys, checkShape, fitInputShape, flattenNested, isNestedArray, isTensorLike, optionsToJson, toFloat32Array } from './util.js';
 import { readModelSource } from './io/index.js';
 import { decodeQkwm } from './format/qkwm.js';
 import { formatSummary } from './summary.js';
@@ -8,12 +8,13 @@ import { keyedTrace, mergeTracePieces, shapeAnalysis, shapeTrace } from './trace
 import { keyedByName, topK } from './outputs.js';
 
 const TRACE_OPTIONS = ['layers', 'includeData', 'histogramBins', 'batchSize', 'steps'];
-const LOAD_OPTIONS = ['onProgress', 'internalSigmoid', 'qnoiseFactor', 'tfKernels', 'integerKernels'];
+const LOAD_OPTIONS = ['onProgress', 'internalSigmoid', 'qnoiseFactor', 'tfKernels', 'integerKernels', 'limits', 'ignoreExtraWeights'];
 
 // Frees the WASM side of a Model that was garbage-collected without dispose().
 const leakGuard =
   typeof FinalizationRegistry === 'function'
-    ? new FinalizationRegistry((handle) => {
+    ? new FinalizationRegistry(({ handle, instance }) => {
+        if (!isLive(instance)) return; // a crashed instance is never called again
         try {
           handle.delete();
         } catch {
@@ -26,14 +27,44 @@ const leakGuard =
  * Reads a model file (any supported format) into the normalized graph and weights.
  * Shared by loadModel() and convert().
  */
-export async function readModel(source, { onProgress } = {}) {
-  const read = await readModelSource(source, { onProgress });
+export async function readModel(source, options) {
+  const { onProgress, limits, ignoreExtraWeights, name } = checkLoadOptions(options);
+  const read = await readModelSource(source, { onProgress, limits, ignoreExtraWeights, name });
   if (read.format === 'qkwm') {
-    const { header, graph, weights } = decodeQkwm(read.bytes, read.name ?? 'model.qkwm');
+    const { header, graph, weights } = decodeQkwm(read.bytes, read.name ?? 'model.qkwm', { limits });
+    graph.warnings = nonFiniteWeightWarnings(weights);
     return { graph, weights, converted: true, provenance: header.provenance };
   }
   annotateParamCounts(read.graph, read.weights);
+  read.graph.warnings = nonFiniteWeightWarnings(read.weights);
   return { graph: read.graph, weights: read.weights, converted: false, provenance: null };
+}
+
+// NaN/Inf weights (or float64 values beyond float32's range, which become Inf): QKeras computes
+// with them as they are, so do we, and say so.
+function nonFiniteWeightWarnings(weights) {
+  const warnings = [];
+  for (const [layer, list] of weights) {
+    for (const w of list) {
+      let count = 0;
+      let first = -1;
+      for (let i = 0; i < w.data.length; i++) {
+        if (!Number.isFinite(w.data[i])) {
+          if (first < 0) first = i;
+          count += 1;
+        }
+      }
+      if (count > 0) {
+        const name = w.name ?? (w.role || `#${w.index}`);
+        warnings.push({
+          layer,
+          code: 'non_finite_weights',
+          message: `weight ${name} has ${count} NaN or infinite value(s) (first at flat index ${first}, value ${w.data[first]}); they are used as they are, as QKeras would`,
+        });
+      }
+    }
+  }
+  return warnings;
 }
 
 // Keras's "Param #": every stored variable of the layer (BN statistics and counters included),
@@ -41,27 +72,45 @@ export async function readModel(source, { onProgress } = {}) {
 function annotateParamCounts(graph, weights) {
   for (const layer of graph.layers ?? []) {
     if (layer.paramCount !== undefined) continue;
-    layer.paramCount = (weights[layer.name] ?? []).reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0);
+    layer.paramCount = (weights.get(layer.name) ?? []).reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0);
   }
 }
 
-/** Builds the WASM model from a normalized graph and its weights. */
+/** WASM instance each model handle was built on (see instance.js). */
+const handleInstances = new WeakMap();
+
+/** @internal the instance a handle from buildModel() lives in */
+export function instanceOfHandle(handle) {
+  return handleInstances.get(handle) ?? null;
+}
+
+/** Builds the WASM model from a normalized graph and its weights (a Map: layer name -> list). */
 export async function buildModel(graph, weights, options = {}) {
-  const wasm = await getWasmModule();
-  const builder = new wasm.ModelBuilder();
-  try {
-    for (const [layer, list] of Object.entries(weights)) {
-      for (const w of list) builder.addWeight(layer, w.role ?? '', w.index ?? 0, w.shape, w.data);
+  return buildOn(await getInstance(), graph, weights, options);
+}
+
+function buildOn(instance, graph, weights, options) {
+  return guardTrap(instance, `building model '${graph.name ?? 'model'}'`, () => {
+    const builder = new instance.module.ModelBuilder();
+    try {
+      // The readers give a Map (names from files are never object keys); callers building a
+      // graph by hand may pass a plain object of own properties.
+      for (const [layer, list] of weights instanceof Map ? weights : Object.entries(weights)) {
+        for (const w of list) builder.addWeight(layer, w.role ?? '', w.index ?? 0, w.shape, w.data);
+      }
+      const quantizerOptions = {};
+      if (options.internalSigmoid !== undefined) quantizerOptions.internalSigmoid = options.internalSigmoid;
+      if (options.qnoiseFactor !== undefined) quantizerOptions.qnoiseFactor = options.qnoiseFactor;
+      if (options.tfKernels !== undefined) quantizerOptions.tfKernels = options.tfKernels;
+      if (options.integerKernels !== undefined) quantizerOptions.integerKernels = options.integerKernels;
+      if (options.ignoreExtraWeights) quantizerOptions.ignoreExtraWeights = true;
+      const handle = builder.build(JSON.stringify(graph), optionsToJson(quantizerOptions));
+      handleInstances.set(handle, instance);
+      return handle;
+    } finally {
+      if (!instance.retired) builder.delete();
     }
-    const quantizerOptions = {};
-    if (options.internalSigmoid !== undefined) quantizerOptions.internalSigmoid = options.internalSigmoid;
-    if (options.qnoiseFactor !== undefined) quantizerOptions.qnoiseFactor = options.qnoiseFactor;
-    if (options.tfKernels !== undefined) quantizerOptions.tfKernels = options.tfKernels;
-    if (options.integerKernels !== undefined) quantizerOptions.integerKernels = options.integerKernels;
-    return builder.build(JSON.stringify(graph), optionsToJson(quantizerOptions));
-  } finally {
-    builder.delete();
-  }
+  });
 }
 
 /**
@@ -73,22 +122,27 @@ export async function buildModel(graph, weights, options = {}) {
  */
 export async function loadModel(source, options = {}) {
   checkOptionKeys(options, LOAD_OPTIONS, 'loadModel');
-  options ??= {};
+  options = checkLoadOptions(options);
   const { graph, weights, converted, provenance } = await readModel(source, options);
   options.onProgress?.({ phase: 'build', loaded: 0, total: 1 });
   const handle = await buildModel(graph, weights, options);
   options.onProgress?.({ phase: 'build', loaded: 1, total: 1 });
-  return new Model(handle, graph, { converted, provenance });
+  return new Model(handle, graph, { converted, provenance, weights, options });
 }
 
 export class Model {
   #handle;
   #info;
   #analysis = null;
+  #instance;
+  // What the model is rebuilt from if its WASM instance crashes (see instance.js).
+  #rebuildFrom;
 
-  constructor(handle, graph, { converted = false, provenance = null } = {}) {
+  constructor(handle, graph, { converted = false, provenance = null, weights = null, options = {} } = {}) {
     this.#handle = handle;
-    this.#info = JSON.parse(handle.info());
+    this.#instance = instanceOfHandle(handle) ?? currentInstance();
+    this.#rebuildFrom = weights ? { weights, options } : null;
+    this.#info = JSON.parse(guardTrap(this.#instance, `reading model '${graph.name ?? 'model'}'`, () => handle.info()));
     this.graph = graph;
     this.name = graph.name ?? 'model';
     this.converted = converted;
@@ -108,7 +162,7 @@ export class Model {
       kernel: l.kernel ?? null,
       kernelReason: l.kernelReason ?? null,
     }));
-    leakGuard?.register(this, handle, this);
+    leakGuard?.register(this, { handle, instance: this.#instance }, this);
   }
 
   get disposed() {
@@ -117,7 +171,33 @@ export class Model {
 
   #live() {
     if (this.#handle === null) throw new Error(`model '${this.name}' was disposed`);
+    if (!isLive(this.#instance)) this.#rebuild();
     return this.#handle;
+  }
+
+  /** Like #live(), but waits for a replacement instance that is still being created. */
+  async #ready() {
+    if (this.#handle !== null && !isLive(this.#instance)) await getInstance();
+    return this.#live();
+  }
+
+  /** Builds this model again on the live instance, after its own instance crashed. */
+  #rebuild() {
+    const instance = currentInstance();
+    if (this.#rebuildFrom === null) {
+      throw new Error(`model '${this.name}': the WASM core was restarted after a crash and this model was created without its weights; load it again`);
+    }
+    if (instance === null) throw new Error(`model '${this.name}': the WASM core is restarting after a crash; await model.predict() or load the model again`);
+    leakGuard?.unregister(this);
+    this.#handle = buildOn(instance, this.graph, this.#rebuildFrom.weights, this.#rebuildFrom.options);
+    this.#instance = instance;
+    leakGuard?.register(this, { handle: this.#handle, instance }, this);
+  }
+
+  /** Calls into the WASM core; a crash there becomes a clear Error and retires the instance. */
+  #call(what, fn) {
+    const handle = this.#live();
+    return guardTrap(this.#instance, `${what} model '${this.name}'`, () => fn(handle));
   }
 
   /**
@@ -183,7 +263,7 @@ export class Model {
       const unknown = Object.keys(data).filter((n) => !names.includes(n));
       if (unknown.length) throw new Error(`unknown input name(s) ${unknown.join(', ')}; the model's inputs are ${names.join(', ')}`);
       for (const input of this.inputs) {
-        const d = data[input.name];
+        const d = Object.hasOwn(data, input.name) ? data[input.name] : undefined;
         if (d === undefined) throw new Error(`missing input '${input.name}'`);
         one(input, d, undefined, `input '${input.name}'`);
       }
@@ -204,9 +284,9 @@ export class Model {
    * @returns {Promise<{data: Float32Array, shape: number[]} | {data: Float32Array, shape: number[]}[]>}
    */
   async predict(data, shape) {
-    const handle = this.#live();
+    await this.#ready();
     const { arrays, shapes } = this.#prepareInputs(data, shape);
-    const outputs = handle.predict(arrays, shapes);
+    const outputs = this.#call('predicting with', (handle) => handle.predict(arrays, shapes));
     return outputs.length === 1 ? outputs[0] : keyedByName(outputs, this.outputs.map((o) => o.name), 'output');
   }
 
@@ -227,7 +307,7 @@ export class Model {
    * and why or why not. Needs no input.
    */
   analyze() {
-    this.#analysis ??= shapeAnalysis(JSON.parse(this.#live().analyze()), this.layers);
+    this.#analysis ??= shapeAnalysis(JSON.parse(this.#call('analyzing', (handle) => handle.analyze())), this.layers);
     return this.#analysis;
   }
 
@@ -241,7 +321,7 @@ export class Model {
    *   steps: recurrent layers also return their states at every time step (entry.steps).
    */
   async trace(data, shape, options = {}) {
-    const handle = this.#live();
+    await this.#ready();
     checkOptionKeys(options, TRACE_OPTIONS, 'trace');
     const { layers = null, includeData = true, histogramBins = 16, batchSize, steps = false } = options ?? {};
     if (typeof includeData !== 'boolean') throw new TypeError('trace options.includeData must be true or false');
@@ -263,7 +343,7 @@ export class Model {
     const batch = shapes[0][0];
     const run = (xs, ss, withData) => {
       try {
-        return shapeTrace(handle.trace(xs, ss, JSON.stringify({ layers, includeData: withData, histogramBins, steps })), analysis, this.layers);
+        return shapeTrace(this.#call('tracing', (handle) => handle.trace(xs, ss, JSON.stringify({ layers, includeData: withData, histogramBins, steps }))), analysis, this.layers);
       } catch (error) {
         if (!/out of memory/i.test(error?.message ?? '')) throw error;
         const hints = [];
@@ -297,8 +377,9 @@ export class Model {
   dispose() {
     if (this.#handle === null) return;
     leakGuard?.unregister(this);
-    this.#handle.delete();
+    if (isLive(this.#instance)) this.#handle.delete();
     this.#handle = null;
+    this.#rebuildFrom = null;
   }
 
   /** @internal the Embind handle, for sibling modules (tracing, conversion) */

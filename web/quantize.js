@@ -1,6 +1,6 @@
 // quantize() and describeQuantizer(): one QKeras quantizer applied to a tensor, exactly as
 // QKeras computes it at inference.
-import { getWasmModule } from './wasm-module.js';
+import { withInstance } from './instance.js';
 import { toFloat32Array, checkShape, specToJson, optionsToJson } from './util.js';
 
 /**
@@ -11,12 +11,13 @@ import { toFloat32Array, checkShape, specToJson, optionsToJson } from './util.js
  * @returns {Promise<Float32Array>} (or {data, scale, scaleShape} with returnScale)
  */
 export async function quantize(spec, data, shape, options = {}) {
-  const wasm = await getWasmModule();
   const values = toFloat32Array(data, 'quantize: data');
   checkShape(shape, values.length, 'quantize');
   if (options !== null && options !== undefined && typeof options !== 'object') throw new TypeError('quantize: options must be an object');
   const { returnScale = false, ...quantizerOptions } = options ?? {};
-  const result = wasm.quantize(specToJson(spec), values, shape, optionsToJson(quantizerOptions));
+  const specJson = specToJson(spec);
+  const optionsJson = optionsToJson(quantizerOptions);
+  const result = await withInstance('quantizing', (wasm) => wasm.quantize(specJson, values, shape, optionsJson));
   if (returnScale) return { data: result.data, scale: result.scale, scaleShape: result.scaleShape ?? null };
   return result.data;
 }
@@ -26,12 +27,14 @@ export async function quantize(spec, data, shape, options = {}) {
  * @returns {Promise<import('./index.js').QuantizerDescription>}
  */
 export async function describeQuantizer(spec, options = {}) {
-  const wasm = await getWasmModule();
-  return JSON.parse(wasm.describeQuantizer(specToJson(spec), optionsToJson(options)));
+  const specJson = specToJson(spec);
+  const optionsJson = optionsToJson(options);
+  return JSON.parse(await withInstance('describing a quantizer', (wasm) => wasm.describeQuantizer(specJson, optionsJson)));
 }
 
 /** QKeras's quantizer.range(): every representable value, in QKeras's order. */
 export async function quantizerRange(spec, options = {}) {
-  const wasm = await getWasmModule();
-  return wasm.quantizerRange(specToJson(spec), optionsToJson(options));
+  const specJson = specToJson(spec);
+  const optionsJson = optionsToJson(options);
+  return withInstance('computing a quantizer range', (wasm) => wasm.quantizerRange(specJson, optionsJson));
 }

@@ -1,4 +1,5 @@
 // Argument checks shared by the public API. Errors name the argument that is wrong.
+import { resolveLimits } from './limits.js';
 
 export function toFloat32Array(data, what) {
   if (data instanceof Float32Array) return data;
@@ -55,6 +56,7 @@ export function specToJson(spec) {
 export function optionsToJson(options) {
   if (options == null) return 'null';
   if (typeof options !== 'object') throw new TypeError('options must be an object');
+  checkQuantizerOptions(options, 'options');
   return JSON.stringify(options);
 }
 
@@ -113,4 +115,32 @@ export function flattenNested(value, what) {
   };
   walk(value, 0, '');
   return { data, shape };
+}
+
+// JSON.stringify would turn NaN/Infinity into null, which the core would read as "not given".
+function checkQuantizerOptions(options, what) {
+  const { qnoiseFactor, internalSigmoid } = options;
+  if (qnoiseFactor !== undefined && (typeof qnoiseFactor !== 'number' || !Number.isFinite(qnoiseFactor) || qnoiseFactor < 0 || qnoiseFactor > 1)) {
+    throw new RangeError(`${what}.qnoiseFactor must be a finite number from 0 to 1, got ${String(qnoiseFactor)}`);
+  }
+  if (internalSigmoid !== undefined && !['hard', 'smooth', 'real'].includes(internalSigmoid)) {
+    throw new RangeError(`${what}.internalSigmoid must be 'hard', 'smooth' or 'real', got ${JSON.stringify(internalSigmoid) ?? String(internalSigmoid)}`);
+  }
+}
+
+/**
+ * Checks loadModel()/convert() options: null and undefined mean none; anything else must be an
+ * object. Returns a plain object with the limits resolved.
+ */
+export function checkLoadOptions(options) {
+  if (options === undefined || options === null) return { limits: resolveLimits(null) };
+  if (typeof options !== 'object' || Array.isArray(options)) {
+    throw new TypeError(`options must be an object (or null), got ${Array.isArray(options) ? 'an array' : typeof options}`);
+  }
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw new TypeError('options.onProgress must be a function');
+  if (options.ignoreExtraWeights !== undefined && typeof options.ignoreExtraWeights !== 'boolean') {
+    throw new TypeError('options.ignoreExtraWeights must be true or false');
+  }
+  checkQuantizerOptions(options, 'options');
+  return { ...options, limits: resolveLimits(options) };
 }

@@ -38,6 +38,18 @@ function defaultWasmUrl() {
   return new URL('./wasm/qkeras_wasm.wasm', import.meta.url);
 }
 
+/**
+ * @internal Forgets an instance that trapped (web/instance.js): the next getWasmModule() call
+ * creates a fresh one. A no-op if `module` is not the current instance.
+ */
+export function discardWasmModule(module) {
+  if (module !== currentModule) return;
+  currentModule = null;
+  modulePromise = null;
+}
+let currentModule = null;
+let compiled = null;  // {key: location, module: Promise<WebAssembly.Module>}
+
 async function instantiate() {
   let createModule;
   try {
@@ -45,7 +57,16 @@ async function instantiate() {
   } catch (error) {
     throw new Error(`qkeras-wasm: the WASM build is missing (web/wasm/qkeras_wasm.mjs); run "npm run build" (${error.message})`);
   }
-  const wasm = await compileWasm(wasmLocation ?? defaultWasmUrl());
+  // Compiled once per location: an instance retired after a trap is replaced without recompiling.
+  const location = wasmLocation ?? defaultWasmUrl();
+  if (compiled?.key !== String(location)) compiled = { key: String(location), module: compileWasm(location) };
+  let wasm;
+  try {
+    wasm = await compiled.module;
+  } catch (error) {
+    compiled = null;
+    throw error;
+  }
   let failInstantiation;
   const failed = new Promise((_, reject) => {
     failInstantiation = reject;
@@ -60,7 +81,8 @@ async function instantiate() {
       return {};
     },
   });
-  return Promise.race([ready, failed]);
+  currentModule = await Promise.race([ready, failed]);
+  return currentModule;
 }
 
 const HINT = 'Serve qkeras_wasm.wasm (in the package at web/wasm/qkeras_wasm.wasm) there, or call setWasmLocation(url) before the first API call';

@@ -3,6 +3,8 @@
 #include "graph/model.h"
 
 #include <algorithm>
+#include <functional>
+#include <queue>
 #include <chrono>
 #include <cmath>
 #include <set>
@@ -377,6 +379,13 @@ void GraphModel::buildLayers(std::map<std::string, std::vector<WeightInput>>& we
     if (w != weightsByLayer.end()) ctx.weights = std::move(w->second);
     try {
       builtByNode_[i] = (*registry.find(node.className))(ctx);
+      const std::vector<std::string> unused = options.ignoreExtraWeights ? std::vector<std::string>{} : ctx.unusedWeights();
+      if (!unused.empty()) {
+        std::string list;
+        for (const std::string& u : unused) list += (list.empty() ? "" : ", ") + u;
+        throw Error(ctx.errorPrefix() + "the file has weight(s) this layer's config does not use: " + list +
+                    " (pass { ignoreExtraWeights: true } to load it anyway)");
+      }
     } catch (const Unsupported& e) {
       unsupported.push_back(e.what());
     } catch (const Error&) {
@@ -398,26 +407,33 @@ void GraphModel::order() {
   std::vector<size_t> stepOfNode(n, 0);
   std::vector<size_t> sequence;
   // Repeatedly take the first layer (model order) whose inputs have all run: a stable
-  // topological order that keeps the file's order where the graph allows it.
-  while (sequence.size() < n) {
-    bool progressed = false;
-    for (size_t i = 0; i < n; ++i) {
-      if (done[i]) continue;
-      const bool ready = std::all_of(nodes_[i].inbound.begin(), nodes_[i].inbound.end(),
-                                     [&](const std::string& in) { return done[nodeIndex_[in]]; });
-      if (!ready) continue;
-      done[i] = true;
-      stepOfNode[i] = sequence.size();
-      sequence.push_back(i);
-      progressed = true;
-      break;
+  // topological order that keeps the file's order where the graph allows it. Kahn's algorithm
+  // with the ready layers in a min-heap of model positions: O((layers + edges) log layers), where
+  // rescanning from the start each time was quadratic (27 s for 20,000 layers in reverse order).
+  std::vector<size_t> waitingFor(n, 0);
+  std::vector<std::vector<size_t>> consumers(n);
+  for (size_t i = 0; i < n; ++i)
+    for (const std::string& in : nodes_[i].inbound) {
+      consumers[nodeIndex_.at(in)].push_back(i);
+      ++waitingFor[i];
     }
-    if (!progressed) {
-      std::string names;
-      for (size_t i = 0; i < n; ++i)
-        if (!done[i]) names += (names.empty() ? "" : ", ") + inQuotes(nodes_[i].name);
-      throw Error("model graph has a cycle among layers " + names);
-    }
+  std::priority_queue<size_t, std::vector<size_t>, std::greater<size_t>> ready;
+  for (size_t i = 0; i < n; ++i)
+    if (waitingFor[i] == 0) ready.push(i);
+  while (!ready.empty()) {
+    const size_t i = ready.top();
+    ready.pop();
+    done[i] = true;
+    stepOfNode[i] = sequence.size();
+    sequence.push_back(i);
+    for (size_t c : consumers[i])
+      if (--waitingFor[c] == 0) ready.push(c);
+  }
+  if (sequence.size() < n) {
+    std::string names;
+    for (size_t i = 0; i < n; ++i)
+      if (!done[i]) names += (names.empty() ? "" : ", ") + inQuotes(nodes_[i].name);
+    throw Error("model graph has a cycle among layers " + names);
   }
 
   for (size_t node : sequence) {
@@ -594,6 +610,11 @@ ModelOptions modelOptionsFromJson(const nlohmann::json& options) {
   if (auto it = quantizer.find("integerKernels"); it != quantizer.end()) {
     if (!it->is_boolean()) throw Error("option 'integerKernels' must be true or false, got " + it->dump());
     result.integerKernels = it->get<bool>();
+    quantizer.erase(it);
+  }
+  if (auto it = quantizer.find("ignoreExtraWeights"); it != quantizer.end()) {
+    if (!it->is_boolean()) throw Error("option 'ignoreExtraWeights' must be true or false, got " + it->dump());
+    result.ignoreExtraWeights = it->get<bool>();
     quantizer.erase(it);
   }
   result.quantizerOptions = quantizerOptionsFromJson(quantizer);

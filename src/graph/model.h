@@ -29,9 +29,10 @@ struct ModelOptions {
   // Run conv/dense layers in integer arithmetic where the analysis proves it bit-identical to
   // float32 (false: always the float kernels; for comparisons).
   bool integerKernels = true;
+  bool ignoreExtraWeights = false;  // else weights a layer's config does not use are an error
 };
 
-// {integerKernels?: bool, ...quantizer options (quantizerOptionsFromJson)}; throws qkw::Error
+// {integerKernels?: bool, ignoreExtraWeights?: bool, ...quantizer options (quantizerOptionsFromJson)}; throws qkw::Error
 // naming a malformed field.
 ModelOptions modelOptionsFromJson(const nlohmann::json& options);
 

@@ -24,6 +24,9 @@ bool hasRoles(const std::vector<WeightInput>& weights) {
 }  // namespace
 
 const Tensor* LayerContext::optionalWeight(const std::string& role, const std::vector<std::string>& order) const {
+  knownRoles_.push_back(role);
+  knownRoles_.insert(knownRoles_.end(), order.begin(), order.end());
+  knownPositions_ = std::max(knownPositions_, order.size());
   if (hasRoles(weights)) {
     for (const WeightInput& w : weights)
       if (w.role == role) return &w.tensor;
@@ -43,6 +46,17 @@ const Tensor& LayerContext::weight(const std::string& role, const std::vector<st
   const Tensor* t = optionalWeight(role, order);
   if (!t) throw Error(errorPrefix() + "missing weight '" + role + "' (" + describeAvailable(weights) + ")");
   return *t;
+}
+
+std::vector<std::string> LayerContext::unusedWeights() const {
+  std::vector<std::string> unused;
+  const bool byRole = hasRoles(weights);
+  for (const WeightInput& w : weights) {
+    const bool known = byRole ? std::find(knownRoles_.begin(), knownRoles_.end(), w.role) != knownRoles_.end()
+                              : w.index >= 0 && static_cast<size_t>(w.index) < knownPositions_;
+    if (!known) unused.push_back((byRole ? "'" + w.role + "'" : "#" + std::to_string(w.index)) + " " + shapeToString(w.tensor.shape));
+  }
+  return unused;
 }
 
 const nlohmann::json* LayerContext::find(const std::string& key) const {

@@ -52,9 +52,16 @@ struct LayerContext {
   // Throws a qkw::Error naming the layer and the weight when it is missing.
   const Tensor& weight(const std::string& role, const std::vector<std::string>& order) const;
   const Tensor* optionalWeight(const std::string& role, const std::vector<std::string>& order) const;
+  // Weights the factory never asked for, nor listed in an `order` (those are stored variables the
+  // layer knows, e.g. a folded layer's iteration counter): the file has weights the config does
+  // not use. One line each, for the error that names them.
+  std::vector<std::string> unusedWeights() const;
   // Config accessors that fill Keras defaults and name the layer and key in errors.
   const nlohmann::json* find(const std::string& key) const;
   std::string errorPrefix() const { return "layer '" + name + "' (" + className + "): "; }
+
+  mutable std::vector<std::string> knownRoles_;  // every role of every `order` looked up
+  mutable size_t knownPositions_ = 0;            // the longest `order` looked up
 };
 
 // What the static analysis (graph/analysis.h) proved about one input of a layer, for prepare().

@@ -1,5 +1,6 @@
 // Model::build / predict: order, shapes, branches and merges, multi-input/-output, the arena,
 // the observer and the errors.
+#include <algorithm>
 #include <set>
 
 #include "graph/model.h"
@@ -224,6 +225,38 @@ TEST(GraphModel, GraphErrorsNameTheLayer) {
   expectThrowsWith([&] { Model::build(badShape, denseWeights("d", {2, 1}, {1, 1}, {0})); }, {"'d'", "(3,)"});
   json missingWeights = badShape;
   expectThrowsWith([&] { Model::build(missingWeights, {}); }, {"'d'", "missing weight 'kernel'"});
+}
+
+TEST(GraphModel, WeightsTheConfigDoesNotUseAreErrorsUnlessIgnored) {
+  json graph = {{"layers", {inputEntry("in", {2}), layerEntry("d", "Dense", dense(1), {"in"}),
+                            layerEntry("r", "ReLU", json::object(), {"d"})}},
+                {"inputs", refs({"in"})},
+                {"outputs", refs({"r"})}};
+  WeightMap extraRole = denseWeights("d", {2, 1}, {1, 1}, {0});
+  extraRole["d"].push_back(weight("scale", {1}, {2.f}, 2));
+  expectThrowsWith([&] { Model::build(graph, extraRole); }, {"'d'", "does not use", "'scale'"});
+  WeightMap onRelu = denseWeights("d", {2, 1}, {1, 1}, {0});
+  onRelu["r"] = {weight("kernel", {1}, {1.f})};
+  expectThrowsWith([&] { Model::build(graph, onRelu); }, {"'r'", "does not use", "'kernel'"});
+  ModelOptions lenient;
+  lenient.ignoreExtraWeights = true;
+  EXPECT_NO_THROW(Model::build(graph, extraRole, lenient));
+  EXPECT_NO_THROW(Model::build(graph, onRelu, lenient));
+}
+
+// Layers listed in reverse order run in the same (topological) order as listed forwards.
+TEST(GraphModel, ReverseListedChainRunsInTopologicalOrder) {
+  json forward = longChain(300);
+  json reversed = forward;
+  std::reverse(reversed["layers"].begin(), reversed["layers"].end());
+  auto a = Model::build(forward, longChainWeights(300));
+  auto b = Model::build(reversed, longChainWeights(300));
+  std::vector<std::string> orderA, orderB;
+  for (const auto& l : a->layers()) orderA.push_back(l.name);
+  for (const auto& l : b->layers()) orderB.push_back(l.name);
+  EXPECT_EQ(orderA, orderB);
+  Tensor x({1, 4}, {0.5f, -0.25f, 1.f, 2.f});
+  EXPECT_EQ(a->predict({x})[0].data, b->predict({x})[0].data);
 }
 
 TEST(GraphModel, PredictChecksInputs) {

@@ -129,6 +129,15 @@ test('errors are one clear line and a non-zero exit', async () => {
     [['predict', model, '--input', wrongShape], /five\.txt: shape \[1, 5\] does not fit the model input \[batch, 32, 32, 3\]/],
     [['trace', model, '--input', input, '--bogus'], /unknown option --bogus/],
     [['predict', model, '--input', join(dir, 'nope.npy')], /nope\.npy: cannot read the input file/],
+    // issue 8, findings 6 and 8: unknown short flags, extra arguments, an output that is an input
+    [['predict', model, '--input', input, '-x'], /predict: unknown option -x/],
+    [['summary', model, '-v'], /summary: unknown option -v/],
+    [['summary', model, 'extra.h5'], /summary: unexpected argument 'extra\.h5'/],
+    [['predict', model, model, '--input', input], /predict: unexpected argument/],
+    [['predict', model, '--input', input, '--output', model], /predict: --output .*cifar\.h5 is also an input file/],
+    [['predict', model, '--input', input, '--output', input], /predict: --output .*input\.npy is also an input file/],
+    [['convert', model, '-o', join(dir, '.', 'cifar.h5')], /convert: --output .*cifar\.h5 is also an input file/],
+    [['trace', model, '--input', input, '--json', model], /trace: --json .*cifar\.h5 is also an input file/],
   ]) {
     const r = await qkw(...args);
     assert.equal(r.code, 1, `${args.join(' ')}: ${r.stdout}`);
@@ -136,6 +145,20 @@ test('errors are one clear line and a non-zero exit', async () => {
     assert.match(r.stderr, pattern);
     assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
   }
+  assert.ok(existsSync(model) && readFileSync(model).length > 1000, 'the model file was not overwritten');
+});
+
+test('the CLI prints the model\'s warnings (non-finite weights) on stderr', async () => {
+  const { writeKerasH5, sequentialConfig, inputLayer, dense } = await import('../fixtures/keras_writer.js');
+  const kernel = Float32Array.from([0.5, NaN, 0.25, Infinity]);
+  const path = join(dir, 'nan.h5');
+  writeFileSync(path, await writeKerasH5({
+    modelConfig: sequentialConfig('n', [inputLayer('in', [2]), dense('d', 2, { use_bias: false })]),
+    weights: { d: [{ name: 'd/kernel:0', shape: [2, 2], data: kernel }] },
+  }));
+  const r = await qkw('summary', path);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /warning: layer 'd': weight d\/kernel:0 has 2 NaN or infinite value\(s\) \(first at flat index 1, value NaN\)/);
 });
 
 const REAL = [

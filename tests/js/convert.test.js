@@ -40,8 +40,8 @@ test('encode/decode keeps every value and rejects corrupt files with the part na
   ];
   const bytes = encodeQkwm({ graph: { layers: [] }, provenance: { source: 't' }, inputs: [], outputs: [], tensors });
   const { weights } = decodeQkwm(bytes);
-  assert.deepEqual(Array.from(weights.a[0].data), Array.from(tensors[0].data));
-  assert.deepEqual(Array.from(weights.a[1].data), Array.from(tensors[1].data));
+  assert.deepEqual(Array.from(weights.get('a')[0].data), Array.from(tensors[0].data));
+  assert.deepEqual(Array.from(weights.get('a')[1].data), Array.from(tensors[1].data));
   const corrupt = bytes.slice();
   corrupt[corrupt.length - 10] ^= 0xff;
   assert.throws(() => decodeQkwm(corrupt, 'm.qkwm'), /m\.qkwm: checksum/);
@@ -56,7 +56,7 @@ test('a 4-bit model converts to at most 1/6 of its float32 weights, deterministi
   const h5 = await writeCifarScenarioH5();
   const { weights } = await readModel(h5);
   let floatBytes = 0;
-  for (const list of Object.values(weights)) for (const w of list) floatBytes += w.data.length * 4;
+  for (const list of weights.values()) for (const w of list) floatBytes += w.data.length * 4;
   const a = await convert(h5);
   const b = await convert(h5);
   assert.deepEqual(a, b, 'conversion is deterministic');

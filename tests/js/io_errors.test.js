@@ -68,7 +68,7 @@ test('weights-only file given as a full model, and a full model given as weights
   // a full model's /model_weights is a valid weights source
   const full = await writeKerasH5({ modelConfig: smallConfig(), weights: smallWeights() });
   const r = await readModelSource({ config: json, weights: full });
-  assert.deepEqual(r.weights.fc1.map((w) => w.role), ['kernel', 'bias']);
+  assert.deepEqual(r.weights.get('fc1').map((w) => w.role), ['kernel', 'bias']);
 });
 
 /** Legacy layout written by hand so that attributes/datasets can be left out. */
@@ -150,7 +150,7 @@ test('.keras archive errors name the archive part', async () => {
 
 test('Keras 3 weights: snake_case group names without name attributes, and unmatched groups', async () => {
   const plain = await readModelSource(await writeKerasV3({ modelConfig: smallConfig(), weights: smallWeights(), nameAttrs: false }));
-  assert.deepEqual(plain.weights.fc1.map((w) => [w.role, w.index, w.shape]), [['', 0, [4, 2]], ['', 1, [2]]]);
+  assert.deepEqual(plain.weights.get('fc1').map((w) => [w.role, w.index, w.shape]), [['', 0, [4, 2]], ['', 1, [2]]]);
   const misnamed = await writeKerasV3({ modelConfig: smallConfig(), weights: smallWeights(), nameAttrs: false, groupKeys: { fc1: 'dense_7' } });
   await rejectsWith(readModelSource(misnamed, { name: 'm.keras' }), /^m\.keras\/model\.weights\.h5: weight groups \/layers\/dense_7 were not assigned: layer\(s\) fc1(, softmax)? could not be matched/);
 });

@@ -55,7 +55,7 @@ async function layoutOf(bytes, options = {}) {
 /** Fixture weights from what the reader returns (legacy files keep each weight's HDF5 name). */
 function fixtureWeightsFrom(weights) {
   const out = {};
-  for (const [layer, list] of Object.entries(weights)) {
+  for (const [layer, list] of weights) {
     out[layer] = list.map((w) => ({
       name: w.name,
       shape: w.shape,
@@ -106,7 +106,7 @@ test('.keras fixture matches qkeras-v3_3layer.keras (zip entries, model.weights.
   const config = JSON.parse(new TextDecoder().decode(entries['config.json']));
   const real = await readModelSource(realZip, { name: 'real.keras' });
   const weights = {};
-  for (const [layer, list] of Object.entries(real.weights)) {
+  for (const [layer, list] of real.weights) {
     weights[layer] = list.map((w, i) => ({ name: String(i), shape: w.shape, data: w.data }));
   }
   const written = await writeKerasV3({ modelConfig: config, weights, kerasVersion: '3.14.1' });

@@ -46,14 +46,14 @@ function cnnWeights() {
 
 /** What the reader must return for a fixture's weights. */
 function expectedWeights(config, weights) {
-  const out = {};
+  const out = new Map();
   const isSequential = config.class_name === 'Sequential';
   for (const l of config.config.layers) {
     if (isSequential && l.class_name === 'InputLayer') continue;
     const name = l.name ?? l.config.name;
-    out[name] = (weights[name] ?? []).map((w, index) => ({
+    out.set(name, (weights[name] ?? []).map((w, index) => ({
       role: w.name.split('/').pop().replace(/:\d+$/, ''), index, shape: w.shape, data: Float32Array.from(w.data), name: w.name,
-    }));
+    })));
   }
   return out;
 }
@@ -80,7 +80,7 @@ test('Keras 2 full-model .h5 fixture round-trips (fixed-length strings)', async 
   assert.deepEqual(graph.layers[3].inbound, [['q_batch_normalization', 0, 0]]);
   assert.deepEqual(graph.outputs, [['softmax', 0, 0]]);
   assert.deepEqual(read, expectedWeights(config, weights));
-  assert.deepEqual(read.q_batch_normalization.map((w) => w.role), ['gamma', 'beta', 'moving_mean', 'moving_variance']);
+  assert.deepEqual(read.get('q_batch_normalization').map((w) => w.role), ['gamma', 'beta', 'moving_mean', 'moving_variance']);
   assert.equal(graph.layers[8].config.activation, 'quantized_relu(3,1)');
   assert.equal(graph.layers[3].config.activation.__passive_serialization__, true);
 });
@@ -134,8 +134,8 @@ test('Keras 3 .keras fixture round-trips (positions only, matched by the vars na
   assert.equal(graph.kerasVersion, '3.14.1');
   checkGraphMatchesConfig(graph, config);
   const expected = expectedWeights(cnnConfig(), weights);
-  for (const [layer, list] of Object.entries(expected)) {
-    assert.deepEqual(read[layer], list.map((w) => ({ role: '', index: w.index, shape: w.shape, data: w.data })), layer);
+  for (const [layer, list] of expected) {
+    assert.deepEqual(read.get(layer), list.map((w) => ({ role: '', index: w.index, shape: w.shape, data: w.data })), layer);
   }
 });
 
@@ -238,9 +238,9 @@ test('PruneLowMagnitude with the mask applied: unwrapped, pruning variables drop
   assert.equal(layer.name, 'prune_low_magnitude_dense_0');
   assert.equal(layer.className, 'QDense');
   assert.equal(layer.config.name, 'dense_0');
-  assert.deepEqual(weights.prune_low_magnitude_dense_0.map((w) => [w.role, w.index]), [['kernel', 0], ['bias', 1]]);
-  assert.deepEqual(weights.prune_low_magnitude_dense_0[0].data, stored);
-  assert.deepEqual(weights.prune_low_magnitude_dense_0[1].data, bias);
+  assert.deepEqual(weights.get('prune_low_magnitude_dense_0').map((w) => [w.role, w.index]), [['kernel', 0], ['bias', 1]]);
+  assert.deepEqual(weights.get('prune_low_magnitude_dense_0')[0].data, stored);
+  assert.deepEqual(weights.get('prune_low_magnitude_dense_0')[1].data, bias);
 });
 
 test('PruneLowMagnitude whose stored kernel lacks the mask is rejected, naming the layer', async () => {

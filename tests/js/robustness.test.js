@@ -19,7 +19,7 @@ const ODD_VALUES = [null, -1, 0, 1e9, 2.5, 'x', 'quantized_bits(', '', true, [],
 
 function mutate(graph, weights, r) {
   const g = structuredClone(graph);
-  const w = Object.fromEntries(Object.entries(weights).map(([k, v]) => [k, v.map((t) => ({ ...t }))]));
+  const w = new Map([...weights].map(([k, v]) => [k, v.map((t) => ({ ...t }))]));
   const layer = g.layers[1 + Math.floor(r() * (g.layers.length - 1))];
   const what = r();
   if (what < 0.6) {
@@ -29,8 +29,8 @@ function mutate(graph, weights, r) {
     else layer.config[key] = ODD_VALUES[Math.floor(r() * ODD_VALUES.length)];
     return { g, w, note: `${layer.name}.${key}` };
   }
-  if (what < 0.8 && w[layer.name]?.length) {
-    const t = w[layer.name][Math.floor(r() * w[layer.name].length)];
+  if (what < 0.8 && w.get(layer.name)?.length) {
+    const t = w.get(layer.name)[Math.floor(r() * w.get(layer.name).length)];
     if (r() < 0.5) t.shape = [...t.shape, 2];
     else t.data = t.data.subarray(0, Math.max(0, t.data.length - 1));
     t.shape = r() < 0.5 ? t.shape : t.shape.slice(1);

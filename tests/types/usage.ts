@@ -9,6 +9,8 @@ async function usage(): Promise<void> {
   const d = await describeQuantizer('quantized_relu(4)', { internalSigmoid: 'smooth' });
   const step: number | null = d.step;
   const model: Model = await loadModel('model.h5', { onProgress: (p) => void p.loaded });
+  const strict: Model = await loadModel(new Uint8Array(8), { name: 'm.h5', limits: { maxJsonBytes: 1 << 27 }, ignoreExtraWeights: false });
+  void strict;
   const out: TensorData = await model.predict(new Float32Array(16), [1, 16]);
   const outs = await model.predict<TensorData[]>({ a: new Float32Array(4), b: new Float32Array(3) });
   void outs[1].shape;

@@ -15,7 +15,11 @@
 //         value = integer * step.
 //   end-4  u32 CRC-32 of every byte before it.
 // docs/converted-format.md describes the same in prose.
-import { zlibSync, unzlibSync } from 'fflate';
+import { zlibSync } from 'fflate';
+
+import { inflateBounded } from '../io/inflate.js';
+import { checkJsonDepth } from '../io/util.js';
+import { DEFAULT_LIMITS } from '../limits.js';
 
 import { crc32 } from './crc32.js';
 import { channelsOf, chooseEncoding, packInts, unpackToFloat32 } from './tensor_encoding.js';
@@ -86,9 +90,10 @@ export function isQkwm(bytes) {
 /**
  * @param {Uint8Array} bytes
  * @param {string} [sourceName] used in error messages
+ * @param {{ limits?: typeof DEFAULT_LIMITS }} [options]
  * @returns {{header: object, graph: object, weights: Record<string, {role: string, index: number, shape: number[], data: Float32Array}[]>}}
  */
-export function decodeQkwm(bytes, sourceName = 'model.qkwm') {
+export function decodeQkwm(bytes, sourceName = 'model.qkwm', { limits = DEFAULT_LIMITS } = {}) {
   const fail = (part, why) => {
     throw new Error(`${sourceName}: ${part}: ${why}`);
   };
@@ -107,14 +112,22 @@ export function decodeQkwm(bytes, sourceName = 'model.qkwm') {
   let header;
   try {
     let text = bytes.subarray(HEADER_START, HEADER_START + headerLength);
-    if (flags & FLAG_ZLIB_HEADER) text = unzlibSync(text);
+    // Bounded while inflating: a small header must not expand into gigabytes before the check.
+    const tooBig = (n) => `inflates to more than ${limits.maxJsonBytes} bytes (${n} so far; limit maxJsonBytes, raise it with options.limits.maxJsonBytes)`;
+    if (flags & FLAG_ZLIB_HEADER) text = inflateBounded(text, { zlib: true, maxBytes: limits.maxJsonBytes, describe: tooBig });
+    else if (text.length > limits.maxJsonBytes) throw new RangeError(tooBig(text.length));
     header = JSON.parse(new TextDecoder().decode(text));
   } catch (error) {
     fail('header', `cannot read the header (${error.message})`);
   }
+  try {
+    checkJsonDepth(header, limits.maxNestingDepth, 'JSON');
+  } catch (error) {
+    fail('header', error.message);
+  }
   if (!header || typeof header !== 'object' || !header.graph || !Array.isArray(header.tensors)) fail('header', 'missing graph or tensors');
   const dataStart = align(HEADER_START + headerLength);
-  const weights = {};
+  const weights = new Map();
   header.tensors.forEach((t, i) => {
     const where = `tensor ${i} (${t.layer}/${t.role || t.index})`;
     if (!Array.isArray(t.shape) || t.shape.some((d) => !Number.isInteger(d) || d < 0)) fail(where, 'bad shape');
@@ -136,7 +149,9 @@ export function decodeQkwm(bytes, sourceName = 'model.qkwm') {
     } else {
       fail(where, `unknown encoding ${JSON.stringify(t.encoding)}`);
     }
-    (weights[t.layer] ??= []).push({ role: t.role, index: t.index, shape: t.shape, data });
+    if (typeof t.layer !== 'string') fail(where, 'layer name is not a string');
+    if (!weights.has(t.layer)) weights.set(t.layer, []);
+    weights.get(t.layer).push({ role: t.role, index: t.index, shape: t.shape, data });
   });
   return { header, graph: header.graph, weights };
 }

@@ -1,17 +1,39 @@
 // HDF5 readers for Keras files, on h5wasm (loaded lazily: converted models never pay for it).
 // The same ESM build runs in Node and the browser; bytes go into h5wasm's in-memory file system.
 
-import { partError, rethrowWithPart, toFloat32Array, toSnakeCase, isHdf5 } from './util.js';
+import { checkJsonSize, partError, rethrowWithPart, toFloat32Array, toSnakeCase, isHdf5, isWasmTrap } from './util.js';
 import { weightRole } from './normalize.js';
+import { DEFAULT_LIMITS } from '../limits.js';
 
 /** @typedef {import('./normalize.js').RawWeight} RawWeight */
 /** @typedef {import('./normalize.js').LegacyWeights} LegacyWeights */
 /** @typedef {import('./normalize.js').Graph} Graph */
 /** @typedef {import('./normalize.js').Weights} Weights */
 
-/** @type {Promise<{ h5wasm: any, FS: any, Module: any }> | undefined} */
+/** @type {Promise<{ h5wasm: any, FS: any, Module: any, generation: number }> | undefined} */
 let h5wasmPromise;
 let fileCounter = 0;
+
+// h5wasm isolation. A trap inside h5wasm's WASM leaves that instance's state untrustworthy, and
+// every HDF5 error is thrown out of the middle of the C library (h5wasm's throwing error
+// handler), which skips its cleanup: the handles the failing call had open, the file they keep
+// open, an error-text temp file (about 0.3 MB per corrupt file; after about 2,000 such loads the
+// instance traps on everything). So the instance is replaced by a fresh one after a trap, after
+// MAX_FAILED_LOADS failed loads, or once its memory grew by MAX_HEAP_GROWTH (WASM memory never
+// shrinks). h5wasm keeps its Emscripten module in a module-scope binding its classes read on every
+// call, so the fresh instance is made with the same factory and put behind that same object.
+let failedLoads = 0;
+let heapAtStart = 0;
+const MAX_FAILED_LOADS = 32;
+const MAX_HEAP_GROWTH = 256 << 20;
+
+/** @type {any} */
+let currentLib = null;
+
+/** @returns {{ generation: number, failedLoads: number, heapBytes: number } | null} for tests and diagnostics */
+export function h5wasmStats() {
+  return currentLib ? { generation: currentLib.generation, failedLoads, heapBytes: currentLib.Module.HEAPU8.length } : null;
+}
 
 /**
  * Loads h5wasm once. HDF5's own error stack is turned into thrown exceptions (instead of being
@@ -24,13 +46,62 @@ export function loadH5wasm() {
       const h5wasm = mod.default ?? mod.h5wasm ?? mod;
       const Module = await (mod.ready ?? h5wasm.ready);
       if (typeof Module.activate_throwing_error_handler === 'function') Module.activate_throwing_error_handler();
-      return { h5wasm, FS: Module.FS ?? mod.FS, Module };
+      failedLoads = 0;
+      heapAtStart = Module.HEAPU8.length;
+      currentLib = {
+        h5wasm,
+        Module,
+        get FS() {
+          return Module.FS;
+        },
+        generation: 0,
+        broken: null,
+      };
+      return currentLib;
     })();
     h5wasmPromise.catch(() => {
       h5wasmPromise = undefined;
     });
   }
   return h5wasmPromise;
+}
+
+/**
+ * Replaces the Emscripten instance behind `lib.Module` by a fresh one (the old one, with all it
+ * leaked, becomes garbage). Where the factory cannot be reached (no import.meta.resolve, e.g. some
+ * bundlers), the instance is kept after errors, and after a trap every later HDF5 read fails
+ * with a message saying to reload.
+ * @param {any} lib
+ * @param {boolean} trapped
+ */
+function renewH5wasm(lib, trapped) {
+  h5wasmPromise = (async () => {
+    let fresh = null;
+    try {
+      const url = new URL('./hdf5_util.js', import.meta.resolve('h5wasm'));
+      const { default: factory } = await import(/* @vite-ignore */ url.href);
+      fresh = await factory({ noInitialRun: true });
+      for (const key of Object.keys(fresh)) {
+        Object.defineProperty(lib.Module, key, {
+          get: () => fresh[key],
+          set: (v) => {
+            fresh[key] = v;
+          },
+          configurable: true,
+          enumerable: true,
+        });
+      }
+    } catch (error) {
+      if (trapped) lib.broken = error;
+      return lib;
+    }
+    if (typeof fresh.activate_throwing_error_handler === 'function') fresh.activate_throwing_error_handler();
+    lib.generation += 1;
+    lib.broken = null;
+    failedLoads = 0;
+    heapAtStart = fresh.HEAPU8.length;
+    return lib;
+  })();
 }
 
 /**
@@ -55,37 +126,124 @@ export function describeHdf5Error(error) {
  * @param {(file: any, lib: { h5wasm: any }) => T} use
  * @returns {Promise<T>}
  */
-export async function withHdf5File(bytes, part, use) {
+export async function withHdf5File(bytes, part, use, limits = DEFAULT_LIMITS) {
   if (!isHdf5(bytes)) throw partError(part, 'not an HDF5 file (missing the \\x89HDF signature)');
+  checkHdf5Superblock(bytes, part);
   const lib = await loadH5wasm();
+  if (lib.broken) {
+    throw partError(part, `the HDF5 reader crashed on an earlier corrupt file and cannot be restarted here (${lib.broken.message ?? lib.broken}); reload the page`);
+  }
   const path = `/qkw_io_${++fileCounter}.h5`;
   lib.FS.writeFile(path, bytes);
   let file;
+  let failed = true;
+  let trapped = false;
+  const crashed = (/** @type {unknown} */ e) =>
+    partError(part, `the HDF5 reader (h5wasm) crashed on this file (${e instanceof Error ? e.message : String(e)}): the file is corrupt. The reader was restarted; other models are not affected`, e);
   try {
     try {
       file = new lib.h5wasm.File(path, 'r');
     } catch (e) {
+      if (isWasmTrap(e)) {
+        trapped = true;
+        throw crashed(e);
+      }
       throw partError(part, `cannot open HDF5 file: ${describeHdf5Error(e)}`, e);
     }
     if (file.file_id === undefined || file.file_id < 0n) throw partError(part, 'cannot open HDF5 file (corrupt or truncated)');
+    activeFileLength = bytes.length;
+    activeLimits = limits;
     try {
-      return use(file, lib);
+      const result = use(file, lib);
+      failed = false;
+      return result;
     } catch (e) {
+      if (isWasmTrap(e)) {
+        trapped = true;
+        throw crashed(e);
+      }
       if (e instanceof Error && e.message.startsWith(`${part}:`)) throw e;
       throw partError(part, `cannot read HDF5 file: ${describeHdf5Error(e)}`, e);
+    } finally {
+      activeFileLength = Infinity;
+      activeLimits = DEFAULT_LIMITS;
     }
   } finally {
-    try {
-      if (file && file.file_id >= 0n) file.close();
-    } catch {
-      // closing a damaged file can fail; the in-memory copy is removed below either way
+    // A trapped instance is not called again: it is dropped with everything it holds.
+    if (!trapped) {
+      try {
+        if (file && file.file_id >= 0n) file.close();
+      } catch (e) {
+        // closing a damaged file can fail; the in-memory copy is removed below either way
+        if (isWasmTrap(e)) trapped = true;
+      }
     }
     try {
       lib.FS.unlink(path);
     } catch {
       // already gone
     }
+    if (failed) failedLoads += 1;
+    if (trapped || failedLoads >= MAX_FAILED_LOADS || lib.Module.HEAPU8.length - heapAtStart > MAX_HEAP_GROWTH) renewH5wasm(lib, trapped);
   }
+}
+
+/** Byte length of the file being read (datasets must fit in it); set while `use` runs. */
+let activeFileLength = Infinity;
+let activeLimits = DEFAULT_LIMITS;
+
+/**
+ * Checks the HDF5 superblock before h5wasm sees the file: a known version, sane field sizes, and
+ * addresses that lie inside the file. (HDF5 checks more, but a bad address in the superblock is
+ * where a one-byte corruption does the most harm.)
+ * @param {Uint8Array} bytes
+ * @param {string} part
+ */
+export function checkHdf5Superblock(bytes, part) {
+  let base = 0;
+  while (base + 8 <= bytes.length && !(bytes[base] === 0x89 && bytes[base + 1] === 0x48 && bytes[base + 2] === 0x44 && bytes[base + 3] === 0x46)) {
+    base = base === 0 ? 512 : base * 2;
+  }
+  const bad = (/** @type {string} */ why) => partError(part, `cannot open HDF5 file: ${why}`);
+  if (bytes.length < base + 48) throw bad(`file is truncated (${bytes.length} bytes, shorter than a superblock)`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const version = bytes[base + 8];
+  let offsetSize;
+  let lengthSize;
+  let addressesAt;
+  let names;
+  if (version === 0 || version === 1) {
+    offsetSize = bytes[base + 13];
+    lengthSize = bytes[base + 14];
+    addressesAt = base + 24 + (version === 1 ? 4 : 0);
+    names = ['base address', 'free-space address', 'end-of-file address', 'driver block address'];
+  } else if (version === 2 || version === 3) {
+    offsetSize = bytes[base + 9];
+    lengthSize = bytes[base + 10];
+    addressesAt = base + 12;
+    names = ['base address', 'extension address', 'end-of-file address', 'root object header address'];
+  } else {
+    throw bad(`corrupt superblock: unknown version ${version}`);
+  }
+  for (const [what, size] of [['offsets', offsetSize], ['lengths', lengthSize]]) {
+    if (![2, 4, 8].includes(size)) throw bad(`corrupt superblock: size of ${what} is ${size} (expected 2, 4 or 8)`);
+  }
+  if (addressesAt + names.length * offsetSize > bytes.length) throw bad(`file is truncated (${bytes.length} bytes)`);
+  const undefinedAddress = 2n ** BigInt(8 * offsetSize) - 1n;
+  const addresses = names.map((_, i) => {
+    let v = 0n;
+    for (let k = offsetSize - 1; k >= 0; k--) v = (v << 8n) | BigInt(view.getUint8(addressesAt + i * offsetSize + k));
+    return v;
+  });
+  const [baseAddress, , eof] = addresses;
+  if (baseAddress !== BigInt(base)) throw bad(`corrupt superblock: base address ${baseAddress} where the superblock sits at ${base}`);
+  // The other addresses count from the base address.
+  if (eof === undefinedAddress || eof > BigInt(bytes.length - base)) {
+    throw bad(`file is truncated or corrupt: the superblock says it ends at byte ${eof}, the file has ${bytes.length - base} bytes`);
+  }
+  addresses.forEach((a, i) => {
+    if (i > 0 && i !== 2 && a !== undefinedAddress && a >= eof) throw bad(`corrupt superblock: ${names[i]} ${a} lies past the end of the file (${eof})`);
+  });
 }
 
 /**
@@ -184,7 +342,8 @@ function getChild(group, name, h5wasm) {
   let child;
   try {
     child = group.get(name);
-  } catch {
+  } catch (e) {
+    if (isWasmTrap(e)) throw e;
     return undefined;
   }
   if (child === null || child === undefined) return undefined;
@@ -204,6 +363,7 @@ function readDataset(dataset, part) {
     throw partError(part, `dataset ${dataset.path} has non-numeric dtype ${JSON.stringify(dtype)}`);
   }
   const shape = (dataset.shape ?? []).map(Number);
+  checkDatasetSize(dataset, shape, part);
   let value;
   try {
     value = dataset.value;
@@ -219,6 +379,35 @@ function readDataset(dataset, part) {
   const count = shape.reduce((a, b) => a * b, 1);
   if (data.length !== count) throw partError(part, `dataset ${dataset.path}: ${data.length} values for shape [${shape}]`);
   return { shape, data };
+}
+
+/**
+ * Before reading a dataset: its element count must be under the limit, and its bytes must be
+ * stored in the file. An unallocated dataset (no chunks written) reads as fill values, so a few
+ * KB could otherwise declare gigabytes. Compressed (filtered) chunks may hold at most deflate's
+ * ratio (1032:1).
+ * @param {any} dataset
+ * @param {number[]} shape
+ * @param {string} part
+ */
+function checkDatasetSize(dataset, shape, part) {
+  if (shape.some((d) => !Number.isSafeInteger(d) || d < 0)) throw partError(part, `dataset ${dataset.path} has shape [${shape}]`);
+  const count = shape.reduce((a, b) => a * b, 1);
+  const limit = activeLimits.maxTensorElements;
+  if (count > limit) {
+    throw partError(part, `dataset ${dataset.path} has ${count} elements (shape [${shape}]), over the limit of ${limit} elements per tensor (limit maxTensorElements; raise it with options.limits.maxTensorElements)`);
+  }
+  const metadata = dataset.metadata;
+  const bytes = count * Number(metadata?.size ?? 8);
+  const filtered = Array.isArray(metadata?.chunks) && dataset.filters.length > 0;
+  const canHold = filtered ? activeFileLength * 1032 : activeFileLength;
+  if (bytes > canHold) {
+    throw partError(
+      part,
+      `dataset ${dataset.path} declares shape [${shape}] (${bytes} bytes) but the file holds only ${activeFileLength} bytes: ` +
+        'its data is not stored in the file (unallocated or sparse storage)',
+    );
+  }
 }
 
 /**
@@ -354,7 +543,7 @@ export function matchKeras3Weights(graph, file, part) {
   /** @type {Set<string>} */
   const used = new Set();
   /** @type {Weights} */
-  const weights = {};
+  const weights = new Map();
   /** @type {string[]} */
   const layersWithoutGroup = [];
   for (const layer of graph.layers) {
@@ -384,7 +573,7 @@ export function matchKeras3Weights(graph, file, part) {
           'cannot be ordered against the layer\'s own variables; this Keras 3 layout is not supported',
       );
     }
-    weights[layer.name] = group.vars.map((v, index) => ({ role: '', index, shape: v.shape, data: v.data }));
+    weights.set(layer.name, group.vars.map((v, index) => ({ role: '', index, shape: v.shape, data: v.data })));
   }
   const leftovers = [...groups.values()].filter((g) => !used.has(g.key) && (g.vars.length > 0 || g.nestedVarPaths.length > 0));
   if (leftovers.length > 0) {
@@ -401,7 +590,7 @@ export function matchKeras3Weights(graph, file, part) {
  * @param {(loaded: number, total: number) => void} [progress]
  * @returns {Promise<{ modelConfig: unknown, kerasVersion: string | undefined, backend: string | undefined, weights: LegacyWeights }>}
  */
-export async function readFullModelHdf5(bytes, part, progress) {
+export async function readFullModelHdf5(bytes, part, progress, limits = DEFAULT_LIMITS) {
   return withHdf5File(bytes, part, (file, { h5wasm }) => {
     const configText = readStringAttr(file, 'model_config', part, false);
     if (configText === undefined) {
@@ -411,6 +600,7 @@ export async function readFullModelHdf5(bytes, part, progress) {
       throw partError(part, 'attribute /model_config missing (not a Keras full-model HDF5 file)');
     }
     let modelConfig;
+    checkJsonSize(configText.length, limits.maxJsonBytes, `${part}/model_config`);
     try {
       modelConfig = JSON.parse(configText);
     } catch (e) {
@@ -425,7 +615,7 @@ export async function readFullModelHdf5(bytes, part, progress) {
       backend: readStringAttr(file, 'backend', part, false) ?? weights.backend,
       weights,
     };
-  });
+  }, limits);
 }
 
 /**
@@ -436,7 +626,7 @@ export async function readFullModelHdf5(bytes, part, progress) {
  * @param {(loaded: number, total: number) => void} [progress]
  * @returns {Promise<{ kind: 'legacy', weights: LegacyWeights } | { kind: 'keras3', weights: Keras3Weights }>}
  */
-export async function readWeightsHdf5(bytes, part, progress) {
+export async function readWeightsHdf5(bytes, part, progress, limits = DEFAULT_LIMITS) {
   return withHdf5File(bytes, part, (file, { h5wasm }) => {
     if (hasAttr(file, 'layer_names') || hasAttr(file, 'layer_names0')) {
       return { kind: 'legacy', weights: readLegacyWeightGroup(file, part, h5wasm, progress) };
@@ -447,7 +637,7 @@ export async function readWeightsHdf5(bytes, part, progress) {
     }
     if (getChild(file, 'layers', h5wasm)) return { kind: 'keras3', weights: readKeras3WeightFile(file, part, h5wasm) };
     throw partError(part, 'attribute /layer_names missing (not a Keras weights file)');
-  });
+  }, limits);
 }
 
 export { weightRole };

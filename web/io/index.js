@@ -1,7 +1,8 @@
 // Entry point of the file readers: takes whatever the user has (path, URL, bytes, Blob, or
 // { config, weights }) and returns the normalized graph + weights, detecting the format by magic bytes.
 
-import { baseName, detectFormat, isBlob, isBytes, partError, rethrowWithPart, toUint8Array } from './util.js';
+import { baseName, checkJsonSize, detectFormat, isBlob, isBytes, partError, rethrowWithPart, toUint8Array } from './util.js';
+import { resolveLimits } from '../limits.js';
 import { normalizeLegacyWeights, normalizeModelConfig } from './normalize.js';
 import { parseJsonBytes, readKerasZip } from './keras_zip.js';
 import { nodePlatform, pageBase } from '../platform.js';
@@ -145,13 +146,14 @@ function weightsProgress(onProgress, part) {
  */
 export async function readModelSource(source, options = {}) {
   const { onProgress } = options;
+  options = { ...options, limits: resolveLimits(options) };
   if (isConfigAndWeights(source)) return readConfigAndWeights(source.config, source.weights, options);
 
   const { bytes, name } = await readBytes(/** @type {ByteSource} */ (source), options.name ?? 'model', onProgress);
   const format = detectFormat(bytes);
   if (format === 'qkwm') return { format: 'qkwm', bytes, name };
-  if (format === 'hdf5') return readFullModelBytes(bytes, name, onProgress);
-  if (format === 'zip') return readKerasZipBytes(bytes, name, onProgress);
+  if (format === 'hdf5') return readFullModelBytes(bytes, name, options);
+  if (format === 'zip') return readKerasZipBytes(bytes, name, options);
   if (format === 'json') {
     throw partError(name, 'this is a model JSON without weights; pass { config: <json>, weights: <weights .h5> }');
   }
@@ -164,13 +166,14 @@ export async function readModelSource(source, options = {}) {
  * @param {string} name
  * @param {(p: Progress) => void} [onProgress]
  */
-async function readFullModelBytes(bytes, name, onProgress) {
+async function readFullModelBytes(bytes, name, options) {
+  const { onProgress } = options;
   const { readFullModelHdf5 } = await import('./hdf5.js');
   onProgress?.({ phase: 'parse', loaded: 0, total: 1, part: name });
-  const file = await readFullModelHdf5(bytes, name, weightsProgress(onProgress, name));
-  const graph = normalizeModelConfig(file.modelConfig, { kerasVersion: file.kerasVersion, backend: file.backend, source: name, format: 'keras-h5' }, name);
+  const file = await readFullModelHdf5(bytes, name, weightsProgress(onProgress, name), options.limits);
+  const graph = normalizeModelConfig(file.modelConfig, { kerasVersion: file.kerasVersion, backend: file.backend, source: name, format: 'keras-h5' }, name, options);
   onProgress?.({ phase: 'parse', loaded: 1, total: 1, part: name });
-  const weights = normalizeLegacyWeights(graph, file.weights, name);
+  const weights = normalizeLegacyWeights(graph, file.weights, name, { ignoreExtraWeights: options.ignoreExtraWeights });
   return { graph, weights };
 }
 
@@ -179,16 +182,18 @@ async function readFullModelBytes(bytes, name, onProgress) {
  * @param {string} name
  * @param {(p: Progress) => void} [onProgress]
  */
-async function readKerasZipBytes(bytes, name, onProgress) {
+async function readKerasZipBytes(bytes, name, options) {
+  const { onProgress } = options;
   onProgress?.({ phase: 'parse', loaded: 0, total: 1, part: name });
-  const zip = readKerasZip(bytes, name);
+  const zip = readKerasZip(bytes, name, options.limits);
   const graph = normalizeModelConfig(
     zip.config,
     { kerasVersion: zip.metadata.keras_version, backend: zip.metadata.backend ?? /** @type {any} */ (zip.config)?.backend, source: name, format: 'keras-v3' },
     zip.configPart,
+    options,
   );
   onProgress?.({ phase: 'parse', loaded: 1, total: 1, part: name });
-  const weights = await weightsForGraph(graph, zip.weightsBytes, zip.weightsPart, onProgress, true);
+  const weights = await weightsForGraph(graph, zip.weightsBytes, zip.weightsPart, options, true);
   return { graph, weights };
 }
 
@@ -199,9 +204,10 @@ async function readKerasZipBytes(bytes, name, onProgress) {
  * @param {((p: Progress) => void) | undefined} onProgress
  * @param {boolean} requireAllLayers
  */
-async function weightsForGraph(graph, bytes, part, onProgress, requireAllLayers) {
+async function weightsForGraph(graph, bytes, part, options, requireAllLayers) {
+  const { onProgress } = options;
   const { readWeightsHdf5, matchKeras3Weights } = await import('./hdf5.js');
-  const file = await readWeightsHdf5(bytes, part, weightsProgress(onProgress, part));
+  const file = await readWeightsHdf5(bytes, part, weightsProgress(onProgress, part), options.limits);
   if (file.kind === 'keras3') {
     const weights = matchKeras3Weights(graph, file.weights, part);
     onProgress?.({ phase: 'weights', loaded: 1, total: 1, part });
@@ -209,7 +215,7 @@ async function weightsForGraph(graph, bytes, part, onProgress, requireAllLayers)
   }
   if (!graph.kerasVersion && file.weights.kerasVersion) graph.kerasVersion = file.weights.kerasVersion;
   if (!graph.backend && file.weights.backend) graph.backend = file.weights.backend;
-  return normalizeLegacyWeights(graph, file.weights, part, { requireAllLayers });
+  return normalizeLegacyWeights(graph, file.weights, part, { requireAllLayers, ignoreExtraWeights: options.ignoreExtraWeights });
 }
 
 /**
@@ -224,6 +230,7 @@ async function readConfigAndWeights(config, weightsSource, options) {
   let modelJson;
   let configPart = 'config.json';
   if (typeof config === 'string' && config.trimStart().startsWith('{')) {
+    checkJsonSize(config.length, options.limits.maxJsonBytes, configPart);
     try {
       modelJson = JSON.parse(config);
     } catch (e) {
@@ -235,7 +242,7 @@ async function readConfigAndWeights(config, weightsSource, options) {
     const read = await readBytes(/** @type {ByteSource} */ (config), 'config.json', onProgress);
     configPart = read.name;
     if (detectFormat(read.bytes) !== 'json') throw partError(configPart, 'not a JSON model config');
-    modelJson = parseJsonBytes(read.bytes, configPart);
+    modelJson = parseJsonBytes(read.bytes, configPart, options.limits);
   }
   if (weightsSource === undefined || weightsSource === null) throw partError(configPart, 'no weights given with the model config');
   const { bytes, name } = await readBytes(weightsSource, 'weights.h5', onProgress);
@@ -243,9 +250,9 @@ async function readConfigAndWeights(config, weightsSource, options) {
     throw partError(name, bytes.length === 0 ? 'file is empty' : 'not an HDF5 weights file (missing the \\x89HDF signature)');
   }
   onProgress?.({ phase: 'parse', loaded: 0, total: 1, part: configPart });
-  const graph = normalizeModelConfig(modelJson, { source: `${configPart} + ${name}`, format: 'keras-json+h5' }, configPart);
+  const graph = normalizeModelConfig(modelJson, { source: `${configPart} + ${name}`, format: 'keras-json+h5' }, configPart, options);
   onProgress?.({ phase: 'parse', loaded: 1, total: 1, part: configPart });
-  const weights = await weightsForGraph(graph, bytes, name, onProgress, true);
+  const weights = await weightsForGraph(graph, bytes, name, options, true);
   return { graph, weights };
 }
 

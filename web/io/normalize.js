@@ -2,7 +2,8 @@
 // into the normalized graph that the C++ runtime consumes (src/graph/model.h), and legacy
 // per-layer HDF5 weights into the normalized weights object.
 
-import { partError } from './util.js';
+import { checkJsonDepth, partError } from './util.js';
+import { DEFAULT_LIMITS } from '../limits.js';
 
 /**
  * @typedef {[string, number, number]} TensorRef  [layerName, nodeIndex, tensorIndex]
@@ -15,7 +16,7 @@ import { partError } from './util.js';
  *   modelClass: string, layers: GraphLayer[], inputs: TensorRef[], outputs: TensorRef[]
  * }} Graph
  * @typedef {{ role: string, index: number, shape: number[], data: Float32Array, name?: string }} Weight
- * @typedef {Record<string, Weight[]>} Weights
+ * @typedef {Map<string, Weight[]>} Weights  a Map: layer names come from the file ('constructor', '__proto__'...)
  * @typedef {{ name: string, shape: number[], data: Float32Array }} RawWeight  name = HDF5 weight name
  * @typedef {{ layerNames: string[], layers: Map<string, RawWeight[]>, kerasVersion?: string, backend?: string }} LegacyWeights
  */
@@ -183,10 +184,12 @@ function sequentialInputShape(first, modelConfig) {
  * @param {unknown} modelJson parsed JSON
  * @param {{ kerasVersion?: string, backend?: string, source?: string, format?: string }} meta
  * @param {string} part file part named in errors
+ * @param {{ limits?: { maxNestingDepth: number } }} [options]
  * @returns {Graph}
  */
-export function normalizeModelConfig(modelJson, meta, part) {
+export function normalizeModelConfig(modelJson, meta, part, options = {}) {
   if (!isObject(modelJson)) throw partError(part, 'model config is not a JSON object');
+  checkJsonDepth(modelJson, options.limits?.maxNestingDepth ?? DEFAULT_LIMITS.maxNestingDepth, part);
   if (typeof modelJson.class_name !== 'string') throw partError(part, 'model config has no class_name');
   const modelClass = stripRegisteredPrefix(modelJson.class_name);
   const config = modelJson.config;
@@ -257,6 +260,12 @@ export function normalizeModelConfig(modelJson, meta, part) {
   for (const layer of layers) {
     if (names.has(layer.name)) throw partError(part, `two layers are named "${layer.name}"`);
     names.add(layer.name);
+    // Flags the converter sets for its own .qkwm files (e.g. qkw_effective_weights: the stored
+    // weights are already quantized) must not come in through a user's file.
+    const internal = Object.keys(layer.config).find((k) => k.startsWith('qkw_'));
+    if (internal !== undefined) {
+      throw partError(part, `layer ${layer.name}: config key "${internal}" is internal to qkeras-wasm and not allowed in a Keras model file`);
+    }
   }
   for (const layer of layers) {
     for (const [producer] of layer.inbound) {
@@ -336,24 +345,48 @@ function unwrapPruningWeights(layerName, raw, part) {
 }
 
 /**
+ * A layer's weights must be ones its config uses: no two with the same name or role, and no bias
+ * when the config says use_bias: false (the layer would silently ignore it).
+ * @param {GraphLayer} layer
+ * @param {Weight[]} list
+ * @param {string} part
+ */
+export function checkWeightList(layer, list, part) {
+  const hint = 'pass { ignoreExtraWeights: true } to load it anyway';
+  const seen = new Set();
+  for (const w of list) {
+    const key = w.role ? `role ${w.role}` : `#${w.index}`;
+    if (seen.has(key)) throw partError(part, `layer ${layer.name}: duplicate weight ${w.name ?? key} (${key} appears twice); ${hint}`);
+    seen.add(key);
+    if (w.role === 'bias' && layer.config?.use_bias === false) {
+      throw partError(part, `layer ${layer.name}: weight ${w.name ?? 'bias'} is a bias but the config has use_bias: false, so the layer would ignore it; ${hint}`);
+    }
+  }
+}
+
+/**
  * Maps legacy (Keras 2 HDF5) per-layer weights onto the graph's layers by name.
  * @param {Graph} graph
  * @param {LegacyWeights} legacy
  * @param {string} part
- * @param {{ requireAllLayers?: boolean }} [options] requireAllLayers: every non-input layer of the
- *   graph must be listed in the weights file (true for the JSON + weights route)
+ * @param {{ requireAllLayers?: boolean, ignoreExtraWeights?: boolean }} [options] requireAllLayers: every
+ *   non-input layer of the graph must be listed in the weights file (true for the JSON + weights
+ *   route); ignoreExtraWeights: accept duplicate weights and a bias the config does not use
  * @returns {Weights}
  */
 export function normalizeLegacyWeights(graph, legacy, part, options = {}) {
   const byName = new Map(graph.layers.map((l) => [l.name, l]));
   /** @type {Weights} */
-  const weights = {};
+  const weights = new Map();
   for (const layerName of legacy.layerNames) {
     const layer = byName.get(layerName);
     if (!layer) throw partError(part, `weights for layer "${layerName}" but the model config has no layer of that name`);
     let raw = legacy.layers.get(layerName) ?? [];
     if (layer.wrapper?.className === 'PruneLowMagnitude') raw = unwrapPruningWeights(layerName, raw, part);
-    weights[layerName] = raw.map((w, index) => ({ role: weightRole(w.name), index, shape: w.shape, data: w.data, name: w.name }));
+    if (weights.has(layerName)) throw partError(part, `layer "${layerName}" is listed twice in layer_names`);
+    const list = raw.map((w, index) => ({ role: weightRole(w.name), index, shape: w.shape, data: w.data, name: w.name }));
+    if (!options.ignoreExtraWeights) checkWeightList(layer, list, part);
+    weights.set(layerName, list);
   }
   if (options.requireAllLayers) {
     const listed = new Set(legacy.layerNames);

@@ -136,3 +136,50 @@ export function toFloat32Array(values) {
   }
   return Float32Array.from(/** @type {ArrayLike<number>} */ (values));
 }
+
+/**
+ * True for a trap inside a WebAssembly instance (out-of-bounds access, unreachable, an
+ * Emscripten abort), found on the error itself or anywhere on its cause chain. After a trap
+ * the instance's state (stack pointer, allocator, open handles) cannot be trusted.
+ * @param {unknown} error
+ */
+export function isWasmTrap(error) {
+  for (let e = error, depth = 0; e && depth < 8; e = /** @type {any} */ (e).cause, depth++) {
+    if (typeof WebAssembly !== 'undefined' && e instanceof WebAssembly.RuntimeError) return true;
+    if (/** @type {any} */ (e).name === 'RuntimeError') return true;
+  }
+  return false;
+}
+
+/**
+ * Nesting depth of a parsed JSON value, measured without recursion, checked against the limit
+ * before anything recursive (normalizing, JSON.stringify, structuredClone) walks it.
+ * @param {unknown} value
+ * @param {number} maxDepth
+ * @param {string} part
+ */
+export function checkJsonDepth(value, maxDepth, part) {
+  /** @type {[unknown, number][]} */
+  const stack = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = /** @type {[unknown, number]} */ (stack.pop());
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth > maxDepth) {
+      throw partError(part, `JSON nested deeper than ${maxDepth} levels (limit maxNestingDepth; raise it with options.limits.maxNestingDepth)`);
+    }
+    for (const child of Array.isArray(v) ? v : Object.values(v)) {
+      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+    }
+  }
+}
+
+/**
+ * @param {number} length bytes (or UTF-16 units) of a JSON document
+ * @param {number} maxBytes
+ * @param {string} part
+ */
+export function checkJsonSize(length, maxBytes, part) {
+  if (length > maxBytes) {
+    throw partError(part, `JSON document of ${length} bytes is over the limit of ${maxBytes} (limit maxJsonBytes; raise it with options.limits.maxJsonBytes)`);
+  }
+}
