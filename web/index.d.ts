@@ -82,10 +82,38 @@ export type ModelSource =
   | Blob
   | { config: string | object; weights: string | URL | ArrayBuffer | Uint8Array | Blob };
 
+/**
+ * Resource limits for untrusted model files, checked before anything is allocated. Crossing
+ * one is an Error naming the layer, the field and the limit. Each is a positive integer.
+ */
+export interface ModelLimits {
+  /** Elements per batch sample of any layer output, and of any weight tensor. Default 2^28. */
+  maxTensorElements?: number;
+  /** Bytes of all activation buffers of one predict, batch included. Default 2^30 (1 GiB). */
+  maxArenaBytes?: number;
+  /** Bytes of all weights (float32). Default 2^30 (1 GiB). */
+  maxWeightBytes?: number;
+  /** Layers in the model. Default 100000. */
+  maxLayers?: number;
+  /** Nesting depth of the model's config JSON. Default 64. */
+  maxConfigDepth?: number;
+}
+
 export interface LoadOptions {
   onProgress?: (progress: LoadProgress) => void;
   internalSigmoid?: 'hard' | 'smooth' | 'real';
   qnoiseFactor?: number;
+  limits?: ModelLimits;
+}
+
+/** Something QKeras silently does with the model that the library follows to stay exact. */
+export interface ModelWarning {
+  /** The layer it concerns. */
+  layer: string;
+  /** 'quantizer-string' | 'ignored-setting' | 'non-finite-weights' | 'dropout-rate' */
+  code: string;
+  /** Plain words, e.g. "QKeras reads '...' as quantized_bits() with all defaults ...". */
+  message: string;
 }
 
 export interface TensorData {
@@ -196,6 +224,8 @@ export class Model {
   readonly converted: boolean;
   readonly provenance: { source: string | null; kerasVersion: string | null; [key: string]: unknown };
   readonly disposed: boolean;
+  /** QKeras's silent surprises in this model (see ModelWarning); empty when there are none. */
+  readonly warnings: readonly ModelWarning[];
   /** The normalized graph the model was built from (every layer's Keras config). */
   readonly graph: { name?: string; layers: { name: string; className: string; config: Record<string, unknown>; inbound: [string, number, number][] }[]; [key: string]: unknown };
   /**

@@ -52,6 +52,7 @@ export async function buildModel(graph, weights, options = {}) {
     const quantizerOptions = {};
     if (options.internalSigmoid !== undefined) quantizerOptions.internalSigmoid = options.internalSigmoid;
     if (options.qnoiseFactor !== undefined) quantizerOptions.qnoiseFactor = options.qnoiseFactor;
+    if (options.limits !== undefined) quantizerOptions.limits = options.limits;
     return builder.build(JSON.stringify(graph), optionsToJson(quantizerOptions));
   } finally {
     builder.delete();
@@ -61,7 +62,9 @@ export async function buildModel(graph, weights, options = {}) {
 /**
  * @param {string|URL|ArrayBuffer|Uint8Array|Blob|{config: string|object, weights: any}} source
  * @param {{onProgress?: (p: {phase: string, loaded: number, total: number}) => void,
- *          internalSigmoid?: 'hard'|'smooth'|'real', qnoiseFactor?: number}} [options]
+ *          internalSigmoid?: 'hard'|'smooth'|'real', qnoiseFactor?: number,
+ *          limits?: {maxTensorElements?: number, maxArenaBytes?: number, maxWeightBytes?: number,
+ *                    maxLayers?: number, maxConfigDepth?: number}}} [options]
  * @returns {Promise<Model>}
  */
 export async function loadModel(source, options = {}) {
@@ -76,6 +79,7 @@ export class Model {
   #handle;
   #info;
   #analysis = null;
+  #warnings = null;
 
   constructor(handle, graph, { converted = false, provenance = null } = {}) {
     this.#handle = handle;
@@ -98,6 +102,16 @@ export class Model {
       paramCount: paramCounts.get(l.name) ?? null,
     }));
     leakGuard?.register(this, handle, this);
+  }
+
+  /**
+   * What QKeras silently does with this model that the library follows to stay exact (a mangled
+   * quantizer string, an ignored setting, non-finite weights, ...), one entry per surprise.
+   * @returns {{layer: string, code: string, message: string}[]}
+   */
+  get warnings() {
+    this.#warnings ??= Object.freeze(JSON.parse(this.#live().warnings()).map((w) => Object.freeze(w)));
+    return this.#warnings;
   }
 
   get disposed() {

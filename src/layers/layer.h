@@ -36,6 +36,15 @@ struct QuantizerSlot {
   QuantizerPtr quantizer;
 };
 
+// Something QKeras silently does that the model follows to stay exact, named for the user
+// (model.warnings in JS). `code` is a stable identifier ("quantizer-string", "ignored-setting",
+// "non-finite-weights", "dropout-rate").
+struct ModelWarning {
+  std::string layer;
+  std::string code;
+  std::string message;
+};
+
 // Everything a factory gets: the layer's Keras config, its weights, and global options.
 struct LayerContext {
   std::string name;
@@ -43,6 +52,12 @@ struct LayerContext {
   const nlohmann::json& config;
   std::vector<WeightInput> weights;
   QuantizerOptions quantizerOptions;  // sigmoid mode / qnoise override (weightSlot is per slot)
+  std::vector<ModelWarning>* warnings = nullptr;  // where warn() records (Model::build sets it)
+
+  // Records a warning naming this layer (no-op without a sink, e.g. in unit tests of a layer).
+  void warn(const std::string& code, const std::string& message) const {
+    if (warnings) warnings->push_back({name, code, message});
+  }
 
   // Looks a weight up by role, or by position in `order` when the file has no names.
   // Throws a qkw::Error naming the layer and the weight when it is missing.

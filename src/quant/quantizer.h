@@ -29,6 +29,10 @@ struct QuantizerOptions {
   SigmoidMode sigmoid = SigmoidMode::Hard;
   // QKeras's update_qnoise_factor(): overrides the serialized qnoise_factor.
   std::optional<float> qnoiseFactor;
+  // Where the spec parser records how QKeras's own parser silently mangles a constructor
+  // string (several '(' or unquoted string arguments); null: not recorded. Shared so that
+  // copies of the options (one per weight slot) record into the same list.
+  std::shared_ptr<std::vector<std::string>> parserNotes;
 };
 
 // The set of values a quantizer can output, when it does not depend on the data.
