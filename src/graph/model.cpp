@@ -371,6 +371,11 @@ void GraphModel::inferShapes(const Limits& limits) {
         throw Error(where + "output shape " + shapeToString(info.outputShape) + " has an empty or negative dimension");
       if (__builtin_mul_overflow(elements, d, &elements)) elements = std::numeric_limits<int64_t>::max();
     }
+    const int64_t scratch = layers_[s]->scratchElementsPerSample(inShapes);
+    if (scratch > limits.maxTensorElements)
+      throw Error(where + "an intermediate result would have " + std::to_string(scratch) +
+                  " elements per sample, over the limit " + Limits::describe("maxTensorElements", limits.maxTensorElements) +
+                  " " + Limits::howToRaise("maxTensorElements"));
     if (elements > limits.maxTensorElements)
       throw Error(where + "output would have " +
                   (elements == std::numeric_limits<int64_t>::max() ? "more than 2^63" : std::to_string(elements)) +

@@ -79,6 +79,11 @@ class Layer {
   // Throws qkw::Error naming the layer when the inputs do not fit.
   virtual Shape outputShape(const std::vector<Shape>& inputShapes) const = 0;
 
+  // Elements per batch sample of any intermediate tensor forward() allocates itself (e.g. the
+  // depthwise result of a separable conv), for the same input shapes; the model bounds it by
+  // Limits::maxTensorElements like an output. 0 when the layer allocates none.
+  virtual int64_t scratchElementsPerSample(const std::vector<Shape>& /*inputShapes*/) const { return 0; }
+
   // Computes the output. Input and output tensors include the batch axis; `output` is
   // already sized by the planner (shape and data).
   virtual void forward(const std::vector<const Tensor*>& inputs, Tensor& output) const = 0;

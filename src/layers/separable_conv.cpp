@@ -4,6 +4,7 @@
 // as a 2D conv of height 1 (as backend.separable_conv1d does); causal pads the left.
 #include <vector>
 
+#include "core/limits.h"
 #include "kernels/conv2d_f32_simd.h"
 #include "kernels/dense_f32_simd.h"
 #include "layers/conv_common.h"
@@ -38,7 +39,7 @@ class SeparableConvLayer : public QuantizedLayer {
     const Tensor& x = *inputs[0];
     Conv2DGeometry g = batchedGeometry(params_, prefix(), x);
     const int64_t mid = inChannels() * depthMultiplier();
-    const size_t needed = static_cast<size_t>(g.batch * g.outH * g.outW * mid);
+    const size_t needed = toSizeT(checkedMul(g.batch, scratchPerSample(g), prefix()), sizeof(float), prefix() + "depthwise result");
     // Grows only when a larger batch arrives (the graph re-plans then too).
     if (scratch_.size() < needed) scratch_.resize(needed);
     // The SIMD kernels are bit-identical to the references (same per-output summation order).
@@ -53,7 +54,16 @@ class SeparableConvLayer : public QuantizedLayer {
     return withOptionalBias({{"depthwise_kernel", 0, depthwise_}, {"pointwise_kernel", 1, pointwise_}}, bias_);
   }
 
+  int64_t scratchElementsPerSample(const std::vector<Shape>& inputShapes) const override {
+    return scratchPerSample(params_.geometry(prefix(), inputShapes.at(0)));
+  }
+
  private:
+  // The depthwise result (outH, outW, in * depth_multiplier) forward() keeps per sample.
+  int64_t scratchPerSample(const Conv2DGeometry& g) const {
+    return checkedMul(checkedMul(g.outH, g.outW, prefix()), checkedMul(inChannels(), depthMultiplier(), prefix()), prefix());
+  }
+
   int64_t inChannels() const { return depthwise_.shape[depthwise_.rank() - 2]; }
   int64_t depthMultiplier() const { return depthwise_.shape.back(); }
   int64_t filters() const { return pointwise_.shape.back(); }

@@ -130,6 +130,20 @@ TEST(Hardening, Finding4ReshapeWhoseProductWrapsIsRefused) {
   expectBuildError(graph, {}, {"layer 'x' (Reshape)", "overflows 64 bits"});
 }
 
+TEST(Hardening, SeparableConvIntermediateResultIsBoundedLikeAnOutput) {
+  // The depthwise result (4, 4, 1 * 100) is larger than the output (4, 4, 1).
+  const json graph = oneLayer({4, 4, 1}, "SeparableConv2D",
+                              {{"filters", 1}, {"kernel_size", {1, 1}}, {"depth_multiplier", 100}, {"use_bias", false}});
+  WeightMap w{{"x", {weight("depthwise_kernel", {1, 1, 1, 100}, std::vector<float>(100, 0.5f)),
+                     weight("pointwise_kernel", {1, 1, 100, 1}, std::vector<float>(100, 0.25f))}}};
+  ModelOptions options;
+  options.limits.maxTensorElements = 1000;
+  expectBuildError(graph, w, {"layer 'x' (SeparableConv2D): an intermediate result would have 1600 elements per sample",
+                              "maxTensorElements=1000"}, options);
+  options.limits.maxTensorElements = 1600;
+  EXPECT_NO_THROW(Model::build(graph, w, options));
+}
+
 TEST(Hardening, LimitsCanBeRaisedThroughOptions) {
   const json graph = oneLayer({4, 1}, "UpSampling1D", {{"size", 8}});  // 32 elements per sample
   ModelOptions tight;
