@@ -35,7 +35,7 @@ for t in $targets; do
     runs=$(grep -Eo 'runs: [0-9]+' "$log" | tail -1 | awk '{print $2}')
   else
     ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1 \
-      "build/asan/fuzz_$t" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2560 -max_len=65536 \
+      "build/asan/fuzz_$t" -max_total_time="$seconds" -timeout=60 -rss_limit_mb=2560 -max_len=65536 \
       -dict="tests/fuzz/$t.dict" -artifact_prefix="build/fuzz-artifacts/$t/" \
       "build/fuzz-work/$t" "tests/fuzz/corpus/$t" "build/fuzz-corpus/$t" "tests/fuzz/regressions/$t" >"$log" 2>&1
     rc=$?
