@@ -5,6 +5,7 @@
 #include <emscripten/val.h>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <optional>
 #include <memory>
@@ -36,6 +37,8 @@ auto guarded(F&& body) -> decltype(body()) {
     return body();
   } catch (const std::bad_alloc&) {
     throwJsError("out of memory in the WASM heap");
+  } catch (const std::length_error& e) {
+    throwJsError(std::string("a size is too large for the WASM heap (") + e.what() + ")");
   } catch (const nlohmann::json::exception& e) {
     throwJsError(std::string("malformed JSON: ") + e.what());
   } catch (const std::exception& e) {
@@ -51,8 +54,8 @@ qkw::Shape toShape(const val& array) {
   std::vector<double> dims = emscripten::convertJSArrayToNumberVector<double>(array);
   qkw::Shape shape;
   for (double d : dims) {
-    if (!(d >= 0) || d != static_cast<double>(static_cast<int64_t>(d)))
-      throw qkw::Error("shape entries must be non-negative integers");
+    if (!(d >= 0 && d <= 9007199254740992.0) || d != std::floor(d))
+      throw qkw::Error("shape entries must be non-negative integers up to 2^53");
     shape.push_back(static_cast<int64_t>(d));
   }
   return shape;
@@ -145,6 +148,16 @@ class ModelHandle {
       const std::vector<float>& data = recorder_.data();
       result.set("data", options.includeData ? toFloat32Array(data.data(), data.size()) : val::null());
       return result;
+    });
+  }
+
+  // What QKeras silently does with this model: JSON text of [{layer, code, message}].
+  std::string warnings() const {
+    return guarded([&] {
+      nlohmann::json a = nlohmann::json::array();
+      for (const qkw::ModelWarning& w : model_->warnings())
+        a.push_back({{"layer", w.layer}, {"code", w.code}, {"message", w.message}});
+      return a.dump();
     });
   }
 
@@ -247,8 +260,9 @@ class ModelBuilder {
 
   ModelHandle* build(const std::string& graphJson, const std::string& optionsJson) {
     return guarded([&] {
-      const qkw::ModelOptions options = qkw::modelOptionsFromJson(nlohmann::json::parse(optionsJson));
-      nlohmann::json graph = nlohmann::json::parse(graphJson);
+      const qkw::ModelOptions options =
+          qkw::modelOptionsFromJson(qkw::parseJsonWithDepthLimit(optionsJson, qkw::Limits().maxConfigDepth, "model options"));
+      nlohmann::json graph = qkw::parseJsonWithDepthLimit(graphJson, options.limits.maxConfigDepth, "model graph");
       auto model = qkw::Model::build(graph, std::move(weights_), options);
       weights_.clear();
       return new ModelHandle(std::move(model), std::move(graph));
@@ -278,6 +292,7 @@ EMSCRIPTEN_BINDINGS(qkeras_wasm) {
   emscripten::function("qkerasHelper", &qkerasHelper);
   emscripten::class_<ModelHandle>("ModelHandle")
       .function("info", &ModelHandle::info)
+      .function("warnings", &ModelHandle::warnings)
       .function("predict", &ModelHandle::predict)
       .function("effectiveWeights", &ModelHandle::effectiveWeights)
       .function("analyze", &ModelHandle::analyze)

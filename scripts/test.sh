@@ -33,6 +33,14 @@ node --test --test-reporter=spec --test-reporter-destination=stdout \
 count() { grep -E "^# $1 [0-9]+" build/node-tests.tap | tail -1 | awk '{print $3}'; }
 passed=$((passed + $(count pass))); failed=$((failed + $(count fail))); skipped=$((skipped + $(count skipped)))
 
+# Fuzz targets, briefly (npm run fuzz runs them longer): libFuzzer ones need the ASan build.
+echo "== fuzz targets (${QKW_FUZZ_SECONDS:-10} s each)"
+fuzz_targets=qkwm
+if [ "${QKW_NO_ASAN:-0}" != 1 ]; then fuzz_targets="quantizer_spec model_builder qkwm"; fi
+for t in $fuzz_targets; do
+  if bash scripts/fuzz.sh "$t" "${QKW_FUZZ_SECONDS:-10}"; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi
+done
+
 echo "== total time: $(( $(date +%s) - start )) s"
 echo "all: $passed passed, $failed failed, $skipped skipped"
 exit $status

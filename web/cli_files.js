@@ -87,11 +87,11 @@ export function refuseOverwritingInputs(command, positional, flags) {
 
 /**
  * Prints the model's warnings (QKeras surprises the library follows, odd weights) to stderr,
- * one line each. model.warnings comes from the core; graph.warnings from the JS readers.
+ * one line each. They come from the core (model.warnings).
  */
 export function printWarnings(model) {
   const seen = new Set();
-  for (const w of [...(model.warnings ?? []), ...(model.graph?.warnings ?? [])]) {
+  for (const w of model.warnings ?? []) {
     const line = `warning: ${w.layer ? `layer '${w.layer}': ` : ''}${w.message}`;
     if (seen.has(line)) continue;
     seen.add(line);

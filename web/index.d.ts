@@ -86,19 +86,32 @@ export type ModelSource =
   | Blob
   | { config: string | object; weights: string | URL | ArrayBuffer | Uint8Array | Blob };
 
-/** Limits on what an untrusted file may make the readers allocate; the defaults fit any real QKeras model. */
-export interface ReadLimits {
-  /** bytes one .keras entry, and all together, may inflate to (default 1 GiB) */
-  maxDecompressedBytes?: number;
-  /** bytes of one JSON document: a model config, a .qkwm header (default 64 MiB) */
-  maxJsonBytes?: number;
-  /** nesting depth of JSON arrays and objects (default 128) */
-  maxNestingDepth?: number;
-  /** elements of one weight tensor in a file (default 2^28) */
+/**
+ * Limits for untrusted model files, checked before anything is allocated; the defaults fit any
+ * real QKeras model. Crossing one is an Error naming the file part or layer, the field and the
+ * limit. Each is a positive integer.
+ */
+export interface ModelLimits {
+  /** Elements per batch sample of any layer output, and of any weight tensor. Default 2^28. */
   maxTensorElements?: number;
-  /** further limits of the WASM core, passed on to it */
-  [key: string]: number | undefined;
+  /** Bytes of all activation buffers of one predict, batch included. Default 2^30 (1 GiB). */
+  maxArenaBytes?: number;
+  /** Bytes of all weights (float32). Default 2^30 (1 GiB). */
+  maxWeightBytes?: number;
+  /** Layers in the model. Default 100000. */
+  maxLayers?: number;
+  /** Nesting depth of the model's config JSON in the core. Default 64. */
+  maxConfigDepth?: number;
+  /** Bytes one .keras entry, and all together, may inflate to. Default 1 GiB. */
+  maxDecompressedBytes?: number;
+  /** Bytes of one JSON document: a model config, a .qkwm header. Default 64 MiB. */
+  maxJsonBytes?: number;
+  /** Nesting depth of JSON arrays and objects the readers accept. Default 128. */
+  maxNestingDepth?: number;
 }
+
+/** @deprecated the same as ModelLimits */
+export type ReadLimits = ModelLimits;
 
 export interface LoadOptions {
   onProgress?: (progress: LoadProgress) => void;
@@ -116,9 +129,19 @@ export interface LoadOptions {
   integerKernels?: boolean;
   /** name of the file in error messages, for byte sources */
   name?: string;
-  limits?: ReadLimits;
+  limits?: ModelLimits;
   /** accept duplicate weights and a bias the config does not use (use_bias: false); they are ignored */
   ignoreExtraWeights?: boolean;
+}
+
+/** Something QKeras silently does with the model that the library follows to stay exact. */
+export interface ModelWarning {
+  /** The layer it concerns. */
+  layer: string;
+  /** 'quantizer-string' | 'ignored-setting' | 'non-finite-weights' | 'dropout-rate' */
+  code: string;
+  /** Plain words, e.g. "QKeras reads '...' as quantized_bits() with all defaults ...". */
+  message: string;
 }
 
 export interface TensorData {
@@ -287,6 +310,8 @@ export class Model {
   readonly converted: boolean;
   readonly provenance: { source: string | null; kerasVersion: string | null; [key: string]: unknown };
   readonly disposed: boolean;
+  /** QKeras's silent surprises in this model (see ModelWarning); empty when there are none. */
+  readonly warnings: readonly ModelWarning[];
   /** The normalized graph the model was built from (every layer's Keras config). */
   readonly graph: { name?: string; layers: { name: string; className: string; config: Record<string, unknown>; inbound: [string, number, number][] }[]; [key: string]: unknown };
   /**

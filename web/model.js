@@ -2,6 +2,7 @@
 import { getInstance, currentInstance, isLive, guardTrap } from './instance.js';
 import { checkLoadOptions, checkOptionKeys, checkShape, fitInputShape, flattenNested, isNestedArray, isTensorLike, optionsToJson, toFloat32Array } from './util.js';
 import { readModelSource } from './io/index.js';
+import { DEFAULT_LIMITS } from './limits.js';
 import { decodeQkwm } from './format/qkwm.js';
 import { formatSummary } from './summary.js';
 import { keyedTrace, mergeTracePieces, shapeAnalysis, shapeTrace } from './trace.js';
@@ -32,40 +33,12 @@ export async function readModel(source, options) {
   const read = await readModelSource(source, { onProgress, limits, ignoreExtraWeights, name });
   if (read.format === 'qkwm') {
     const { header, graph, weights } = decodeQkwm(read.bytes, read.name ?? 'model.qkwm', { limits });
-    graph.warnings = nonFiniteWeightWarnings(weights);
     return { graph, weights, converted: true, provenance: header.provenance };
   }
   annotateParamCounts(read.graph, read.weights);
-  read.graph.warnings = nonFiniteWeightWarnings(read.weights);
   return { graph: read.graph, weights: read.weights, converted: false, provenance: null };
 }
 
-// NaN/Inf weights (or float64 values beyond float32's range, which become Inf): QKeras computes
-// with them as they are, so do we, and say so.
-function nonFiniteWeightWarnings(weights) {
-  const warnings = [];
-  for (const [layer, list] of weights) {
-    for (const w of list) {
-      let count = 0;
-      let first = -1;
-      for (let i = 0; i < w.data.length; i++) {
-        if (!Number.isFinite(w.data[i])) {
-          if (first < 0) first = i;
-          count += 1;
-        }
-      }
-      if (count > 0) {
-        const name = w.name ?? (w.role || `#${w.index}`);
-        warnings.push({
-          layer,
-          code: 'non_finite_weights',
-          message: `weight ${name} has ${count} NaN or infinite value(s) (first at flat index ${first}, value ${w.data[first]}); they are used as they are, as QKeras would`,
-        });
-      }
-    }
-  }
-  return warnings;
-}
 
 // Keras's "Param #": every stored variable of the layer (BN statistics and counters included),
 // counted from the source file so converted models (which store folded weights) keep it.
@@ -74,6 +47,13 @@ function annotateParamCounts(graph, weights) {
     if (layer.paramCount !== undefined) continue;
     layer.paramCount = (weights.get(layer.name) ?? []).reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0);
   }
+}
+
+/** The limits the C++ core checks (all but the JS readers' own, web/limits.js). */
+function coreLimits(limits) {
+  if (!limits) return null;
+  const core = Object.fromEntries(Object.entries(limits).filter(([key]) => !Object.hasOwn(DEFAULT_LIMITS, key) || key === 'maxTensorElements'));
+  return Object.keys(core).length ? core : null;
 }
 
 /** WASM instance each model handle was built on (see instance.js). */
@@ -104,6 +84,8 @@ function buildOn(instance, graph, weights, options) {
       if (options.tfKernels !== undefined) quantizerOptions.tfKernels = options.tfKernels;
       if (options.integerKernels !== undefined) quantizerOptions.integerKernels = options.integerKernels;
       if (options.ignoreExtraWeights) quantizerOptions.ignoreExtraWeights = true;
+      const core = coreLimits(options.limits);
+      if (core) quantizerOptions.limits = core;
       const handle = builder.build(JSON.stringify(graph), optionsToJson(quantizerOptions));
       handleInstances.set(handle, instance);
       return handle;
@@ -117,7 +99,8 @@ function buildOn(instance, graph, weights, options) {
  * @param {string|URL|ArrayBuffer|Uint8Array|Blob|{config: string|object, weights: any}} source
  * @param {{onProgress?: (p: {phase: string, loaded: number, total: number}) => void,
  *          internalSigmoid?: 'hard'|'smooth'|'real', qnoiseFactor?: number,
- *          tfKernels?: 'eigen'|'onednn', integerKernels?: boolean}} [options]
+ *          tfKernels?: 'eigen'|'onednn', integerKernels?: boolean, ignoreExtraWeights?: boolean,
+ *          limits?: import('./index.d.ts').ModelLimits}} [options]
  * @returns {Promise<Model>}
  */
 export async function loadModel(source, options = {}) {
@@ -137,6 +120,7 @@ export class Model {
   #instance;
   // What the model is rebuilt from if its WASM instance crashes (see instance.js).
   #rebuildFrom;
+  #warnings = null;
 
   constructor(handle, graph, { converted = false, provenance = null, weights = null, options = {} } = {}) {
     this.#handle = handle;
@@ -163,6 +147,16 @@ export class Model {
       kernelReason: l.kernelReason ?? null,
     }));
     leakGuard?.register(this, { handle, instance: this.#instance }, this);
+  }
+
+  /**
+   * What QKeras silently does with this model that the library follows to stay exact (a mangled
+   * quantizer string, an ignored setting, non-finite weights, ...), one entry per surprise.
+   * @returns {{layer: string, code: string, message: string}[]}
+   */
+  get warnings() {
+    this.#warnings ??= Object.freeze(JSON.parse(this.#live().warnings()).map((w) => Object.freeze(w)));
+    return this.#warnings;
   }
 
   get disposed() {

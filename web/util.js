@@ -57,7 +57,11 @@ export function optionsToJson(options) {
   if (options == null) return 'null';
   if (typeof options !== 'object') throw new TypeError('options must be an object');
   checkQuantizerOptions(options, 'options');
-  return JSON.stringify(options);
+  // JSON.stringify would turn NaN and Infinity into null (silently "not set").
+  return JSON.stringify(options, (key, value) => {
+    if (typeof value === 'number' && !Number.isFinite(value)) throw new TypeError(`option '${key}' must be a finite number, got ${value}`);
+    return value;
+  });
 }
 
 /** Unknown keys of an options object are errors that list the valid ones (typos never pass silently). */

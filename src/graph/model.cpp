@@ -7,6 +7,7 @@
 #include <queue>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <set>
 
 #include "graph/analysis.h"
@@ -75,6 +76,7 @@ class GraphModel : public Model {
   const std::vector<TensorInfo>& outputs() const override { return outputs_; }
   const std::vector<LayerInfo>& layers() const override { return infos_; }
   const Layer& layer(size_t index) const override { return *layers_.at(index); }
+  const std::vector<ModelWarning>& warnings() const override { return warnings_; }
 
   std::map<std::string, std::vector<WeightInput>> effectiveWeights() const override {
     std::map<std::string, std::vector<WeightInput>> all;
@@ -97,16 +99,17 @@ class GraphModel : public Model {
   std::vector<Tensor> predict(const std::vector<Tensor>& inputs, const LayerObserver& observer) override;
 
   // Build steps, in order.
-  void parse(const json& graph);
+  void parse(const json& graph, const Limits& limits);
+  void checkWeights(const std::map<std::string, std::vector<WeightInput>>& weightsByLayer, const Limits& limits);
   void wireRecurrentMasks();
   void addOutputSelects();
   void bindOutputSelects();
   void rejectUnsupported(const ModelOptions& options);
   void buildLayers(std::map<std::string, std::vector<WeightInput>>& weightsByLayer, const ModelOptions& options);
   void order();
-  void inferShapes();
+  void inferShapes(const Limits& limits);
   void prepareLayers(const json& graph, const ModelOptions& options);
-  void plan();
+  void plan(const Limits& limits);
 
  private:
   std::vector<LayerNode> nodes_;                 // model order
@@ -130,16 +133,21 @@ class GraphModel : public Model {
   std::vector<size_t> outputSteps_;
   std::vector<TensorInfo> inputs_, outputs_;
 
+  std::vector<ModelWarning> warnings_;
+
   ArenaPlan plan_;
   Arena arena_;
   std::vector<std::vector<const Tensor*>> stepInputTensors_;
   std::vector<Tensor*> stepOutputs_;
 };
 
-void GraphModel::parse(const json& graph) {
+void GraphModel::parse(const json& graph, const Limits& limits) {
   if (!graph.is_object()) throw Error("model graph: expected a JSON object");
   if (!graph.contains("layers") || !graph["layers"].is_array() || graph["layers"].empty())
     throw Error("model graph: no 'layers' list");
+  if (static_cast<int64_t>(graph["layers"].size()) > limits.maxLayers)
+    throw Error("model graph: " + std::to_string(graph["layers"].size()) + " layers, over the limit " +
+                Limits::describe("maxLayers", limits.maxLayers) + " " + Limits::howToRaise("maxLayers"));
   for (const json& entry : graph["layers"]) {
     LayerNode node;
     if (!entry.is_object() || !entry.contains("name") || !entry["name"].is_string())
@@ -367,6 +375,34 @@ void GraphModel::rejectUnsupported(const ModelOptions& options) {
   throw Unsupported(msg);
 }
 
+// Before any layer copies or transforms a weight: sizes under the limits, and non-finite
+// values named (QKeras computes with them as they are).
+void GraphModel::checkWeights(const std::map<std::string, std::vector<WeightInput>>& weightsByLayer,
+                              const Limits& limits) {
+  int64_t bytes = 0;
+  for (const auto& [layer, weights] : weightsByLayer) {
+    for (const WeightInput& w : weights) {
+      const std::string what = "layer " + inQuotes(layer) + ": weight " + inQuotes(w.role.empty() ? "#" + std::to_string(w.index) : w.role);
+      const int64_t n = numElements(w.tensor.shape);
+      if (n > limits.maxTensorElements)
+        throw Error(what + " has " + std::to_string(n) + " elements, over the limit " +
+                    Limits::describe("maxTensorElements", limits.maxTensorElements) + " " + Limits::howToRaise("maxTensorElements"));
+      bytes = checkedAdd(bytes, checkedMul(w.tensor.size(), static_cast<int64_t>(sizeof(float)), what), what);
+      if (bytes > limits.maxWeightBytes)
+        throw Error(what + ": the model's weights pass " + std::to_string(limits.maxWeightBytes) + " bytes, the limit " +
+                    Limits::describe("maxWeightBytes", limits.maxWeightBytes) + " " + Limits::howToRaise("maxWeightBytes"));
+      int64_t nonFinite = 0;
+      for (float v : w.tensor.data) nonFinite += std::isfinite(v) ? 0 : 1;
+      if (nonFinite > 0 && nodeIndex_.count(layer))
+        warnings_.push_back({layer, "non-finite-weights",
+                             "weight " + inQuotes(w.role.empty() ? "#" + std::to_string(w.index) : w.role) + " holds " +
+                                 std::to_string(nonFinite) + " non-finite value" + (nonFinite == 1 ? "" : "s") +
+                                 " (NaN or Inf; float64 values beyond float32's range become Inf): QKeras computes "
+                                 "with them as they are, so outputs they reach are NaN or Inf"});
+    }
+  }
+}
+
 void GraphModel::buildLayers(std::map<std::string, std::vector<WeightInput>>& weightsByLayer,
                              const ModelOptions& options) {
   const LayerRegistry& registry = LayerRegistry::instance();
@@ -374,11 +410,13 @@ void GraphModel::buildLayers(std::map<std::string, std::vector<WeightInput>>& we
   builtByNode_.resize(nodes_.size());
   for (size_t i = 0; i < nodes_.size(); ++i) {
     const LayerNode& node = nodes_[i];
-    LayerContext ctx{node.name, node.className, node.config, {}, options.quantizerOptions};
+    LayerContext ctx{node.name, node.className, node.config, {}, options.quantizerOptions, &warnings_};
+    ctx.quantizerOptions.parserNotes = std::make_shared<std::vector<std::string>>();
     auto w = weightsByLayer.find(node.name);
     if (w != weightsByLayer.end()) ctx.weights = std::move(w->second);
     try {
       builtByNode_[i] = (*registry.find(node.className))(ctx);
+      for (const std::string& note : *ctx.quantizerOptions.parserNotes) ctx.warn("quantizer-string", note);
       const std::vector<std::string> unused = options.ignoreExtraWeights ? std::vector<std::string>{} : ctx.unusedWeights();
       if (!unused.empty()) {
         std::string list;
@@ -455,18 +493,40 @@ void GraphModel::order() {
       throw Error("layer " + inQuotes(infos_[s].name) + " (InputLayer) is not among the model's inputs");
 }
 
-void GraphModel::inferShapes() {
+void GraphModel::inferShapes(const Limits& limits) {
   for (size_t s = 0; s < layers_.size(); ++s) {
     std::vector<Shape> inShapes;
     for (size_t p : stepInputs_[s]) inShapes.push_back(infos_[p].outputShape);
     LayerInfo& info = infos_[s];
+    const std::string where = "layer " + inQuotes(info.name) + " (" + info.className + "): ";
     try {
       info.outputShape = layers_[s]->outputShape(inShapes);
-    } catch (const Error&) {
+    } catch (const Unsupported&) {
       throw;
+    } catch (const Error& e) {
+      const std::string message = e.what();
+      if (message.rfind("layer ", 0) == 0) throw;
+      throw Error(where + message);
     } catch (const std::exception& e) {
-      throw Error("layer " + inQuotes(info.name) + " (" + info.className + "): " + e.what());
+      throw Error(where + e.what());
     }
+    // The bound on every activation, checked before the arena is planned or allocated.
+    int64_t elements = 1;
+    for (int64_t d : info.outputShape) {
+      if (d < 1)
+        throw Error(where + "output shape " + shapeToString(info.outputShape) + " has an empty or negative dimension");
+      if (__builtin_mul_overflow(elements, d, &elements)) elements = std::numeric_limits<int64_t>::max();
+    }
+    const int64_t scratch = layers_[s]->scratchElementsPerSample(inShapes);
+    if (scratch > limits.maxTensorElements)
+      throw Error(where + "an intermediate result would have " + std::to_string(scratch) +
+                  " elements per sample, over the limit " + Limits::describe("maxTensorElements", limits.maxTensorElements) +
+                  " " + Limits::howToRaise("maxTensorElements"));
+    if (elements > limits.maxTensorElements)
+      throw Error(where + "output would have " +
+                  (elements == std::numeric_limits<int64_t>::max() ? "more than 2^63" : std::to_string(elements)) +
+                  " elements per sample (shape " + shapeToString(info.outputShape) + "), over the limit " +
+                  Limits::describe("maxTensorElements", limits.maxTensorElements) + " " + Limits::howToRaise("maxTensorElements"));
     info.quantizers = layers_[s]->quantizers();
     info.outputQuantizer = layers_[s]->outputQuantizer();
     info.identityOnValues = layers_[s]->isIdentityOnValues();
@@ -540,14 +600,20 @@ void GraphModel::prepareLayers(const json& graph, const ModelOptions& options) {
   }
 }
 
-void GraphModel::plan() {
+void GraphModel::plan(const Limits& limits) {
   const size_t n = layers_.size();
   std::vector<int64_t> sizes(n);
   std::vector<bool> pinned(n, false);
   for (size_t s = 0; s < n; ++s) sizes[s] = numElements(infos_[s].outputShape);
   for (size_t s : outputSteps_) pinned[s] = true;
   plan_ = planArena(stepInputs_, sizes, pinned);
-  arena_.configure(plan_);
+  int64_t bytes = 0;
+  for (int64_t e : plan_.bufferElementsPerSample)
+    bytes = checkedAdd(bytes, checkedMul(e, static_cast<int64_t>(sizeof(float)), "activation arena"), "activation arena");
+  if (bytes > limits.maxArenaBytes)
+    throw Error("model: the activations of one sample need " + std::to_string(bytes) + " bytes, over the limit " +
+                Limits::describe("maxArenaBytes", limits.maxArenaBytes) + " " + Limits::howToRaise("maxArenaBytes"));
+  arena_.configure(plan_, limits.maxArenaBytes);
   stepInputTensors_.assign(n, {});
   for (size_t s = 0; s < n; ++s) stepInputTensors_[s].assign(std::max<size_t>(stepInputs_[s].size(), 1), nullptr);
   stepOutputs_.assign(n, nullptr);
@@ -607,6 +673,10 @@ ModelOptions modelOptionsFromJson(const nlohmann::json& options) {
   if (options.is_null()) return result;
   if (!options.is_object()) throw Error("model options must be an object");
   json quantizer = options;
+  if (auto it = quantizer.find("limits"); it != quantizer.end()) {
+    result.limits = limitsFromJson(*it);
+    quantizer.erase(it);
+  }
   if (auto it = quantizer.find("integerKernels"); it != quantizer.end()) {
     if (!it->is_boolean()) throw Error("option 'integerKernels' must be true or false, got " + it->dump());
     result.integerKernels = it->get<bool>();
@@ -625,17 +695,55 @@ std::unique_ptr<Model> Model::build(const nlohmann::json& graph,
                                     std::map<std::string, std::vector<WeightInput>> weightsByLayer,
                                     const ModelOptions& options) {
   auto model = std::make_unique<GraphModel>();
-  model->parse(graph);
+  model->parse(graph, options.limits);
+  model->checkWeights(weightsByLayer, options.limits);
   model->addOutputSelects();
   model->wireRecurrentMasks();
   model->rejectUnsupported(options);
   model->buildLayers(weightsByLayer, options);
   model->bindOutputSelects();
   model->order();
-  model->inferShapes();
+  model->inferShapes(options.limits);
   model->prepareLayers(graph, options);
-  model->plan();
+  model->plan(options.limits);
   return model;
+}
+
+Limits limitsFromJson(const nlohmann::json& j) {
+  Limits limits;
+  if (j.is_null()) return limits;
+  if (!j.is_object()) throw Error("option 'limits' must be an object, got " + j.dump());
+  const std::pair<const char*, int64_t Limits::*> fields[] = {
+      {"maxTensorElements", &Limits::maxTensorElements}, {"maxArenaBytes", &Limits::maxArenaBytes},
+      {"maxWeightBytes", &Limits::maxWeightBytes},       {"maxLayers", &Limits::maxLayers},
+      {"maxConfigDepth", &Limits::maxConfigDepth}};
+  for (const auto& [key, value] : j.items()) {
+    int64_t Limits::*field = nullptr;
+    std::string known;
+    for (const auto& f : fields) {
+      if (key == f.first) field = f.second;
+      known += (known.empty() ? "" : ", ") + std::string(f.first);
+    }
+    if (!field) throw Error("unknown limit 'limits." + key + "' (known: " + known + ")");
+    if (value.is_null()) continue;
+    const double d = value.is_number() ? value.get<double>() : 0.0;
+    if (!value.is_number() || !(d >= 1) || d > 9007199254740992.0 || std::floor(d) != d)
+      throw Error("limit 'limits." + key + "' must be a positive integer up to 2^53, got " + value.dump());
+    limits.*field = static_cast<int64_t>(d);
+  }
+  return limits;
+}
+
+nlohmann::json parseJsonWithDepthLimit(const std::string& text, int64_t maxDepth, const std::string& what) {
+  // nlohmann's parser is iterative; the callback sees every value's depth as it opens.
+  const nlohmann::json::parser_callback_t check = [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json&) {
+    if ((event == nlohmann::json::parse_event_t::object_start || event == nlohmann::json::parse_event_t::array_start) &&
+        depth >= maxDepth)
+      throw Error(what + ": JSON nested deeper than the limit " + Limits::describe("maxConfigDepth", maxDepth) + " " +
+                  Limits::howToRaise("maxConfigDepth"));
+    return true;
+  };
+  return nlohmann::json::parse(text, check);
 }
 
 }  // namespace qkw

@@ -20,6 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/limits.h"
 #include "layers/layer.h"
 
 namespace qkw {
@@ -30,11 +31,19 @@ struct ModelOptions {
   // float32 (false: always the float kernels; for comparisons).
   bool integerKernels = true;
   bool ignoreExtraWeights = false;  // else weights a layer's config does not use are an error
+  Limits limits;
 };
 
-// {integerKernels?: bool, ignoreExtraWeights?: bool, ...quantizer options (quantizerOptionsFromJson)}; throws qkw::Error
-// naming a malformed field.
+// loadModel's options object (minus the JS-only keys): {"limits": {...}, "integerKernels",
+// "ignoreExtraWeights", and the quantizer options (quantizerOptionsFromJson)}. Throws naming an
+// unknown key or a bad value.
 ModelOptions modelOptionsFromJson(const nlohmann::json& options);
+// {"maxTensorElements": n, ...}: each a positive integer up to 2^53; unknown keys are errors.
+Limits limitsFromJson(const nlohmann::json& limits);
+
+// Parses JSON text whose nesting depth must stay within `maxDepth` (arrays and objects);
+// deeper input is a qkw::Error naming `what` and the limit, before any deep structure exists.
+nlohmann::json parseJsonWithDepthLimit(const std::string& text, int64_t maxDepth, const std::string& what);
 
 struct TensorInfo {
   std::string name;  // the producing layer's name
@@ -77,6 +86,9 @@ class Model {
 
   // Layer name -> Layer::effectiveWeights(), for layers that have weights (converter).
   virtual std::map<std::string, std::vector<WeightInput>> effectiveWeights() const { return {}; }
+
+  // What QKeras silently does with this model that the library follows (see ModelWarning).
+  virtual const std::vector<ModelWarning>& warnings() const = 0;
 
   // The built layer behind layers()[index] (its weights are already quantized / folded).
   virtual const Layer& layer(size_t index) const = 0;

@@ -60,7 +60,8 @@ ArenaPlan planArena(const std::vector<std::vector<size_t>>& inputsOfStep, const 
   return plan;
 }
 
-void Arena::configure(const ArenaPlan& plan) {
+void Arena::configure(const ArenaPlan& plan, int64_t maxBytes) {
+  maxBytes_ = maxBytes;
   elementsPerSample_ = plan.bufferElementsPerSample;
   buffers_.assign(elementsPerSample_.size(), Tensor());
   for (Tensor& t : buffers_) t.shape.reserve(8);
@@ -69,10 +70,24 @@ void Arena::configure(const ArenaPlan& plan) {
 
 void Arena::ensureBatch(int64_t batch) {
   if (batch <= plannedBatch_) return;
+  // Every size checked before anything is freed or allocated.
+  std::vector<size_t> capacity(buffers_.size());
+  int64_t bytes = 0;
+  for (size_t b = 0; b < buffers_.size(); ++b) {
+    const int64_t elements = checkedMul(elementsPerSample_[b], batch, "predict: activation buffer");
+    bytes = checkedAdd(bytes, checkedMul(elements, static_cast<int64_t>(sizeof(float)), "predict: activations"),
+                       "predict: activations");
+    capacity[b] = toSizeT(elements, sizeof(float), "predict: activation buffer for a batch of " + std::to_string(batch));
+  }
+  if (bytes > maxBytes_)
+    throw Error("predict: a batch of " + std::to_string(batch) + " needs " + std::to_string(bytes) +
+                " bytes of activations, over the limit " + Limits::describe("maxArenaBytes", maxBytes_) +
+                " (use smaller batches, or " + Limits::howToRaise("maxArenaBytes").substr(1));
+  plannedBatch_ = 0;  // until every buffer holds the new capacity (bad_alloc midway)
   for (size_t b = 0; b < buffers_.size(); ++b) {
     buffers_[b].data.clear();
     buffers_[b].data.shrink_to_fit();
-    buffers_[b].data.reserve(static_cast<size_t>(elementsPerSample_[b] * batch));
+    buffers_[b].data.reserve(capacity[b]);
   }
   plannedBatch_ = batch;
   ++reallocations_;
@@ -83,13 +98,17 @@ Tensor& Arena::bind(int id, int64_t batch, const Shape& sampleShape) {
   t.shape.resize(sampleShape.size() + 1);
   t.shape[0] = batch;
   std::copy(sampleShape.begin(), sampleShape.end(), t.shape.begin() + 1);
-  t.data.resize(static_cast<size_t>(batch * numElements(sampleShape)));
+  const int64_t count = checkedMul(batch, numElements(sampleShape), "activation buffer");
+  if (count > static_cast<int64_t>(t.data.capacity()))
+    throw Error("internal: activation buffer " + std::to_string(id) + " holds " + std::to_string(t.data.capacity()) +
+                " values, " + std::to_string(count) + " needed");
+  t.data.resize(static_cast<size_t>(count));
   return t;
 }
 
 int64_t Arena::totalElementsPerSample() const {
   int64_t total = 0;
-  for (int64_t e : elementsPerSample_) total += e;
+  for (int64_t e : elementsPerSample_) total = checkedAdd(total, e, "activation arena");
   return total;
 }
 

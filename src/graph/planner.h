@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/limits.h"
 #include "core/tensor.h"
 
 namespace qkw {
@@ -25,9 +26,11 @@ ArenaPlan planArena(const std::vector<std::vector<size_t>>& inputsOfStep, const 
 // The buffers themselves: Tensors whose capacity is planned for `batch` samples.
 class Arena {
  public:
-  void configure(const ArenaPlan& plan);
+  // maxBytes bounds all buffers together at any batch size (Limits::maxArenaBytes).
+  void configure(const ArenaPlan& plan, int64_t maxBytes = Limits().maxArenaBytes);
   // Makes every buffer hold `batch` samples without reallocating later; reallocates only
-  // when batch exceeds every batch seen before.
+  // when batch exceeds every batch seen before. Throws qkw::Error (nothing allocated) when the
+  // buffers would need more than maxArenaBytes.
   void ensureBatch(int64_t batch);
   // Shapes buffer `id` as {batch, sampleShape...} within its capacity (no allocation).
   Tensor& bind(int id, int64_t batch, const Shape& sampleShape);
@@ -42,6 +45,7 @@ class Arena {
   std::vector<int64_t> elementsPerSample_;
   int64_t plannedBatch_ = 0;
   size_t reallocations_ = 0;
+  int64_t maxBytes_ = Limits().maxArenaBytes;
 };
 
 }  // namespace qkw

@@ -93,6 +93,13 @@ class BatchNormLayer : public Layer {
 
 LayerPtr makeBatchNormalizationLayer(const LayerContext& ctx) {
   const bool quantized = ctx.className == "QBatchNormalization";
+  if (quantized) {
+    const nlohmann::json* act = ctx.find("activation");
+    const bool linear = !act || act->is_null() || (act->is_string() && (act->get<std::string>() == "linear" || act->get<std::string>().empty()));
+    if (!linear)
+      ctx.warn("ignored-setting", "QKeras ignores QBatchNormalization's activation " + act->dump() +
+                                      ": the output is the plain normalized value, not passed through it");
+  }
   const bool scale = configBool(ctx, "scale", true);
   const bool center = configBool(ctx, "center", true);
   const float epsilon = configFloat(ctx, "epsilon", 1e-3f);

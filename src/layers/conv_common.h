@@ -1,5 +1,7 @@
 // Shape arithmetic shared by the convolution layers (Keras/TF conventions, channels_last).
 #pragma once
+#include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -83,6 +85,9 @@ struct ConvParams {
     if (in[2] != kernelInChannels)
       throw Error(prefix + "input has " + std::to_string(in[2]) + " channels, the " + kernelName + " expects " +
                   std::to_string(kernelInChannels));
+    // (in - 1) * stride below must stay in int64: strides are ints, so bound the input side.
+    if (in[0] > std::numeric_limits<int32_t>::max() || in[1] > std::numeric_limits<int32_t>::max())
+      throw Error(prefix + "input shape " + shapeToString(in) + " is too large for a transposed convolution");
     Conv2DGeometry g;
     g.inH = in[0];
     g.inW = in[1];

@@ -1,6 +1,8 @@
 // Grid arithmetic of the static analysis (grid_arithmetic.h).
 #include "layers/grid_arithmetic.h"
 
+#include "core/error.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -81,7 +83,13 @@ GridSummary gridFromQuantizer(const Grid& grid, const Quantizer* quantizer) {
   g.min = grid.min;
   g.max = grid.max;
   if (grid.kind == Grid::Kind::Custom && quantizer) {
-    for (float v : quantizer->range()) g.values.push_back(v);
+    std::vector<float> values;
+    try {
+      values = quantizer->range();
+    } catch (const Error&) {
+      // Too many values to list (range() refuses past 2^20): the summary keeps min/max only.
+    }
+    for (float v : values) g.values.push_back(v);
     std::sort(g.values.begin(), g.values.end());
     g.values.erase(std::unique(g.values.begin(), g.values.end()), g.values.end());
   }

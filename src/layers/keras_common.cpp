@@ -39,15 +39,14 @@ namespace {
 
 int64_t nonNegativeInt(const LayerContext& ctx, const std::string& key, size_t spatialAxes,
                        const nlohmann::json& value, const nlohmann::json& whole) {
-  int64_t v = 0;
-  if (value.is_number_integer()) {
-    v = value.get<int64_t>();
-  } else if (value.is_number_float() && std::floor(value.get<double>()) == value.get<double>()) {
-    v = static_cast<int64_t>(value.get<double>());
-  } else {
+  if (!value.is_number_integer() && !(value.is_number_float() && std::floor(value.get<double>()) == value.get<double>()))
     badPadding(ctx, key, spatialAxes, whole);
-  }
+  const int64_t v = configInt64Value(ctx, key, value);
   if (v < 0) throw Error(ctx.errorPrefix() + "config '" + key + "' has a negative value: " + whole.dump());
+  // A pad or crop larger than any tensor can be is an error here; sums of two stay in int64.
+  if (v > kMaxConfigSize)
+    throw Error(ctx.errorPrefix() + "config '" + key + "' value " + std::to_string(v) + " is over the largest supported size " +
+                std::to_string(kMaxConfigSize) + ": " + whole.dump());
   return v;
 }
 

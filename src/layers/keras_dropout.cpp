@@ -29,7 +29,16 @@ class InferenceIdentity : public KerasLayer {
 void registerKerasDropoutLayers(LayerRegistry& registry) {
   for (const char* name : {"Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianNoise",
                            "GaussianDropout", "AlphaDropout", "ActivityRegularization"}) {
-    registry.add(name, [](const LayerContext& ctx) -> LayerPtr { return std::make_unique<InferenceIdentity>(ctx); });
+    registry.add(name, [](const LayerContext& ctx) -> LayerPtr {
+      // At inference Dropout passes its input through whatever the rate says; a rate outside
+      // [0, 1) is only rejected by training (or, for > 1, by newer Keras constructors).
+      const nlohmann::json* rate = ctx.find("rate");
+      if (rate && rate->is_number() && !(rate->get<double>() >= 0.0 && rate->get<double>() < 1.0))
+        ctx.warn("dropout-rate", ctx.className + " rate " + rate->dump() +
+                                     " is outside [0, 1): predict passes the input through unchanged, as Keras does at "
+                                     "inference, but the rate is invalid for training");
+      return std::make_unique<InferenceIdentity>(ctx);
+    });
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/limits.h"
 #include "kernels/transpose_f32_reference.h"
 #include "layers/analysis_rules.h"
 #include "layers/keras_common.h"
@@ -69,7 +70,7 @@ class Reshape : public KerasLayer {
     size_t unknownAxis = out.size();
     for (size_t i = 0; i < out.size(); ++i) {
       if (out[i] == -1) unknownAxis = i;
-      else known *= out[i];
+      else known = checkedMul(known, out[i], prefix() + "target_shape " + shapeToString(target_));
     }
     if (unknownAxis < out.size()) {
       if (known == 0 || total % known != 0)

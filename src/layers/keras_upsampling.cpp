@@ -1,5 +1,6 @@
 #include "layers/keras_upsampling.h"
 
+#include "core/limits.h"
 #include "kernels/upsample2d_nearest_f32_reference.h"
 #include "layers/analysis_rules.h"
 #include "layers/keras_common.h"
@@ -28,7 +29,7 @@ class UpSampling : public KerasLayer {
     requireRank(inputShapes[0], spatialAxes_ + 1,
                 spatialAxes_ == 1 ? "(steps, channels)" : "(height, width, channels)");
     Shape out = inputShapes[0];
-    for (size_t i = 0; i < spatialAxes_; ++i) out[i] *= size_[i];
+    for (size_t i = 0; i < spatialAxes_; ++i) out[i] = checkedMul(out[i], size_[i], prefix() + "size");
     return out;
   }
 

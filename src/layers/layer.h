@@ -40,6 +40,15 @@ struct QuantizerSlot {
   QuantizerPtr quantizer;
 };
 
+// Something QKeras silently does that the model follows to stay exact, named for the user
+// (model.warnings in JS). `code` is a stable identifier ("quantizer-string", "ignored-setting",
+// "non-finite-weights", "dropout-rate").
+struct ModelWarning {
+  std::string layer;
+  std::string code;
+  std::string message;
+};
+
 // Everything a factory gets: the layer's Keras config, its weights, and global options.
 struct LayerContext {
   std::string name;
@@ -47,6 +56,12 @@ struct LayerContext {
   const nlohmann::json& config;
   std::vector<WeightInput> weights;
   QuantizerOptions quantizerOptions;  // sigmoid mode / qnoise override (weightSlot is per slot)
+  std::vector<ModelWarning>* warnings = nullptr;  // where warn() records (Model::build sets it)
+
+  // Records a warning naming this layer (no-op without a sink, e.g. in unit tests of a layer).
+  void warn(const std::string& code, const std::string& message) const {
+    if (warnings) warnings->push_back({name, code, message});
+  }
 
   // Looks a weight up by role, or by position in `order` when the file has no names.
   // Throws a qkw::Error naming the layer and the weight when it is missing.
@@ -114,6 +129,11 @@ class Layer {
   // Output shape without the batch axis, from the input shapes without the batch axis.
   // Throws qkw::Error naming the layer when the inputs do not fit.
   virtual Shape outputShape(const std::vector<Shape>& inputShapes) const = 0;
+
+  // Elements per batch sample of any intermediate tensor forward() allocates itself (e.g. the
+  // depthwise result of a separable conv), for the same input shapes; the model bounds it by
+  // Limits::maxTensorElements like an output. 0 when the layer allocates none.
+  virtual int64_t scratchElementsPerSample(const std::vector<Shape>& /*inputShapes*/) const { return 0; }
 
   // Computes the output. Input and output tensors include the batch axis; `output` is
   // already sized by the planner (shape and data).

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
+#include <limits>
 
 namespace qkw {
 
@@ -17,16 +19,33 @@ const nlohmann::json* present(const LayerContext& ctx, const std::string& key) {
   throw Error(ctx.errorPrefix() + "config '" + key + "' must be " + expected + ", got " + value.dump());
 }
 
+// Config integers are read as checked 64-bit values, then must fit an int: a value that does
+// not is an error, never truncated (4294967360 used to load as 64).
 int toInt(const LayerContext& ctx, const std::string& key, const nlohmann::json& v) {
-  if (v.is_number_integer()) return v.get<int>();
-  if (v.is_number_float()) {
-    double d = v.get<double>();
-    if (d == static_cast<double>(static_cast<int>(d))) return static_cast<int>(d);
-  }
-  badType(ctx, key, "an integer", v);
+  const int64_t i = configInt64Value(ctx, key, v);
+  if (i < std::numeric_limits<int>::min() || i > std::numeric_limits<int>::max())
+    throw Error(ctx.errorPrefix() + "config '" + key + "' is " + v.dump() + ", out of the supported range [" +
+                std::to_string(std::numeric_limits<int>::min()) + ", " + std::to_string(std::numeric_limits<int>::max()) +
+                "]");
+  return static_cast<int>(i);
 }
 
 }  // namespace
+
+int64_t configInt64Value(const LayerContext& ctx, const std::string& key, const nlohmann::json& v) {
+  if (v.is_number_unsigned()) {
+    if (v.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+      throw Error(ctx.errorPrefix() + "config '" + key + "' is " + v.dump() + ", out of the 64-bit integer range");
+    return static_cast<int64_t>(v.get<uint64_t>());
+  }
+  if (v.is_number_integer()) return v.get<int64_t>();
+  if (v.is_number_float()) {
+    const double d = v.get<double>();
+    // Integral floats (2.0) count as integers when exactly representable as int64.
+    if (std::isfinite(d) && std::floor(d) == d && std::fabs(d) < 9007199254740992.0) return static_cast<int64_t>(d);
+  }
+  badType(ctx, key, "an integer", v);
+}
 
 int configInt(const LayerContext& ctx, const std::string& key, int fallback) {
   const nlohmann::json* v = present(ctx, key);

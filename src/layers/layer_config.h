@@ -9,11 +9,18 @@
 
 namespace qkw {
 
+// The largest size-like config value (pad, crop) accepted at all: 2^53, so that sums of a few
+// stay exact in int64 and in JS numbers. The limits (core/limits.h) then bound the outputs.
+constexpr int64_t kMaxConfigSize = int64_t{1} << 53;
+
 // Missing key or null -> fallback. Wrong type -> qkw::Error naming layer and key.
 int configInt(const LayerContext& ctx, const std::string& key, int fallback);
 float configFloat(const LayerContext& ctx, const std::string& key, float fallback);
 bool configBool(const LayerContext& ctx, const std::string& key, bool fallback);
 std::string configString(const LayerContext& ctx, const std::string& key, const std::string& fallback);
+// A JSON integer (or integral float) as a checked int64; throws naming the layer and key when it
+// is not an integer or lies outside the int64 range (unsigned JSON values above 2^63-1).
+int64_t configInt64Value(const LayerContext& ctx, const std::string& key, const nlohmann::json& v);
 // Required integer (e.g. Dense units).
 int requiredInt(const LayerContext& ctx, const std::string& key);
 

@@ -11,6 +11,7 @@
 // hand-written config that has them is honoured.
 #include <vector>
 
+#include "core/limits.h"
 #include "kernels/conv2d_f32_reference.h"
 #include "kernels/depthwise_conv2d_transpose_f32_reference.h"
 #include "layers/conv_common.h"
@@ -41,12 +42,18 @@ class QSeparableConv2DTransposeLayer : public QuantizedLayer {
     return {g.outH, g.outW, filters()};
   }
 
+  // The depthwise result (outH, outW, in) forward() keeps per sample.
+  int64_t scratchElementsPerSample(const std::vector<Shape>& inputShapes) const override {
+    const Conv2DGeometry g = depthwiseGeometry(inputShapes.at(0));
+    return numElements({g.outH, g.outW, g.inC});
+  }
+
   void forward(const std::vector<const Tensor*>& inputs, Tensor& output) const override {
     const Tensor& x = *inputs[0];
     Conv2DGeometry g = depthwiseGeometry(Shape(x.shape.begin() + 1, x.shape.end()));
     g.batch = x.shape[0];
     const Shape midShape = {g.batch, g.outH, g.outW, g.inC};
-    const size_t needed = static_cast<size_t>(numElements(midShape));
+    const size_t needed = toSizeT(numElements(midShape), sizeof(float), prefix() + "depthwise result");
     // Grows only when a larger batch arrives (the graph re-plans then too).
     if (scratch_.size() < needed) scratch_.resize(needed);
     // (kh, kw, 1, in) and (kh, kw, in, 1) are the same array: one channel per group.

@@ -7,6 +7,7 @@
 #include <limits>
 #include <vector>
 
+#include "core/limits.h"
 #include "kernels/conv2d_f32_simd.h"
 #include "kernels/dense_f32_simd.h"
 #include "layers/analysis_rules.h"
@@ -83,7 +84,7 @@ class SeparableConvLayer : public QuantizedLayer {
     const Tensor& x = *inputs[0];
     Conv2DGeometry g = batchedGeometry(params_, prefix(), x);
     const int64_t mid = inChannels() * depthMultiplier();
-    const size_t needed = static_cast<size_t>(g.batch * g.outH * g.outW * mid);
+    const size_t needed = toSizeT(checkedMul(g.batch, scratchPerSample(g), prefix()), sizeof(float), prefix() + "depthwise result");
     // Grows only when a larger batch arrives (the graph re-plans then too).
     if (scratch_.size() < needed) scratch_.resize(needed);
     if (integer_ && forwardInteger(x, g, output)) {
@@ -104,7 +105,16 @@ class SeparableConvLayer : public QuantizedLayer {
 
   TensorAnalysis analyzeOutput(const AnalysisContext& ctx) const override;
 
+  int64_t scratchElementsPerSample(const std::vector<Shape>& inputShapes) const override {
+    return scratchPerSample(params_.geometry(prefix(), inputShapes.at(0)));
+  }
+
  private:
+  // The depthwise result (outH, outW, in * depth_multiplier) forward() keeps per sample.
+  int64_t scratchPerSample(const Conv2DGeometry& g) const {
+    return checkedMul(checkedMul(g.outH, g.outW, prefix()), checkedMul(inChannels(), depthMultiplier(), prefix()), prefix());
+  }
+
   // The intermediate codes' range and the pointwise sums in the unit s_mid * s_pw[f]; fills the
   // pointwise epilogue scales. Returns why the integer path cannot run, or nothing.
   std::optional<std::string> midCodes(const IntegerInput& input, const WeightCodes& dw, const WeightCodes& pw,

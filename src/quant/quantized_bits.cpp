@@ -122,6 +122,7 @@ std::vector<float> QuantizedBits::range() const {
   if (symmetric_ || !keepNegative_ || !alphaOk)
     failApply("range() is only defined (QKeras asserts) for symmetric=0, keep_negative=True and alpha None or 1.0");
   const int64_t n = int64_t{1} << bits_;
+  checkRangeLength(n);
   const float half = std::ldexp(1.0f, bits_ - 1);
   const float unit = std::pow(2.0f, static_cast<float>(-bits_ + integer_ + 1));
   std::vector<float> out(static_cast<size_t>(n));

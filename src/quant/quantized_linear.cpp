@@ -74,6 +74,7 @@ class QuantizedLinear : public QuantizerBase {
     const float qs = alpha_.kind == AlphaArg::Kind::Scalar ? alpha_.scalar * dataTypeScale_ : dataTypeScale_;
     if (signFunction_) return {clipMax_ * qs, clipMin_ * qs};
     std::vector<float> out;
+    checkRangeLength(static_cast<int64_t>(clipMax_) - static_cast<int64_t>(clipMin_) + 1);
     const int hi = static_cast<int>(clipMax_), lo = static_cast<int>(clipMin_);
     for (int k = 0; k <= hi; ++k) out.push_back(qs * static_cast<float>(k));
     for (int k = lo; k < 0; ++k) out.push_back(qs * static_cast<float>(k));

@@ -68,6 +68,7 @@ class QuantizedRelu : public QuantizerBase {
       failApply("range() is only defined (QKeras asserts) for use_sigmoid=0 and negative_slope=0");
     // np.arange(2**bits) * float32(2^(integer - bits)): computed in float64 by numpy.
     const double unit = static_cast<double>(std::pow(2.0f, static_cast<float>(integer_ - bits_)));
+    checkRangeLength(int64_t{1} << bits_);
     std::vector<float> out(static_cast<size_t>(int64_t{1} << bits_));
     for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<float>(static_cast<double>(i) * unit);
     return out;

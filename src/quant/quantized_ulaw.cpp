@@ -33,6 +33,8 @@ class QuantizedUlaw : public QuantizerBase {
   bool isSigned() const override { return true; }
 
   std::optional<Grid> grid() const override {
+    // Past 2^20 levels range() refuses to list them; such a grid is not summarized.
+    if ((int64_t{1} << (bits_ - 1)) + 1 > kMaxRangeValues) return std::nullopt;
     const std::vector<float> values = range();
     Grid g;
     g.kind = Grid::Kind::Custom;
@@ -48,6 +50,7 @@ class QuantizedUlaw : public QuantizerBase {
   // the same float32 expression), ascending.
   std::vector<float> range() const override {
     const float m = std::ldexp(1.0f, bits_ - 1);
+    checkRangeLength((int64_t{1} << (bits_ - 1)) + 1);
     std::vector<float> out;
     for (int k = 0; k <= static_cast<int>(m); ++k) {
       const float v = fromRounded(static_cast<float>(k), m);

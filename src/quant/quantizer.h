@@ -31,6 +31,10 @@ struct QuantizerOptions {
   std::optional<float> qnoiseFactor;
   // Which TensorFlow CPU kernels float activations reproduce (softmax): stock Eigen or oneDNN.
   bool oneDnnKernels = false;
+  // Where the spec parser records how QKeras's own parser silently mangles a constructor
+  // string (several '(' or unquoted string arguments); null: not recorded. Shared so that
+  // copies of the options (one per weight slot) record into the same list.
+  std::shared_ptr<std::vector<std::string>> parserNotes;
 };
 
 // The set of values a quantizer can output, when it does not depend on the data.

@@ -88,6 +88,14 @@ class QuantizerBase : public Quantizer {
  protected:
   const json& arg(const std::string& name) const { return args_.at(name); }
   [[noreturn]] void failApply(const std::string& problem) const;
+  // range() lists every grid value: refuse (a clear error, nothing allocated) past
+  // kMaxRangeValues rather than allocate gigabytes (quantized_bits(32) has 2^32 values).
+  static constexpr int64_t kMaxRangeValues = int64_t{1} << 20;
+  void checkRangeLength(int64_t n) const {
+    if (n > kMaxRangeValues)
+      failApply("range() would list " + std::to_string(n) + " values, over the limit of " +
+                std::to_string(kMaxRangeValues) + " (2^20); use a quantizer with at most 20 bits");
+  }
 
   const ClassInfo* info_;
   json args_;

@@ -1,5 +1,7 @@
 #include "quant/quantizer_description.h"
 
+#include <cmath>
+
 #include "core/error.h"
 
 namespace qkw {
@@ -46,6 +48,8 @@ QuantizerOptions quantizerOptionsFromJson(const json& options) {
     } else if (key == "qnoiseFactor") {
       if (value.is_null()) continue;
       if (!value.is_number()) throw Error("option 'qnoiseFactor' must be a number, got " + value.dump());
+      if (!std::isfinite(value.get<double>()))
+        throw Error("option 'qnoiseFactor' must be a finite number, got " + value.dump());
       result.qnoiseFactor = value.get<float>();
     } else if (key == "tfKernels") {
       const std::string kernels = value.is_string() ? value.get<std::string>() : "";

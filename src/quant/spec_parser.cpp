@@ -1,5 +1,6 @@
 #include "quant/spec_parser.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
@@ -172,6 +173,9 @@ ParsedQuantizerString parseQuantizerString(const std::string& spec) {
     start = p + 1;
   }
   out.name = parts[0];
+  if (parts.size() > 2)
+    out.surprises.push_back("QKeras reads '" + spec + "' as " + pyStrip(parts[0]) +
+                            "() with all defaults (its parser drops every argument of a string with more than one '(')");
   if (parts.size() != 2) return out;  // no "(" or several: no arguments at all (QKeras quirk)
   out.called = true;
 
@@ -232,11 +236,22 @@ ParsedQuantizerString parseQuantizerString(const std::string& spec) {
     if (!items[i].hasValue && items[i - 1].hasValue)
       throw Error(quantizerLabel(spec) + ": positional argument '" + items[i].name +
                   "' follows a keyword argument (QKeras's safe_eval raises SyntaxError)");
+  // GetArg strips the first and last character of anything that is not a number, bool, None or
+  // number list, meant for quotes: an unquoted (or trailing-blank) string comes out mangled.
+  auto noteMangled = [&](const std::string& text, const json& value) {
+    if (!value.is_string()) return;
+    const bool quoted = text.size() >= 2 && (text[0] == '\'' || text[0] == '"') && text.back() == text[0];
+    if (!quoted)
+      out.surprises.push_back("QKeras reads the argument " + text + " of '" + spec + "' as the string '" +
+                              value.get<std::string>() + "' (its parser strips the first and last character, meant for quotes)");
+  };
   for (const auto& item : items) {
     if (!item.hasValue) {
       out.args.push_back(parseSafeEvalArg(item.name));
+      noteMangled(item.name, out.args.back());
     } else {
       const json value = parseSafeEvalArg(item.value);
+      noteMangled(item.value, value);
       bool replaced = false;
       for (auto& kv : out.kwargs)
         if (kv.first == item.name) {
@@ -287,6 +302,10 @@ QuantizerPtr build(const ClassInfo& info, const std::string& specText, const std
 
 QuantizerPtr fromString(const std::string& spec, const QuantizerOptions& options) {
   const ParsedQuantizerString parsed = parseQuantizerString(spec);
+  if (options.parserNotes)
+    for (const std::string& s : parsed.surprises)
+      if (std::find(options.parserNotes->begin(), options.parserNotes->end(), s) == options.parserNotes->end())
+        options.parserNotes->push_back(s);
   const ClassInfo* info = findClass(parsed.name);
   if (!info)
     throw Error(quantizerLabel(spec) + ": unknown quantizer '" + parsed.name + "' (known: " + knownNames() + ")");

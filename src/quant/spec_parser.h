@@ -18,6 +18,9 @@ struct ParsedQuantizerString {
   bool called = false;  // QKeras calls op(*args, **kwargs) rather than returning op / op()
   std::vector<json> args;
   std::vector<std::pair<std::string, json>> kwargs;  // in order; a repeated name keeps the last value
+  // How QKeras's parser silently departs from what the string seems to say, in plain words
+  // ("QKeras reads '...' as quantized_bits() with all defaults"); empty when it does not.
+  std::vector<std::string> surprises;
 };
 // Throws qkw::Error (naming the string) on what safe_eval would reject with a parse or
 // syntax error.

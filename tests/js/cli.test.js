@@ -158,7 +158,7 @@ test('the CLI prints the model\'s warnings (non-finite weights) on stderr', asyn
   }));
   const r = await qkw('summary', path);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stderr, /warning: layer 'd': weight d\/kernel:0 has 2 NaN or infinite value\(s\) \(first at flat index 1, value NaN\)/);
+  assert.match(r.stderr, /warning: layer 'd': weight 'kernel' holds 2 non-finite values \(NaN or Inf/);
 });
 
 const REAL = [

@@ -12,6 +12,9 @@ async function usage(): Promise<void> {
   const strict: Model = await loadModel(new Uint8Array(8), { name: 'm.h5', limits: { maxJsonBytes: 1 << 27 }, ignoreExtraWeights: false });
   void strict;
   const out: TensorData = await model.predict(new Float32Array(16), [1, 16]);
+  const big: Model = await loadModel('big.h5', { limits: { maxTensorElements: 2 ** 30, maxArenaBytes: 2 ** 31 } });
+  const surprises: string[] = big.warnings.map((w) => `${w.layer} (${w.code}): ${w.message}`);
+  void surprises;
   const outs = await model.predict<TensorData[]>({ a: new Float32Array(4), b: new Float32Array(3) });
   void outs[1].shape;
   const shape: number[] = out.shape;

@@ -129,6 +129,10 @@ export function decodeQkwm(bytes, sourceName = 'model.qkwm', { limits = DEFAULT_
   const dataStart = align(HEADER_START + headerLength);
   const weights = new Map();
   header.tensors.forEach((t, i) => {
+    if (!t || typeof t !== 'object' || Array.isArray(t)) fail(`tensor ${i}`, 'not an object');
+    if (typeof t.layer !== 'string' || (t.role != null && typeof t.role !== 'string') || (t.index != null && !Number.isInteger(t.index))) {
+      fail(`tensor ${i}`, 'layer must be a string, role a string and index an integer');
+    }
     const where = `tensor ${i} (${t.layer}/${t.role || t.index})`;
     if (!Array.isArray(t.shape) || t.shape.some((d) => !Number.isInteger(d) || d < 0)) fail(where, 'bad shape');
     const count = t.shape.reduce((a, b) => a * b, 1);
