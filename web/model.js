@@ -5,6 +5,8 @@ import { readModelSource } from './io/index.js';
 import { decodeQkwm } from './format/qkwm.js';
 import { formatSummary } from './summary.js';
 import { shapeAnalysis, shapeTrace } from './trace.js';
+import { modelWeights } from './weights.js';
+import { hls4mlConfig } from './hls4ml.js';
 
 // Frees the WASM side of a Model that was garbage-collected without dispose().
 const leakGuard =
@@ -192,6 +194,25 @@ export class Model {
     const analysis = this.analyze();
     const raw = handle.trace(arrays, shapes, JSON.stringify({ layers, includeData, histogramBins }));
     return shapeTrace(raw, analysis);
+  }
+
+  /**
+   * Every weight as the hardware sees it: integer codes, scale, dequantized values, statistics.
+   * @param {string} [layerName] only this layer's weights
+   */
+  async weights(layerName) {
+    this.#live();
+    return modelWeights(this, layerName);
+  }
+
+  /**
+   * An hls4ml config with the narrowest exact ap_fixed types the analysis proves, and suggested
+   * (lossy) types for float tensors, from a trace of `input` when given.
+   * @param {{input?: import('./index.js').PredictInput, inputShape?: number[]}} [options]
+   */
+  async hls4mlConfig(options = {}) {
+    this.#live();
+    return hls4mlConfig(this, options);
   }
 
   /** A text table like Keras's model.summary(), with each layer's quantizers. */

@@ -1,0 +1,1 @@
+export async function hls4mlConfig() { throw new Error("todo"); }
