@@ -9,6 +9,7 @@ import { readArray } from './io/npy.js';
 import { modelSourceFromArgs, readInputBytes } from './cli_files.js';
 import { fitInputShape } from './util.js';
 import { runTraceCommand, TRACE_USAGE } from './cli_trace.js';
+import { runWeightsCommand, runHls4mlCommand, WEIGHTS_USAGE } from './cli_weights.js';
 
 const USAGE = `Usage: qkeras-wasm <command> [options]
 
@@ -17,6 +18,7 @@ Commands:
   predict <model> --input <file> [--output out.npy] QKeras model.predict on .npy/.json/.txt input
   convert <model> -o <file.qkwm>                    write the compact converted format
 ${TRACE_USAGE}
+${WEIGHTS_USAGE}
 <model> is a Keras .h5 file, a .keras zip, a converted .qkwm file, or a model JSON followed by
 --weights <weights.h5>.`;
 
@@ -27,6 +29,8 @@ const FLAGS = {
   convert: { weights: true, output: true },
   trace: { weights: true, input: true, json: true, explain: false, scale: true, sample: true, layers: true },
   analyze: { weights: true, json: true, explain: false },
+  weights: { weights: true, layer: true, export: true, format: true },
+  'hls4ml-config': { weights: true, output: true, input: true },
 };
 
 function parseArgs(command, argv) {
@@ -111,6 +115,10 @@ async function main(argv) {
     case 'trace':
     case 'analyze':
       return runTraceCommand(positional, flags, command);
+    case 'weights':
+      return runWeightsCommand(positional, flags, { writeNpy });
+    case 'hls4ml-config':
+      return runHls4mlCommand(positional, flags);
     default:
       throw new Error(`unknown command '${command}'\n\n${USAGE}`);
   }
