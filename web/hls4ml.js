@@ -13,7 +13,7 @@
 // hls4ml splits a layer's activation= into a node named <layer>_<activation>: the layer's own
 // `result` is then the pre-activation sum (the accumulator type), and the activation node's
 // result is the layer's output.
-import { exactType, typeForCodes, suggestedType, makeType, castToType, representable } from './fixed_point.js';
+import { exactType, typeForCodes, suggestedType, makeType, castToType, representable, parseType, covers } from './fixed_point.js';
 import { modelWeights } from './weights.js';
 
 const DEFAULT_TYPE = makeType(16, 6, true);
@@ -156,3 +156,26 @@ export async function hls4mlConfig(model, options = {}) {
 }
 
 export { representable };
+
+/**
+ * Where another hls4ml config (e.g. a hand-written one) gives a type narrower than the exact
+ * one: it cannot hold every value QKeras computes. `theirs` is an HLSConfig dict ({Model,
+ * LayerName}) or a full config file's dict (with HLSConfig); slots it leaves out fall back to
+ * its Model precision, as in hls4ml.
+ * @returns {{node: string, slot: string, exact: string, theirs: string, fallback: boolean, covers: boolean}[]}
+ */
+export function compareWithExact(report, theirs) {
+  const hls = theirs?.HLSConfig ?? theirs ?? {};
+  const modelPrecision = typeof hls.Model?.Precision === 'string' ? hls.Model.Precision : hls.Model?.Precision?.default;
+  const out = [];
+  for (const r of report) {
+    if (!r.exact) continue;
+    const layer = hls.LayerName?.[r.node];
+    const given = typeof layer?.Precision === 'string' ? layer.Precision : layer?.Precision?.[r.slot];
+    const text = given ?? modelPrecision;
+    if (!text) continue;
+    const type = parseType(text);
+    out.push({ node: r.node, slot: r.slot, exact: r.type, theirs: text, fallback: given === undefined, covers: type ? covers(type, r.typeInfo) : false });
+  }
+  return out;
+}

@@ -52,3 +52,43 @@ export function toYaml(value, { comments = [] } = {}) {
   emit(value, 0, lines);
   return `${lines.join('\n')}\n`;
 }
+
+/**
+ * Reads the block-mapping subset of YAML that hls4ml configs use (nested `key: value` maps by
+ * indentation, plain or double-quoted scalars, # comments). Enough to compare configs; not a
+ * general YAML parser: sequences and flow collections raise an error naming the line.
+ */
+export function parseSimpleYaml(text, part = 'config.yml') {
+  const root = {};
+  const stack = [{ indent: -1, value: root }];
+  const lines = text.split(/\r?\n/);
+  lines.forEach((raw, n) => {
+    const line = raw.replace(/\s+#.*$/, '').replace(/^#.*$/, '');
+    if (!line.trim()) return;
+    const indent = line.length - line.trimStart().length;
+    const m = /^(\s*)("(?:[^"\\]|\\.)*"|[^:]+?)\s*:(?:\s+(.*))?$/.exec(line);
+    if (!m) throw new Error(`${part}: line ${n + 1}: not a 'key: value' line`);
+    while (stack[stack.length - 1].indent >= indent) stack.pop();
+    const parent = stack[stack.length - 1].value;
+    const key = m[2].startsWith('"') ? JSON.parse(m[2]) : m[2];
+    const rest = m[3]?.trim();
+    if (rest === undefined || rest === '') {
+      const child = {};
+      parent[key] = child;
+      stack.push({ indent, value: child });
+    } else if (/^[[{-]/.test(rest) && !/^-?\d/.test(rest)) {
+      throw new Error(`${part}: line ${n + 1}: flow collections and sequences are not supported`);
+    } else {
+      parent[key] = readScalar(rest);
+    }
+  });
+  return root;
+}
+
+function readScalar(s) {
+  if (s.startsWith('"')) return JSON.parse(s);
+  if (/^(true|false)$/i.test(s)) return s.toLowerCase() === 'true';
+  if (/^(null|~)$/i.test(s)) return null;
+  if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s)) return Number(s);
+  return s;
+}
