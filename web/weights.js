@@ -14,7 +14,12 @@
 import { describeQuantizer } from './quantize.js';
 import { channelsOf, dyadicCodes } from './format/tensor_encoding.js';
 
-const SLOT_OF_ROLE = { depthwise_kernel: 'depthwise_quantizer', pointwise_kernel: 'pointwise_quantizer' };
+const SLOT_OF_ROLE = {
+  depthwise_kernel: 'depthwise_quantizer',
+  pointwise_kernel: 'pointwise_quantizer',
+  moving_mean: 'mean_quantizer',
+  moving_variance: 'variance_quantizer',
+};
 
 function slotOf(role) {
   return SLOT_OF_ROLE[role] ?? `${role}_quantizer`;

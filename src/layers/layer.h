@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -43,6 +44,10 @@ struct WeightQuantizationReport {
 
 // A quantizer a layer holds, for summaries and the quantization analysis.
 struct QuantizerSlot {
+  QuantizerSlot() = default;
+  QuantizerSlot(std::string slotName, QuantizerPtr q, std::optional<WeightQuantizationReport> r = std::nullopt)
+      : slot(std::move(slotName)), quantizer(std::move(q)), report(std::move(r)) {}
+
   std::string slot;       // "kernel_quantizer", "activation", "gamma_quantizer", ...
   QuantizerPtr quantizer;
   std::optional<WeightQuantizationReport> report;  // weight slots quantized at load time
