@@ -18,6 +18,16 @@ async function usage(): Promise<void> {
   const floatReasons: string[] = trace.filter((t) => t.status === 'float').map((t) => t.reason);
   const onGrid: (boolean | null)[] = model.analyze().map((a) => a.grid?.step ?? null).map((s) => s !== null);
   const diffs = compareTraces(trace, trace);
+  for (const w of await model.weights('q_dense')) {
+    const codes: Int8Array | Int16Array | Int32Array | null = w.integers;
+    const s: number | Float32Array | null = w.scale;
+    const clipped: number | null = w.stats.clipped;
+    void [codes, s, clipped, w.values.length, w.quantizer];
+  }
+  const { config, report } = await model.hls4mlConfig({ input: new Float32Array(16), inputShape: [1, 16] });
+  const accum: string | undefined = config.LayerName.q_dense?.Precision.accum;
+  const lossy: string[] = report.filter((r) => !r.exact).map((r) => `${r.node}.${r.slot}: ${r.type} (${r.worstError ?? '?'})`);
+  void [accum, lossy, config.Model.Precision];
   void [floatReasons, onGrid, diffs[0].maxAbsDiff];
   model.dispose();
   // @ts-expect-error internalSigmoid only takes hard / smooth / real
