@@ -7,6 +7,7 @@
 
 let modulePromise = null;
 let wasmLocation = null;
+let loadedModule = null;
 
 const isNode = typeof process !== 'undefined' && process.versions != null && process.versions.node != null;
 
@@ -23,12 +24,17 @@ export function setWasmLocation(url) {
 /** @returns {Promise<any>} the Emscripten module with the Embind API */
 export function getWasmModule() {
   if (!modulePromise) {
-    modulePromise = instantiate().catch((error) => {
+    modulePromise = instantiate().then((m) => (loadedModule = m)).catch((error) => {
       modulePromise = null; // let a later call retry (e.g. after fixing the location)
       throw error;
     });
   }
   return modulePromise;
+}
+
+/** The module once getWasmModule() has resolved (a Model exists), else null: for synchronous helpers. */
+export function loadedWasmModule() {
+  return loadedModule;
 }
 
 async function instantiate() {

@@ -12,6 +12,8 @@
 //     dyadicCodes (the converter's encoder);
 //   - float weights: integers and scale are null.
 import { describeQuantizer } from './quantize.js';
+import { loadedWasmModule } from './wasm-module.js';
+import { specToJson, optionsToJson } from './util.js';
 import { channelsOf, dyadicCodes } from './format/tensor_encoding.js';
 
 const SLOT_OF_ROLE = {
@@ -212,4 +214,28 @@ export async function modelWeights(model, layerName) {
     });
   }
   return out;
+}
+
+/**
+ * Per layer, the bits of each weight the layer multiplies with (the quantizer's bits, 32 for
+ * float weights), and the model's weight memory at those widths against float32. Synchronous
+ * (model.summary()): a Model exists, so the WASM module is loaded.
+ * @returns {{layers: Map<string, {name: string, bits: number, count: number}[]>, quantizedBytes: number, floatBytes: number}}
+ */
+export function weightMemory(model) {
+  const wasm = loadedWasmModule();
+  const byLayer = new Map(model.layers.map((l) => [l.name, l]));
+  const layers = new Map();
+  let bits = 0;
+  let count = 0;
+  for (const w of model._handle.effectiveWeights()) {
+    const quantizer = byLayer.get(w.layer)?.quantizers?.[slotOf(w.role)] ?? null;
+    const b = quantizer && wasm ? JSON.parse(wasm.describeQuantizer(specToJson(quantizer), optionsToJson({}))).bits || 32 : 32;
+    const n = w.data.length;
+    if (!layers.has(w.layer)) layers.set(w.layer, []);
+    layers.get(w.layer).push({ name: w.role, bits: b, count: n });
+    bits += b * n;
+    count += n;
+  }
+  return { layers, quantizedBytes: Math.ceil(bits / 8), floatBytes: 4 * count };
 }

@@ -178,3 +178,18 @@ for (const entry of REAL) {
     model.dispose();
   });
 }
+
+test('summary() shows the weight bits per layer and the weight memory at those widths vs float32', async () => {
+  const { config, weights } = kindsModel();
+  const model = await loadModel(await writeKerasH5({ modelConfig: config, weights }));
+  const text = model.summary();
+  assert.match(text, /Weight bits/);
+  assert.match(text, /\nconv_auto_po2 \(QConv2D\) .* 4\/8\n/);
+  assert.match(text, /\nconv_binary \(QConv2D\) .* 1\n/);
+  assert.match(text, /\ndense_float \(QDense\) .* 32\/32\n/);
+  // auto_po2 108 x 4 + 4 x 8, po2 48 x 4 + 3 x 8, binary 15 x 1, ternary 10 x 2 + 2 x 6, float 6 x 32 bits.
+  const bits = 108 * 4 + 4 * 8 + 48 * 4 + 3 * 8 + 15 + 10 * 2 + 2 * 6 + 6 * 32;
+  const count = 108 + 4 + 48 + 3 + 15 + 10 + 2 + 6;
+  assert.match(text, new RegExp(`Weight memory: ${Math.ceil(bits / 8)} B at the quantized widths .* vs ${count * 4} B as float32`));
+  model.dispose();
+});
