@@ -136,9 +136,12 @@ export async function hls4mlConfig(model, options = {}) {
         const W = I - Math.log2(fine);
         if (Number.isInteger(I) && Number.isInteger(W)) accum = makeType(W, I, true);
       }
+      // Without a bound: a layer without activation accumulates exactly its traced output.
       const accumEntry = accum
         ? { type: accum, exact: true, reason: `${a.accumulatorBits}-bit accumulator bound of the analysis` }
-        : { type: DEFAULT_TYPE, exact: false, reason: 'the input is not on a grid, so no accumulator bound; hls4ml default', worstError: null, observed: null };
+        : !act && !outEntry.exact
+          ? { ...outEntry, reason: `no accumulator bound (the input is not on a grid); ${outEntry.reason}` }
+          : { type: DEFAULT_TYPE, exact: false, reason: 'the input is not on a grid, so no accumulator bound; hls4ml default', worstError: null, observed: null };
       put(a.name, 'accum', accumEntry);
       if (act) {
         // hls4ml's layer result is the pre-activation sum, on the accumulator's grid.
