@@ -36,6 +36,26 @@ function assertSameFloats(actual, expected, what) {
   }
 }
 
+// An independent JS re-implementation of quantized_bits(bits, integer, 0, alpha=1) on the float
+// weights (keep_negative, not symmetric): step 2^(integer - bits + 1), codes
+// clip(round_half_even(x / step), -2^(bits-1), 2^(bits-1) - 1).
+function roundHalfEven(v) {
+  const f = Math.floor(v);
+  const d = v - f;
+  return d > 0.5 || (d === 0.5 && f % 2 !== 0) ? f + 1 : f;
+}
+function assertFixedPointCodes(w, floats, what) {
+  const m = /^quantized_bits\((\d+),(\d+),0,alpha=1\)$/.exec(w.quantizer ?? '');
+  if (!m) return;
+  const bits = Number(m[1]);
+  const step = 2 ** (Number(m[2]) - bits + 1);
+  assert.equal(w.scale, step, `${what}: scale is the quantizer's step`);
+  for (let i = 0; i < floats.length; i++) {
+    const k = Math.min(2 ** (bits - 1) - 1, Math.max(-(2 ** (bits - 1)), roundHalfEven(floats[i] / step)));
+    if (w.integers[i] !== k) assert.fail(`${what}[${i}]: code ${w.integers[i]}, quantized_bits gives ${k} for ${floats[i]}`);
+  }
+}
+
 // One QDense/QConv2D per weight kind, kernels with outliers so clipping happens.
 function kindsModel() {
   const binary = { class_name: 'binary', config: { use_01: false, alpha: null, use_stochastic_rounding: false } };
@@ -171,6 +191,7 @@ for (const entry of REAL) {
         if (file && !model.graph.layers.find((l) => l.name === w.layer)?.config?.qkw_effective_weights) {
           const masked = /Prune/.test(model.graph.layers.find((l) => l.name === w.layer)?.className ?? '');
           if (!masked) assertSameFloats(w.values, await quantize(w.quantizer, file.data, file.shape, { weight: w.name !== 'bias' }), what);
+          if (!masked) assertFixedPointCodes(w, file.data, what);
         }
       }
     }
