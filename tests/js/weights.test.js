@@ -11,6 +11,7 @@ import { readModel } from '../../web/model.js';
 import { dequantize } from '../../web/weights.js';
 import { writeKerasH5, inputLayer, qDense, qConv2D, quantizedBits, quantizedPo2, sequentialConfig, fixtureValues } from '../fixtures/keras_writer.js';
 import { modelPath, skipWithoutModels } from '../fixtures/shared_models.js';
+import { writeCifarScenarioH5 } from '../fixtures/cifar_scenario.js';
 
 const skip = skipWithoutModels();
 
@@ -125,6 +126,10 @@ test('po2, auto_po2 per-channel, binary and ternary kernels: codes x scale == va
   const po2File = raw.conv_po2.find((r) => r.role === 'kernel').data;
   assert.equal(po2.stats.clipped, Array.from(po2File).filter((x) => Math.abs(x) > 1 * Math.SQRT2).length);
   assert.ok(po2.stats.clipped > 0, 'the fixture has po2 weights beyond max_value');
+  // auto_po2 4-bit: codes -7..7 at each channel's scale; clipped beyond 7.5 steps.
+  const autoFile = raw.conv_auto_po2.find((r) => r.role === 'kernel').data;
+  const expectedAutoClipped = Array.from(autoFile).filter((x, i) => Math.abs(x) > 7.5 * autoPo2.scale[i % 4]).length;
+  assert.equal(autoPo2.stats.clipped, expectedAutoClipped);
   const bias = byKey.get('conv_ternary/bias');
   const biasFile = raw.conv_ternary.find((r) => r.role === 'bias').data;
   // quantized_bits(6,2): grid [-4, 4 - 1/8], step 1/8.
@@ -132,6 +137,18 @@ test('po2, auto_po2 per-channel, binary and ternary kernels: codes x scale == va
 
   await assert.rejects(model.weights('nope'), /no layer named 'nope'/);
   assert.equal((await model.weights('conv_po2')).length, 2);
+  model.dispose();
+});
+
+test('auto_po2 clipping on the seed CNN: float weights beyond 7.5 steps of their channel scale', async () => {
+  const h5 = await writeCifarScenarioH5();
+  const model = await loadModel(h5);
+  const [kernel] = await model.weights('q_conv2d');
+  const floats = (await readModel(h5)).weights.q_conv2d.find((r) => r.role === 'kernel').data;
+  const c = kernel.shape[3];
+  const expected = Array.from(floats).filter((x, i) => Math.abs(x) > 7.5 * (typeof kernel.scale === 'number' ? kernel.scale : kernel.scale[i % c])).length;
+  assert.equal(kernel.stats.clipped, expected);
+  assert.ok(expected > 0, 'QKeras clips some of this kernel');
   model.dispose();
 });
 
