@@ -31,7 +31,9 @@ TEST(WeightReport, FixedGridCountsValuesTheClipMoved) {
 TEST(WeightReport, AutoPo2UsesThePerChannelScale) {
   // Two channels whose magnitudes differ by 2^4: auto_po2 picks a scale per channel, and the
   // alpha=1 grid times that scale decides what was clipped.
-  QuantizerPtr q = makeQuantizer(json("quantized_bits(4,0,alpha='auto_po2')"), QuantizerOptions{true});
+  QuantizerOptions weightSlot;
+  weightSlot.weightSlot = true;
+  QuantizerPtr q = makeQuantizer(json("quantized_bits(4,0,alpha='auto_po2')"), weightSlot);
   Tensor w({4, 2}, {0.5f, 0.03f, -0.25f, -0.02f, 0.125f, 0.01f, 4.0f, 0.015f});
   expectSameAsApply(q, w);
   WeightQuantizationReport r = quantizeWeightReporting(*q, w);
