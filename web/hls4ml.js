@@ -4,7 +4,8 @@
 // what the suggested (lossy) type costs on the traced data.
 //
 // Where each type comes from:
-//   weight, bias — the integer codes and power-of-two scales of model.weights();
+//   weight, bias — the integer codes and power-of-two scales of model.weights() (separable
+//                  layers: depthwise and pointwise, hls4ml's names for their two kernels);
 //   result       — the analysis grid of the layer's output (status quantized or exact);
 //   accum        — linear layers on grid inputs: the analysis's accumulator bits at the
 //                  accumulator step (input step x weight step, or the bias step if finer);
@@ -111,8 +112,11 @@ export async function hls4mlConfig(model, options = {}) {
       : { ...lossy(a.name, a.status === 'float' ? 'float tensor' : 'grid not representable in fixed point'), observedLayer: a.name };
 
     if (isLinear) {
-      for (const [w, slot] of [[kernel, 'weight'], [bias, 'bias']]) {
-        if (!w) continue;
+      // hls4ml names a separable layer's two kernels depthwise and pointwise.
+      const separable = /Separable/.test(a.className);
+      const slotOf = (w) => (w.name === 'bias' ? 'bias' : separable ? w.name.replace(/_kernel$/, '') : 'weight');
+      for (const w of own) {
+        const slot = slotOf(w);
         const t = w.integers ? typeForCodes(w.integers, w.scale) : null;
         if (t) put(a.name, slot, { type: t, exact: true, reason: `${w.quantizer} codes x scale ${typeof w.scale === 'number' ? w.scale : 'per channel'}` });
         else {
@@ -127,11 +131,13 @@ export async function hls4mlConfig(model, options = {}) {
       const inGrid = byName.get(a.inputs[0])?.grid ?? null;
       const inStep = finestStep(inGrid);
       let accum = null;
-      if (a.accumulatorBits && inStep && kernel.integers) {
-        const scales = typeof kernel.scale === 'number' ? [kernel.scale] : Array.from(kernel.scale);
-        const biasStep = bias?.integers ? Math.min(...(typeof bias.scale === 'number' ? [bias.scale] : Array.from(bias.scale))) : Infinity;
-        const fine = Math.min(inStep * Math.min(...scales), biasStep);
-        const coarse = Math.min(inStep * Math.max(...scales), biasStep);
+      const kernels = own.filter((w) => w.name !== 'bias');
+      if (a.accumulatorBits && inStep && kernels.every((k) => k.integers)) {
+        // A separable layer multiplies by both kernels: its products step by their product.
+        const scalesOf = (w) => (typeof w.scale === 'number' ? [w.scale] : Array.from(w.scale));
+        const biasStep = bias?.integers ? Math.min(...scalesOf(bias)) : Infinity;
+        const fine = Math.min(kernels.reduce((p, k) => p * Math.min(...scalesOf(k)), inStep), biasStep);
+        const coarse = Math.min(kernels.reduce((p, k) => p * Math.max(...scalesOf(k)), inStep), biasStep);
         const I = a.accumulatorBits + Math.log2(coarse);
         const W = I - Math.log2(fine);
         if (Number.isInteger(I) && Number.isInteger(W)) accum = makeType(W, I, true);

@@ -230,7 +230,8 @@ export interface FixedPointType {
 export interface Hls4mlReportEntry {
   /** The hls4ml layer name (a layer, or <layer>_<activation> for a split-off activation). */
   node: string;
-  slot: 'weight' | 'bias' | 'result' | 'accum';
+  /** depthwise / pointwise: the two kernels of a separable layer. */
+  slot: 'weight' | 'bias' | 'result' | 'accum' | 'depthwise' | 'pointwise';
   /** ap_fixed<W,I> / ap_ufixed<W,I>. */
   type: string;
   typeInfo: FixedPointType;
@@ -246,7 +247,7 @@ export interface Hls4mlReportEntry {
 
 export interface Hls4mlConfig {
   Model: { Precision: string; ReuseFactor: number; Strategy: string };
-  LayerName: Record<string, { Precision: Partial<Record<'weight' | 'bias' | 'result' | 'accum', string>> }>;
+  LayerName: Record<string, { Precision: Partial<Record<'weight' | 'bias' | 'result' | 'accum' | 'depthwise' | 'pointwise', string>> }>;
 }
 
 export type PredictInput = ArrayLike<number> | (ArrayLike<number> | TensorData)[] | Record<string, ArrayLike<number> | TensorData>;

@@ -12,6 +12,7 @@ import { exactType, suggestedType, representable, parseType, covers, castToType,
 import { toYaml, parseSimpleYaml } from '../../web/yaml.js';
 import { writeCifarScenarioH5, cifarScenarioInput } from '../fixtures/cifar_scenario.js';
 import { modelPath, skipWithoutModels } from '../fixtures/shared_models.js';
+import { writeKerasH5, inputLayer, qConv2D, qActivation, quantizedBits, sequentialConfig, fixtureValues } from '../fixtures/keras_writer.js';
 
 const skip = skipWithoutModels();
 
@@ -89,6 +90,26 @@ for (const withFix of [false, true]) {
     model.dispose();
   });
 }
+
+test('a separable conv on a grid: depthwise and pointwise types, an exact accumulator, traced values fit', async () => {
+  const q = (bits, integer) => quantizedBits(bits, integer, { alpha: 1 });
+  const sep = qConv2D('sep', 3, [3, 3], { bias_quantizer: q(6, 2) });
+  sep.class_name = 'QSeparableConv2D';
+  delete sep.config.groups;
+  Object.assign(sep.config, { depth_multiplier: 2, depthwise_quantizer: q(4, 0), pointwise_quantizer: q(5, 1) });
+  const config = sequentialConfig('sep', [inputLayer('input_1', [6, 6, 2]), qActivation('act', 'quantized_relu(4,0)'), sep]);
+  const w = (role, shape, seed) => ({ name: `sep/${role}:0`, shape, data: fixtureValues(shape.reduce((a, b) => a * b, 1), seed) });
+  const weights = { sep: [w('depthwise_kernel', [3, 3, 2, 2], 3), w('pointwise_kernel', [1, 1, 4, 3], 4), w('bias', [3], 5)] };
+  const model = await loadModel(await writeKerasH5({ modelConfig: config, weights }));
+  const input = Float32Array.from({ length: 2 * 72 }, (_, i) => ((i * 37) % 41) / 20 - 1);
+  const { report } = await checkExactTypes(model, input, [2, 6, 6, 2]);
+  const slots = report.filter((r) => r.node === 'sep').map((r) => `${r.slot}:${r.exact}`);
+  assert.deepEqual(slots, ['depthwise:true', 'pointwise:true', 'bias:true', 'accum:true', 'result:true']);
+  const accum = report.find((r) => r.node === 'sep' && r.slot === 'accum').typeInfo;
+  const result = report.find((r) => r.node === 'sep' && r.slot === 'result').typeInfo;
+  assert.ok(covers(accum, result), `accum ${accum.text} holds the output grid ${result.text}`);
+  model.dispose();
+});
 
 const REAL = [
   { config: 'qkeras_3layer/qkeras_3layer.json', weights: 'qkeras_3layer/qkeras_3layer_weights.h5' },
