@@ -224,6 +224,23 @@ class ModelHandle {
     });
   }
 
+  // [{layer, slot, clipped, scale, scaleShape}] for weight slots quantized at load time (JSON text).
+  std::string weightReports() const {
+    return guarded([&] {
+      nlohmann::json a = nlohmann::json::array();
+      for (const qkw::LayerInfo& layer : model_->layers())
+        for (const qkw::QuantizerSlot& slot : layer.quantizers) {
+          if (!slot.report) continue;
+          a.push_back({{"layer", layer.name},
+                       {"slot", slot.slot},
+                       {"clipped", slot.report->clipped >= 0 ? nlohmann::json(slot.report->clipped) : nlohmann::json(nullptr)},
+                       {"scale", slot.report->scale.values},
+                       {"scaleShape", slot.report->scale.shape}});
+        }
+      return a.dump();
+    });
+  }
+
  private:
   static nlohmann::json json_str(const qkw::Quantizer& q) { return q.str(); }
 
@@ -295,6 +312,7 @@ EMSCRIPTEN_BINDINGS(qkeras_wasm) {
       .function("warnings", &ModelHandle::warnings)
       .function("predict", &ModelHandle::predict)
       .function("effectiveWeights", &ModelHandle::effectiveWeights)
+      .function("weightReports", &ModelHandle::weightReports)
       .function("analyze", &ModelHandle::analyze)
       .function("trace", &ModelHandle::trace);
   emscripten::class_<ModelBuilder>("ModelBuilder")

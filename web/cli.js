@@ -8,6 +8,7 @@ import process from 'node:process';
 import { loadModel, convert, writeNpy } from './index.js';
 import { modelSourceFromArgs, readModelInput, refuseOverwritingInputs, printWarnings } from './cli_files.js';
 import { runTraceCommand, TRACE_USAGE } from './cli_trace.js';
+import { runWeightsCommand, runHls4mlCommand, WEIGHTS_USAGE } from './cli_weights.js';
 
 const USAGE = `Usage: qkeras-wasm <command> [options]
 
@@ -17,6 +18,7 @@ Commands:
         [--scale 255|256|signed] [--sample I]      QKeras model.predict
   convert <model> -o <file.qkwm>                    write the compact converted format
 ${TRACE_USAGE}
+${WEIGHTS_USAGE}
 <model> is a Keras .h5 file, a .keras zip, a converted .qkwm file, or a model JSON followed by
 --weights <weights.h5>. --sample I is a 0-based sample index (x[I] in numpy).
 qkeras-wasm --version prints the version.`;
@@ -28,6 +30,8 @@ const FLAGS = {
   convert: { weights: true, output: true },
   trace: { weights: true, input: true, json: true, explain: false, scale: true, sample: true, layers: true },
   analyze: { weights: true, json: true, explain: false },
+  weights: { weights: true, layer: true, export: true, format: true },
+  'hls4ml-config': { weights: true, output: true, input: true },
 };
 
 function parseArgs(command, argv) {
@@ -126,6 +130,10 @@ async function main(argv) {
     case 'trace':
     case 'analyze':
       return runTraceCommand(positional, flags, command);
+    case 'weights':
+      return runWeightsCommand(positional, flags, { writeNpy });
+    case 'hls4ml-config':
+      return runHls4mlCommand(positional, flags);
     default:
       throw new Error(`unknown command '${command}'\n\n${USAGE}`);
   }

@@ -302,6 +302,70 @@ export interface TopKEntry {
   label?: string;
 }
 
+export interface WeightStats {
+  min: number;
+  max: number;
+  distinct: number;
+  histogram: { min: number; max: number; counts: number[] };
+  zeros: number;
+  /** Float weights the quantizer clipped (beyond the grid's ends by more than half a step); null when unknown (converted files keep no float weights). */
+  clipped: number | null;
+}
+
+export interface WeightEntry {
+  layer: string;
+  /** kernel, bias, depthwise_kernel, pointwise_kernel, ...; for *Batchnorm layers the folded kernel and bias. */
+  name: string;
+  /** The batch norm is folded into this weight (QConv2DBatchnorm, QDenseBatchnorm, ...). */
+  folded: boolean;
+  shape: number[];
+  /** QKeras's str() of the quantizer, after the weight-slot alpha rule; null for float weights. */
+  quantizer: string | null;
+  /** The quantizer's bits (32 for float weights). */
+  bits: number;
+  signed: boolean;
+  /** Integer codes with value = integer * scale; null for float weights. */
+  integers: Int8Array | Int16Array | Int32Array | null;
+  /** One scale, or one per output channel (last axis); null for float weights. */
+  scale: number | Float32Array | null;
+  /** How the scale was found: the quantizer's grid step, QKeras's auto/auto_po2 scale, a fitted or dyadic scale. */
+  scaleMethod: 'grid' | 'qkeras-scale' | 'fitted' | 'dyadic' | 'float';
+  /** The dequantized values QKeras multiplies with. */
+  values: Float32Array;
+  stats: WeightStats;
+}
+
+export interface FixedPointType {
+  W: number;
+  I: number;
+  signed: boolean;
+  step: number;
+  text: string;
+}
+
+export interface Hls4mlReportEntry {
+  /** The hls4ml layer name (a layer, or <layer>_<activation> for a split-off activation). */
+  node: string;
+  /** depthwise / pointwise: the two kernels of a separable layer. */
+  slot: 'weight' | 'bias' | 'result' | 'accum' | 'depthwise' | 'pointwise';
+  /** ap_fixed<W,I> / ap_ufixed<W,I>. */
+  type: string;
+  typeInfo: FixedPointType;
+  /** The type holds every value QKeras computes for this tensor. */
+  exact: boolean;
+  reason: string;
+  /** Lossy types: the largest |value - value cast to the type| (AP_TRN, saturating) on the traced data; null without a trace. */
+  worstError?: number | null;
+  observed?: { min: number; max: number } | null;
+  /** The model layer whose traced output this type holds. */
+  observedLayer?: string;
+}
+
+export interface Hls4mlConfig {
+  Model: { Precision: string; ReuseFactor: number; Strategy: string };
+  LayerName: Record<string, { Precision: Partial<Record<'weight' | 'bias' | 'result' | 'accum' | 'depthwise' | 'pointwise', string>> }>;
+}
+
 export class Model {
   readonly name: string;
   readonly inputs: TensorSpec[];
@@ -327,6 +391,10 @@ export class Model {
   topK(output: ArrayLike<number> | { data: ArrayLike<number>; shape: [number] }, k?: number, labels?: string[]): TopKEntry[];
   /** The static quantization analysis (no input needed). */
   analyze(): TensorAnalysis[];
+  /** Every weight as the hardware sees it: integer codes, scale, dequantized values, statistics. */
+  weights(layerName?: string): Promise<WeightEntry[]>;
+  /** An hls4ml config ('name' granularity) with exact ap_fixed types where the analysis proves a grid, and a report of which types are exact. */
+  hls4mlConfig(options?: { input?: PredictInput; inputShape?: number[]; bits?: number; reuseFactor?: number; strategy?: string }): Promise<{ config: Hls4mlConfig; report: Hls4mlReportEntry[] }>;
   /** A Keras-like text table with each layer's quantizers. */
   summary(): string;
   /** Frees the WASM memory now (a FinalizationRegistry frees it eventually otherwise). */

@@ -7,6 +7,8 @@ import { decodeQkwm } from './format/qkwm.js';
 import { formatSummary } from './summary.js';
 import { keyedTrace, mergeTracePieces, shapeAnalysis, shapeTrace } from './trace.js';
 import { keyedByName, topK } from './outputs.js';
+import { modelWeights } from './weights.js';
+import { hls4mlConfig } from './hls4ml.js';
 
 const TRACE_OPTIONS = ['layers', 'includeData', 'histogramBins', 'batchSize', 'steps'];
 const LOAD_OPTIONS = ['onProgress', 'internalSigmoid', 'qnoiseFactor', 'tfKernels', 'integerKernels', 'limits', 'ignoreExtraWeights'];
@@ -360,6 +362,25 @@ export class Model {
       }
     };
     return keyedTrace(mergeTracePieces(pieces(), batch, { includeData, histogramBins }));
+  }
+
+  /**
+   * Every weight as the hardware sees it: integer codes, scale, dequantized values, statistics.
+   * @param {string} [layerName] only this layer's weights
+   */
+  async weights(layerName) {
+    this.#live();
+    return modelWeights(this, layerName);
+  }
+
+  /**
+   * An hls4ml config with the narrowest exact ap_fixed types the analysis proves, and suggested
+   * (lossy) types for float tensors, from a trace of `input` when given.
+   * @param {{input?: import('./index.js').PredictInput, inputShape?: number[]}} [options]
+   */
+  async hls4mlConfig(options = {}) {
+    this.#live();
+    return hls4mlConfig(this, options);
   }
 
   /** A text table like Keras's model.summary(), with each layer's quantizers. */

@@ -50,6 +50,11 @@ export function discardWasmModule(module) {
 let currentModule = null;
 let compiled = null;  // {key: location, module: Promise<WebAssembly.Module>}
 
+/** The module once getWasmModule() has resolved (a Model exists), else null: for synchronous helpers. */
+export function loadedWasmModule() {
+  return currentModule;
+}
+
 async function instantiate() {
   let createModule;
   try {

@@ -9,6 +9,7 @@
 // QBatchNormalization's `activation` argument is ignored, as in QKeras. The output is float.
 #include <cmath>
 
+#include "layers/weight_report.h"
 #include "layers/activation_function.h"
 #include "layers/analysis_rules.h"
 #include "layers/layer_config.h"
@@ -145,10 +146,16 @@ LayerPtr makeBatchNormalizationLayer(const LayerContext& ctx) {
       throw Error(ctx.errorPrefix() + "inverse_quantizer requires gamma_quantizer and variance_quantizer to be null "
                   "(QKeras asserts this)");
     if (!usesEffectiveWeights(ctx)) {
-      if (scale && gq) gq->apply(gamma.data.data(), gamma.data.data(), gamma.shape);
-      if (center && bq) bq->apply(beta.data.data(), beta.data.data(), beta.shape);
-      if (mq) mq->apply(mean.data.data(), mean.data.data(), mean.shape);
-      if (vq) vq->apply(variance.data.data(), variance.data.data(), variance.shape);
+      // As q->apply, also recording QKeras's scale and the clipped count for model.weights().
+      auto quantizeSlot = [&](const char* key, const QuantizerPtr& q, Tensor& t) {
+        WeightQuantizationReport report = quantizeWeightReporting(*q, t);
+        for (QuantizerSlot& s : slots)
+          if (s.slot == key) s.report = report;
+      };
+      if (scale && gq) quantizeSlot("gamma_quantizer", gq, gamma);
+      if (center && bq) quantizeSlot("beta_quantizer", bq, beta);
+      if (mq) quantizeSlot("mean_quantizer", mq, mean);
+      if (vq) quantizeSlot("variance_quantizer", vq, variance);
     }
   }
   std::vector<WeightInput> effective;

@@ -7,6 +7,7 @@
 #include "layers/conv.h"
 #include "layers/layer_config.h"
 #include "layers/layer_factories.h"
+#include "layers/weight_report.h"
 
 namespace qkw {
 
@@ -48,6 +49,7 @@ LayerPtr makeConvBatchnormLayer(const LayerContext& ctx) {
   QuantizerPtr kq = makeSlotQuantizer(ctx, kernelSlot, true);
   QuantizerPtr bq = makeSlotQuantizer(ctx, "bias_quantizer", false);
   Tensor foldedBias;
+  std::optional<WeightQuantizationReport> kernelReport, biasReport;
   if (effective) {
     foldedBias = ctx.weight("bias", order);
     checkWeightShape(ctx, "bias", foldedBias, {channels});
@@ -65,12 +67,12 @@ LayerPtr makeConvBatchnormLayer(const LayerContext& ctx) {
       for (int64_t c = 0; c < channels; ++c)
         kernel.data[t * channels + c] = folded.inv[c] * kernel.data[t * channels + c];
     foldedBias = Tensor({channels}, folded.foldedBias);
-    if (kq) kq->apply(kernel.data.data(), kernel.data.data(), kernel.shape);
-    if (bq) bq->apply(foldedBias.data.data(), foldedBias.data.data(), foldedBias.shape);
+    if (kq) kernelReport = quantizeWeightReporting(*kq, kernel);
+    if (bq) biasReport = quantizeWeightReporting(*bq, foldedBias);
   }
   std::vector<QuantizerSlot> slots;
-  if (kq) slots.push_back({kernelSlot, kq});
-  if (bq) slots.push_back({"bias_quantizer", bq});
+  if (kq) slots.push_back({kernelSlot, kq, kernelReport});
+  if (bq) slots.push_back({"bias_quantizer", bq, biasReport});
   ActivationFunction activation = ActivationFunction::resolve(ctx.find("activation"), ctx, ActivationFlavor::QKeras);
   if (depthwise)
     return std::make_unique<DepthwiseConvLayer>(ctx.name, ctx.className, params, std::move(kernel),

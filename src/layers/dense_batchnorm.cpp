@@ -6,6 +6,7 @@
 #include "layers/dense.h"
 #include "layers/layer_config.h"
 #include "layers/layer_factories.h"
+#include "layers/weight_report.h"
 
 namespace qkw {
 
@@ -17,6 +18,7 @@ LayerPtr makeDenseBatchnormLayer(const LayerContext& ctx) {
   std::vector<QuantizerSlot> slots;
   if (kq) slots.push_back({"kernel_quantizer", kq});
   if (bq) slots.push_back({"bias_quantizer", bq});
+  std::optional<WeightQuantizationReport> kernelReport, biasReport;
   ActivationFunction activation = ActivationFunction::resolve(ctx.find("activation"), ctx, ActivationFlavor::QKeras);
 
   if (usesEffectiveWeights(ctx)) {
@@ -48,8 +50,9 @@ LayerPtr makeDenseBatchnormLayer(const LayerContext& ctx) {
     for (int64_t u = 0; u < units; ++u) kernel.data[i * units + u] = folded.inv[u] * kernel.data[i * units + u];
   Tensor foldedBias({units}, folded.foldedBias);
 
-  if (kq) kq->apply(kernel.data.data(), kernel.data.data(), kernel.shape);
-  if (bq) bq->apply(foldedBias.data.data(), foldedBias.data.data(), foldedBias.shape);
+  if (kq) kernelReport = quantizeWeightReporting(*kq, kernel);
+  if (bq) biasReport = quantizeWeightReporting(*bq, foldedBias);
+  for (QuantizerSlot& slot : slots) slot.report = slot.slot == "kernel_quantizer" ? kernelReport : biasReport;
   return std::make_unique<DenseLayer>(ctx.name, ctx.className, std::move(kernel), std::move(foldedBias),
                                       std::move(activation), std::move(slots));
 }

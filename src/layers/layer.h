@@ -10,7 +10,9 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -35,9 +37,24 @@ struct WeightInput {
 };
 
 // A quantizer a layer holds, for summaries and the quantization analysis.
+// What a weight slot's quantizer did to the float weights at load time (model.weights()):
+// QKeras's scale (quantizer.scale of the auto/auto_po2 paths, else empty) and how many float
+// weights lay beyond the grid's end by more than half a step, i.e. were changed by the clip
+// (-1 when the quantizer has no grid to tell). Filled by quantizeWeightReporting().
+struct WeightQuantizationReport {
+  int64_t clipped = -1;
+  ScaleInfo scale;
+};
+
+// A quantizer a layer holds, for summaries and the quantization analysis.
 struct QuantizerSlot {
+  QuantizerSlot() = default;
+  QuantizerSlot(std::string slotName, QuantizerPtr q, std::optional<WeightQuantizationReport> r = std::nullopt)
+      : slot(std::move(slotName)), quantizer(std::move(q)), report(std::move(r)) {}
+
   std::string slot;       // "kernel_quantizer", "activation", "gamma_quantizer", ...
   QuantizerPtr quantizer;
+  std::optional<WeightQuantizationReport> report;  // weight slots quantized at load time
 };
 
 // Something QKeras silently does that the model follows to stay exact, named for the user

@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "layers/weight_report.h"
+
 namespace qkw {
 
 std::vector<std::string> weightOrder(std::vector<std::string> weights, bool useBias) {
@@ -31,7 +33,7 @@ void WeightSlotQuantization::add(const std::string& key, bool weightSlot, Tensor
 std::vector<QuantizerSlot> WeightSlotQuantization::quantize() {
   if (!effective_)
     for (size_t i = 0; i < slots_.size(); ++i)
-      if (Tensor* w = weights_[i]) slots_[i].quantizer->apply(w->data.data(), w->data.data(), w->shape);
+      if (Tensor* w = weights_[i]) slots_[i].report = quantizeWeightReporting(*slots_[i].quantizer, *w);
   weights_.clear();
   return std::move(slots_);
 }

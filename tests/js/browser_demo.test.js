@@ -108,6 +108,11 @@ test('demo page: errors, fixture model, static analysis, trace, JSON + weights',
   assertFixtureRows(rows, { traced: false });
   assert.match(await page.locator('#answer-headline').innerText(), /^1 of \d+ layer outputs are quantized; float ones: .*fc1, softmax/);
   assert.match(await page.locator('#answer').innerText(), /fc1 \(QDense\): .*no activation quantizer/);
+  // The Weights view: one row per weight, codes and an exact hls4ml type for the quantized ones.
+  assert.equal(await page.locator('#weights-panel').isHidden(), false);
+  const weightRows = await page.$$eval('#weight-rows tr', (trs) => trs.map((tr) => Array.from(tr.children, (c) => c.textContent.trim())));
+  assert.ok(weightRows.length > 0, 'weights listed');
+  assert.ok(weightRows.some((r) => r[0] === 'fc1' && /kernel/.test(r[1]) && /ap_u?fixed<\d+,-?\d+> exact/.test(r[9])), `fc1 kernel has an exact type: ${JSON.stringify(weightRows[0])}`);
 
   // Random input (seeded): trace, then check the table and the expanded reason.
   await page.fill('#random-seed', '7');

@@ -33,6 +33,16 @@ async function usage(): Promise<void> {
   void [withNullBatch, dense, best, grid];
   // @ts-expect-error unknown trace options are errors
   await model.trace(new Float32Array(16), [1, 16], { includedata: false });
+  for (const w of await model.weights('q_dense')) {
+    const codes: Int8Array | Int16Array | Int32Array | null = w.integers;
+    const s: number | Float32Array | null = w.scale;
+    const clipped: number | null = w.stats.clipped;
+    void [codes, s, clipped, w.values.length, w.quantizer];
+  }
+  const { config, report } = await model.hls4mlConfig({ input: new Float32Array(16), inputShape: [1, 16] });
+  const accum: string | undefined = config.LayerName.q_dense?.Precision.accum;
+  const lossy: string[] = report.filter((r) => !r.exact).map((r) => `${r.node}.${r.slot}: ${r.type} (${r.worstError ?? '?'})`);
+  void [accum, lossy, config.Model.Precision];
   void [floatReasons, onGrid, diffs[0].maxAbsDiff];
   model.dispose();
   // @ts-expect-error internalSigmoid only takes hard / smooth / real

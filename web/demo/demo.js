@@ -7,6 +7,7 @@ import { readArray } from '/web/io/npy.js';
 import { decodePng, imageToTensor, isPng } from '/web/io/png.js';
 import { formatNumber } from '/web/trace_format.js';
 import { fitInputShape } from '/web/util.js';
+import { renderWeights } from './weights_view.js';
 
 const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 
@@ -141,6 +142,7 @@ async function loadFrom(source, label) {
     ui.progressLabel.textContent = `Loaded ${label} in ${Math.round(performance.now() - started)} ms`;
     describeModel(model, label);
     renderResults(analysis, null);
+    await renderWeights(model, { panel: $('weights-panel'), rows: $('weight-rows'), note: $('weights-note') }, el);
     setPageState('loaded');
   } catch (error) {
     ui.progressRow.hidden = true;

@@ -37,13 +37,15 @@ function lowestSetBitExponent(v) {
 }
 
 /**
- * @param {Float32Array} data
- * @param {number[]} shape
- * @returns {{encoding: 'f32'} | {encoding: 'int', bits: number, steps: Float32Array, ints: Int32Array}}
+ * Each channel (last axis) as integers times its coarsest power-of-two step: the largest
+ * power of two dividing every value of the channel. Null when a value is not finite, is -0,
+ * needs a step below 2^-126, or gives an integer beyond 2^15 in magnitude. Shared by the
+ * converter (chooseEncoding) and model.weights() (web/weights.js).
+ * @returns {{steps: Float32Array, ints: Int32Array, maxAbsInt: number} | null}
  */
-export function chooseEncoding(data, shape) {
+export function dyadicCodes(data, shape) {
   const channels = channelsOf(shape);
-  if (data.length === 0 || channels === 0 || data.length % channels !== 0) return { encoding: 'f32' };
+  if (data.length === 0 || channels === 0 || data.length % channels !== 0) return null;
   const steps = new Float32Array(channels);
   const ints = new Int32Array(data.length);
   let maxAbsInt = 0;
@@ -51,21 +53,34 @@ export function chooseEncoding(data, shape) {
     let minExp = Infinity;
     for (let i = c; i < data.length; i += channels) {
       const v = data[i];
-      if (!Number.isFinite(v)) return { encoding: 'f32' };
+      if (!Number.isFinite(v)) return null;
       if (v !== 0) minExp = Math.min(minExp, lowestSetBitExponent(v));
-      else if (Object.is(v, -0)) return { encoding: 'f32' }; // keep -0 exact
+      else if (Object.is(v, -0)) return null; // keep -0 exact
     }
     if (minExp === Infinity) minExp = 0; // an all-zero channel
-    if (minExp < -126) return { encoding: 'f32' };
+    if (minExp < -126) return null;
     const step = 2 ** minExp;
     steps[c] = step;
     for (let i = c; i < data.length; i += channels) {
       const k = data[i] / step;
-      if (!Number.isInteger(k) || Math.abs(k) > 32768) return { encoding: 'f32' };
+      if (!Number.isInteger(k) || Math.abs(k) > 32768) return null;
       ints[i] = k;
       maxAbsInt = Math.max(maxAbsInt, Math.abs(k));
     }
   }
+  return { steps, ints, maxAbsInt };
+}
+
+/**
+ * @param {Float32Array} data
+ * @param {number[]} shape
+ * @returns {{encoding: 'f32'} | {encoding: 'int', bits: number, steps: Float32Array, ints: Int32Array}}
+ */
+export function chooseEncoding(data, shape) {
+  const channels = channelsOf(shape);
+  const codes = dyadicCodes(data, shape);
+  if (!codes) return { encoding: 'f32' };
+  const { steps, ints } = codes;
   // Binary weights {-s, +s} use one bit: 0 -> -1, 1 -> +1.
   let binary = true;
   for (let i = 0; i < ints.length && binary; i++) binary = ints[i] === 1 || ints[i] === -1;
