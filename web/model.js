@@ -11,7 +11,7 @@ import { modelWeights } from './weights.js';
 import { hls4mlConfig } from './hls4ml.js';
 
 const TRACE_OPTIONS = ['layers', 'includeData', 'histogramBins', 'batchSize', 'steps'];
-const LOAD_OPTIONS = ['onProgress', 'internalSigmoid', 'qnoiseFactor', 'tfKernels', 'integerKernels', 'limits', 'ignoreExtraWeights'];
+const LOAD_OPTIONS = ['onProgress', 'internalSigmoid', 'qnoiseFactor', 'tfKernels', 'integerKernels', 'limits', 'ignoreExtraWeights', 'name'];
 
 // Frees the WASM side of a Model that was garbage-collected without dispose().
 const leakGuard =
@@ -341,11 +341,12 @@ export class Model {
       try {
         return shapeTrace(this.#call('tracing', (handle) => handle.trace(xs, ss, JSON.stringify({ layers, includeData: withData, histogramBins, steps }))), analysis, this.layers);
       } catch (error) {
-        if (!/out of memory/i.test(error?.message ?? '')) throw error;
+        const oom = /out of memory/i.test(error?.message ?? '');
+        if (!oom && !/maxArenaBytes/.test(error?.message ?? '')) throw error;
         const hints = [];
-        if (withData && batchSize === undefined) hints.push('{ includeData: false } (statistics only, no copy of every layer output)');
+        if (oom && withData && batchSize === undefined) hints.push('{ includeData: false } (statistics only, no copy of every layer output)');
         if (ss[0][0] > 1) hints.push(`a smaller batch, e.g. { batchSize: ${Math.max(1, Math.floor(ss[0][0] / 8))} } (traced in pieces, statistics still over all ${batch} samples)`);
-        if (layers === null) hints.push("{ layers: ['name', ...] } (only the layers you need)");
+        if (oom && layers === null) hints.push("{ layers: ['name', ...] } (only the layers you need)");
         throw new Error(`trace of ${batch} sample${batch === 1 ? '' : 's'}: ${error.message}; try ${hints.join(', or ')}`, { cause: error });
       }
     };

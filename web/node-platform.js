@@ -14,6 +14,8 @@ function toPath(source) {
 
 setNodePlatform({
   toPath,
+  /** import.meta.resolve from here (bundlers never see it: this file is Node-only). */
+  resolve: (specifier) => import.meta.resolve(specifier),
   async readFile(source) {
     const buffer = await readFile(toPath(source));
     return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);

@@ -67,7 +67,9 @@ export function optionsToJson(options) {
 /** Unknown keys of an options object are errors that list the valid ones (typos never pass silently). */
 export function checkOptionKeys(options, allowed, what) {
   if (options === undefined || options === null) return;
-  if (typeof options !== 'object' || Array.isArray(options)) throw new TypeError(`${what}: options must be an object`);
+  if (typeof options !== 'object' || Array.isArray(options)) {
+    throw new TypeError(`${what}: options must be an object (or null), got ${Array.isArray(options) ? 'an array' : typeof options}`);
+  }
   const unknown = Object.keys(options).filter((k) => !allowed.includes(k));
   if (unknown.length) {
     throw new TypeError(`${what}: unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}; valid options are ${allowed.join(', ')}`);

@@ -239,6 +239,8 @@ LayerPtr makeBidirectionalLayer(const LayerContext& ctx) {
   LayerContext bctx{bwdName, bwdClass, bwdConfig, std::move(bw), ctx.quantizerOptions};
   RecurrentSequence fwd = makeRecurrentSequence(fctx);
   RecurrentSequence bwd = makeRecurrentSequence(bctx);
+  ctx.adoptUsage(fctx);
+  ctx.adoptUsage(bctx);
   if (fwd.goBackwards == bwd.goBackwards)
     throw Error(ctx.errorPrefix() + "forward and backward layers must have opposite go_backwards values");
   if (fwd.returnSequences != bwd.returnSequences)

@@ -138,7 +138,9 @@ LayerPtr makeTimeDistributed(const LayerContext& ctx) {
   nlohmann::json innerConfig = (*layer)["config"];
   if (ctx.config.value("qkw_effective_weights", false)) innerConfig["qkw_effective_weights"] = true;
   LayerContext inner{ctx.name, cls, innerConfig, ctx.weights, ctx.quantizerOptions};
-  return std::make_unique<TimeDistributedLayer>(ctx, (*factory)(inner));
+  LayerPtr built = (*factory)(inner);
+  ctx.adoptUsage(inner);
+  return std::make_unique<TimeDistributedLayer>(ctx, std::move(built));
 }
 
 }  // namespace

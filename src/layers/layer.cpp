@@ -48,7 +48,13 @@ const Tensor& LayerContext::weight(const std::string& role, const std::vector<st
   return *t;
 }
 
+void LayerContext::adoptUsage(const LayerContext& inner) const {
+  delegated_ = true;
+  for (std::string& u : inner.unusedWeights()) unusedByInner_.push_back(std::move(u));
+}
+
 std::vector<std::string> LayerContext::unusedWeights() const {
+  if (delegated_) return unusedByInner_;
   std::vector<std::string> unused;
   const bool byRole = hasRoles(weights);
   for (const WeightInput& w : weights) {

@@ -88,12 +88,17 @@ struct LayerContext {
   // layer knows, e.g. a folded layer's iteration counter): the file has weights the config does
   // not use. One line each, for the error that names them.
   std::vector<std::string> unusedWeights() const;
+  // A wrapper (TimeDistributed, Bidirectional, RNN(cell)) built its inner layer from `inner`, a
+  // context over this one's weights: this context's unused weights are then the inner ones'.
+  void adoptUsage(const LayerContext& inner) const;
   // Config accessors that fill Keras defaults and name the layer and key in errors.
   const nlohmann::json* find(const std::string& key) const;
   std::string errorPrefix() const { return "layer '" + name + "' (" + className + "): "; }
 
   mutable std::vector<std::string> knownRoles_;  // every role of every `order` looked up
   mutable size_t knownPositions_ = 0;            // the longest `order` looked up
+  mutable bool delegated_ = false;                // adoptUsage() was called: unusedByInner_ decides
+  mutable std::vector<std::string> unusedByInner_;
 };
 
 // What the static analysis (graph/analysis.h) proved about one input of a layer, for prepare().

@@ -456,6 +456,7 @@ RecurrentSequence makeGenericRnnSequence(const LayerContext& ctx) {
   merged["qkw_cell_path"] = true;  // RNN(LSTMCell) runs the cell's own code, never standard_lstm
   LayerContext inner{ctx.name, it->second, merged, ctx.weights, ctx.quantizerOptions};
   RecurrentSequence seq = makeRecurrentSequence(inner);
+  ctx.adoptUsage(inner);
   seq.className = ctx.className;
   return seq;
 }

@@ -167,9 +167,15 @@ test('unknown option names are errors that list the valid ones', async () => {
 test('a trace that cannot fit the WASM heap says to use includeData: false or a smaller batchSize', async () => {
   // 40 samples upsampled 64×64 times: 2.7 GB of activations, more than a WASM heap holds.
   const up = { class_name: 'UpSampling2D', config: { name: 'up', trainable: true, dtype: 'float32', size: [64, 64], data_format: 'channels_last', interpolation: 'nearest' } };
-  const model = await loadModel(await writeKerasH5({ modelConfig: sequentialConfig('big', [inputLayer('input_1', [64, 64, 1]), up]), weights: {} }));
+  // The arena limit is raised past the heap so the WASM allocation itself fails.
+  const model = await loadModel(await writeKerasH5({ modelConfig: sequentialConfig('big', [inputLayer('input_1', [64, 64, 1]), up]), weights: {} }), { limits: { maxArenaBytes: 2 ** 33 } });
   await assert.rejects(model.trace(new Float32Array(40 * 64 * 64), [40, 64, 64, 1]), (e) =>
     /out of memory/.test(e.message) && /includeData: false/.test(e.message) && /batchSize: 5/.test(e.message));
+  // Under the default arena limit the same trace stops before allocating, and says so.
+  const limited = await loadModel(await writeKerasH5({ modelConfig: sequentialConfig('big', [inputLayer('input_1', [64, 64, 1]), up]), weights: {} }));
+  await assert.rejects(limited.trace(new Float32Array(40 * 64 * 64), [40, 64, 64, 1]), (e) =>
+    /maxArenaBytes/.test(e.message) && /batchSize: 5/.test(e.message));
+  limited.dispose();
   assert.deepEqual((await model.predict(new Float32Array(64 * 64), [1, 64, 64, 1])).shape, [1, 4096, 4096, 1], 'the model still works');
   model.dispose();
 });

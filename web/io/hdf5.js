@@ -1,6 +1,7 @@
 // HDF5 readers for Keras files, on h5wasm (loaded lazily: converted models never pay for it).
 // The same ESM build runs in Node and the browser; bytes go into h5wasm's in-memory file system.
 
+import { nodePlatform } from '../platform.js';
 import { checkJsonSize, partError, rethrowWithPart, toFloat32Array, toSnakeCase, isHdf5, isWasmTrap } from './util.js';
 import { weightRole } from './normalize.js';
 import { DEFAULT_LIMITS } from '../limits.js';
@@ -78,7 +79,11 @@ function renewH5wasm(lib, trapped) {
   h5wasmPromise = (async () => {
     let fresh = null;
     try {
-      const url = new URL('./hdf5_util.js', import.meta.resolve('h5wasm'));
+      // Node only: browsers (bundled or not) keep the instance after an error, and after a trap
+      // every later HDF5 read fails with a message saying to reload.
+      const node = await nodePlatform();
+      if (!node?.resolve) throw new Error('the HDF5 reader cannot be restarted here');
+      const url = new URL('./hdf5_util.js', node.resolve('h5wasm'));
       const { default: factory } = await import(/* @vite-ignore */ url.href);
       fresh = await factory({ noInitialRun: true });
       for (const key of Object.keys(fresh)) {

@@ -354,8 +354,10 @@ function unwrapPruningWeights(layerName, raw, part) {
 export function checkWeightList(layer, list, part) {
   const hint = 'pass { ignoreExtraWeights: true } to load it anyway';
   const seen = new Set();
+  // A Bidirectional holds two cells' weights with the same roles: there the full names must differ.
+  const twoCells = /Bidirectional$/.test(layer.className ?? '');
   for (const w of list) {
-    const key = w.role ? `role ${w.role}` : `#${w.index}`;
+    const key = twoCells && w.name ? `name ${w.name}` : w.role ? `role ${w.role}` : `#${w.index}`;
     if (seen.has(key)) throw partError(part, `layer ${layer.name}: duplicate weight ${w.name ?? key} (${key} appears twice); ${hint}`);
     seen.add(key);
     if (w.role === 'bias' && layer.config?.use_bias === false) {
