@@ -53,6 +53,7 @@ export async function buildModel(graph, weights, options = {}) {
     if (options.internalSigmoid !== undefined) quantizerOptions.internalSigmoid = options.internalSigmoid;
     if (options.qnoiseFactor !== undefined) quantizerOptions.qnoiseFactor = options.qnoiseFactor;
     if (options.integerKernels !== undefined) quantizerOptions.integerKernels = options.integerKernels;
+    if (options.fuse !== undefined) quantizerOptions.fuse = options.fuse;
     return builder.build(JSON.stringify(graph), optionsToJson(quantizerOptions));
   } finally {
     builder.delete();
@@ -62,7 +63,8 @@ export async function buildModel(graph, weights, options = {}) {
 /**
  * @param {string|URL|ArrayBuffer|Uint8Array|Blob|{config: string|object, weights: any}} source
  * @param {{onProgress?: (p: {phase: string, loaded: number, total: number}) => void,
- *          internalSigmoid?: 'hard'|'smooth'|'real', qnoiseFactor?: number, integerKernels?: boolean}} [options]
+ *          internalSigmoid?: 'hard'|'smooth'|'real', qnoiseFactor?: number, integerKernels?: boolean,
+ *          fuse?: boolean}} [options]
  * @returns {Promise<Model>}
  */
 export async function loadModel(source, options = {}) {

@@ -29,9 +29,13 @@ struct ModelOptions {
   // Run conv/dense layers in integer arithmetic where the analysis proves it bit-identical to
   // float32 (false: always the float kernels; for comparisons).
   bool integerKernels = true;
+  // Run elementwise layers that follow a conv/dense layer (BN affine, ReLU, QActivation,
+  // Activation) in place on its output, in cache-sized chunks, in predict() (false: every layer
+  // separately; for comparisons). Tracing always runs them separately.
+  bool fuseElementwise = true;
 };
 
-// {integerKernels?: bool, ...quantizer options (quantizerOptionsFromJson)}; throws qkw::Error
+// {integerKernels?: bool, fuse?: bool, ...quantizer options (quantizerOptionsFromJson)}; throws qkw::Error
 // naming a malformed field.
 ModelOptions modelOptionsFromJson(const nlohmann::json& options);
 

@@ -26,9 +26,21 @@ class ReLULayer : public Layer {
   }
 
   void forward(const std::vector<const Tensor*>& inputs, Tensor& output) const override {
-    const float* x = inputs[0]->data.data();
-    float* y = output.data.data();
-    const int64_t n = inputs[0]->size();
+    run(inputs[0]->data.data(), output.data.data(), inputs[0]->size());
+  }
+
+  // Each y[i] reads only x[i] (before writing it), so in place is forward().
+  std::string elementwiseFusionTag(const Shape& inputShape) const override {
+    (void)inputShape;
+    return className() == "LeakyReLU" ? "leaky_relu" : "relu";
+  }
+  void applyElementwiseInPlace(float* data, int64_t count, int64_t channels) const override {
+    (void)channels;
+    run(data, data, count);
+  }
+
+ private:
+  void run(const float* x, float* y, int64_t n) const {
     if (alpha_ != 0.0f && !maxValue_ && threshold_ == 0.0f) {
       for (int64_t i = 0; i < n; ++i) y[i] = x[i] > 0.0f ? x[i] : x[i] * alpha_;
       return;
@@ -55,7 +67,6 @@ class ReLULayer : public Layer {
     }
   }
 
- private:
   std::optional<float> maxValue_;
   float alpha_;
   float threshold_;
