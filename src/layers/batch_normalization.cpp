@@ -63,10 +63,11 @@ class BatchNormLayer : public Layer {
   void applyElementwiseInPlace(float* data, int64_t count, int64_t channels) const override {
     if (channels != static_cast<int64_t>(scale_.size()) || count % channels != 0)
       throw Error("layer '" + name() + "' (" + className() + "): fused epilogue on a non-channel-row chunk");
-    const float* s = scale_.data();
-    const float* b = offset_.data();
+    const float* __restrict s = scale_.data();
+    const float* __restrict b = offset_.data();
     for (int64_t r = 0; r < count; r += channels) {
-      float* row = data + r;
+      float* __restrict row = data + r;
+      // Vectorizes as f32x4 mul then add: two rounded ops per element, as forward().
       for (int64_t c = 0; c < channels; ++c) {
         const float scaled = row[c] * s[c];
         row[c] = scaled + b[c];
