@@ -433,7 +433,8 @@ void GraphModel::planElementwiseFusion(const ModelOptions& options) {
     infos_[p].kernel += tags;
     for (size_t c : fusedChain_[p]) {
       infos_[c].kernel.clear();
-      infos_[c].kernelReason = "fused into " + inQuotes(infos_[p].name) + "'s epilogue (predict; trace runs it separately)";
+      infos_[c].kernelReason =
+          "fused into " + inQuotes(infos_[p].name) + " (run in its epilogue by predict(); trace() runs it separately)";
     }
   }
 }
