@@ -127,6 +127,10 @@ export interface LoadOptions {
   /** Run conv/dense/depthwise layers on integer kernels where the analysis proves the result
    *  bit-identical to float32 (default true); false keeps every float kernel (for comparisons). */
   integerKernels?: boolean;
+  /** Run the elementwise layers that follow a conv/dense layer (BN, ReLU, QActivation, Activation)
+   *  in place on its output in predict(), bit-identical (default true); trace() always runs them
+   *  separately. false: every layer separately (for comparisons). */
+  fuse?: boolean;
   /** name of the file in error messages, for byte sources */
   name?: string;
   limits?: ModelLimits;

@@ -11,7 +11,7 @@ import { modelWeights } from './weights.js';
 import { hls4mlConfig } from './hls4ml.js';
 
 const TRACE_OPTIONS = ['layers', 'includeData', 'histogramBins', 'batchSize', 'steps'];
-const LOAD_OPTIONS = ['onProgress', 'internalSigmoid', 'qnoiseFactor', 'tfKernels', 'integerKernels', 'limits', 'ignoreExtraWeights', 'name'];
+const LOAD_OPTIONS = ['onProgress', 'internalSigmoid', 'qnoiseFactor', 'tfKernels', 'integerKernels', 'fuse', 'limits', 'ignoreExtraWeights', 'name'];
 
 // Frees the WASM side of a Model that was garbage-collected without dispose().
 const leakGuard =
@@ -85,6 +85,7 @@ function buildOn(instance, graph, weights, options) {
       if (options.qnoiseFactor !== undefined) quantizerOptions.qnoiseFactor = options.qnoiseFactor;
       if (options.tfKernels !== undefined) quantizerOptions.tfKernels = options.tfKernels;
       if (options.integerKernels !== undefined) quantizerOptions.integerKernels = options.integerKernels;
+      if (options.fuse !== undefined) quantizerOptions.fuse = options.fuse;
       if (options.ignoreExtraWeights) quantizerOptions.ignoreExtraWeights = true;
       const core = coreLimits(options.limits);
       if (core) quantizerOptions.limits = core;
@@ -101,7 +102,7 @@ function buildOn(instance, graph, weights, options) {
  * @param {string|URL|ArrayBuffer|Uint8Array|Blob|{config: string|object, weights: any}} source
  * @param {{onProgress?: (p: {phase: string, loaded: number, total: number}) => void,
  *          internalSigmoid?: 'hard'|'smooth'|'real', qnoiseFactor?: number,
- *          tfKernels?: 'eigen'|'onednn', integerKernels?: boolean, ignoreExtraWeights?: boolean,
+ *          tfKernels?: 'eigen'|'onednn', integerKernels?: boolean, ignoreExtraWeights?: boolean, fuse?: boolean,
  *          limits?: import('./index.d.ts').ModelLimits}} [options]
  * @returns {Promise<Model>}
  */

@@ -109,6 +109,7 @@ class GraphModel : public Model {
   void order();
   void inferShapes(const Limits& limits);
   void prepareLayers(const json& graph, const ModelOptions& options);
+  void planElementwiseFusion(const ModelOptions& options);
   void plan(const Limits& limits);
 
  private:
@@ -134,6 +135,12 @@ class GraphModel : public Model {
   std::vector<TensorInfo> inputs_, outputs_;
 
   std::vector<ModelWarning> warnings_;
+
+  // Elementwise fusion (planElementwiseFusion): fusedChain_[p] lists the steps run in place on
+  // step p's output right after p; fusedInto_[c] is that p for each of them (or npos).
+  std::vector<std::vector<size_t>> fusedChain_;
+  std::vector<size_t> fusedInto_;
+  void runFusedChain(size_t producer, Tensor& output) const;
 
   ArenaPlan plan_;
   Arena arena_;
@@ -600,13 +607,79 @@ void GraphModel::prepareLayers(const json& graph, const ModelOptions& options) {
   }
 }
 
+// Elementwise epilogue fusion. A conv/dense step p whose output only feeds a chain of
+// elementwise layers (each the single consumer of the one before, none a model output except
+// possibly the last) runs that chain in place on its output buffer, chunk by chunk while the
+// chunk is in cache. Each element goes through exactly the float32 ops of the separate layers,
+// in the same order (Layer::applyElementwiseInPlace), so the bits are those of the unfused
+// run. The chain's consumers then read p's buffer: plan() keeps it alive for them. Applies to
+// predict() without an observer; tracing runs every layer separately (its per-layer times are
+// those of the unfused path).
+void GraphModel::planElementwiseFusion(const ModelOptions& options) {
+  const size_t n = layers_.size();
+  fusedChain_.assign(n, {});
+  fusedInto_.assign(n, std::string::npos);
+  if (!options.fuseElementwise) return;
+  std::vector<std::vector<size_t>> consumers(n);
+  for (size_t s = 0; s < n; ++s)
+    for (size_t p : stepInputs_[s]) consumers[p].push_back(s);
+  auto isOutput = [&](size_t s) { return std::find(outputSteps_.begin(), outputSteps_.end(), s) != outputSteps_.end(); };
+  auto isLinear = [](const std::string& cls) {
+    return cls.find("Conv") != std::string::npos || cls.find("Dense") != std::string::npos;
+  };
+  for (size_t p = 0; p < n; ++p) {
+    if (!isLinear(infos_[p].className) || infos_[p].kernel.empty() || infos_[p].outputShape.empty()) continue;
+    std::string tags;
+    size_t last = p;
+    while (!isOutput(last) && consumers[last].size() == 1) {
+      const size_t c = consumers[last][0];
+      if (stepInputs_[c].size() != 1) break;
+      const std::string tag = layers_[c]->elementwiseFusionTag(infos_[last].outputShape);
+      if (tag.empty() || infos_[c].outputShape != infos_[last].outputShape) break;
+      fusedChain_[p].push_back(c);
+      fusedInto_[c] = p;
+      tags += "+" + tag;
+      last = c;
+    }
+    if (fusedChain_[p].empty()) continue;
+    infos_[p].kernel += tags;
+    for (size_t c : fusedChain_[p]) {
+      infos_[c].kernel.clear();
+      infos_[c].kernelReason =
+          "fused into " + inQuotes(infos_[p].name) + " (run in its epilogue by predict(); trace() runs it separately)";
+    }
+  }
+}
+
+void GraphModel::runFusedChain(size_t producer, Tensor& output) const {
+  const std::vector<size_t>& chain = fusedChain_[producer];
+  const int64_t channels = infos_[producer].outputShape.back();
+  if (channels <= 0) return;
+  const int64_t total = output.size();
+  // ~16 KB of floats per chunk, a whole number of channel rows.
+  const int64_t rows = std::max<int64_t>(1, 4096 / channels);
+  const int64_t chunk = rows * channels;
+  float* data = output.data.data();
+  for (int64_t start = 0; start < total; start += chunk) {
+    const int64_t count = std::min(chunk, total - start);
+    for (size_t c : chain) layers_[c]->applyElementwiseInPlace(data + start, count, channels);
+  }
+}
+
 void GraphModel::plan(const Limits& limits) {
   const size_t n = layers_.size();
   std::vector<int64_t> sizes(n);
   std::vector<bool> pinned(n, false);
   for (size_t s = 0; s < n; ++s) sizes[s] = numElements(infos_[s].outputShape);
   for (size_t s : outputSteps_) pinned[s] = true;
-  plan_ = planArena(stepInputs_, sizes, pinned);
+  // A fused chain's consumers read its producer's buffer (planElementwiseFusion): keep it alive.
+  std::vector<std::vector<size_t>> keepAlive = stepInputs_;
+  for (size_t s = 0; s < n; ++s)
+    for (size_t p : stepInputs_[s])
+      if (fusedInto_[p] != std::string::npos) keepAlive[s].push_back(fusedInto_[p]);
+  for (size_t s : outputSteps_)
+    if (fusedInto_[s] != std::string::npos) pinned[fusedInto_[s]] = true;
+  plan_ = planArena(keepAlive, sizes, pinned);
   int64_t bytes = 0;
   for (int64_t e : plan_.bufferElementsPerSample)
     bytes = checkedAdd(bytes, checkedMul(e, static_cast<int64_t>(sizeof(float)), "activation arena"), "activation arena");
@@ -650,10 +723,16 @@ std::vector<Tensor> GraphModel::predict(const std::vector<Tensor>& inputs, const
     } else {
       for (size_t j = 0; j < stepInputs_[s].size(); ++j) in[j] = stepOutputs_[stepInputs_[s][j]];
     }
+    const bool fused = !observer && fusedInto_[s] != std::string::npos;
+    if (fused) {  // already computed in place by its producer's epilogue
+      stepOutputs_[s] = stepOutputs_[fusedInto_[s]];
+      continue;
+    }
     Tensor& out = arena_.bind(plan_.bufferOfStep[s], batch, infos_[s].outputShape);
     stepOutputs_[s] = &out;
     const auto start = observer ? Clock::now() : Clock::time_point();
     layers_[s]->forward(in, out);
+    if (!observer && !fusedChain_[s].empty()) runFusedChain(s, out);
     if (observer) {
       const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
       observer(s, out, ms);
@@ -687,6 +766,11 @@ ModelOptions modelOptionsFromJson(const nlohmann::json& options) {
     result.ignoreExtraWeights = it->get<bool>();
     quantizer.erase(it);
   }
+  if (auto it = quantizer.find("fuse"); it != quantizer.end()) {
+    if (!it->is_boolean()) throw Error("option 'fuse' must be true or false, got " + it->dump());
+    result.fuseElementwise = it->get<bool>();
+    quantizer.erase(it);
+  }
   result.quantizerOptions = quantizerOptionsFromJson(quantizer);
   return result;
 }
@@ -705,6 +789,7 @@ std::unique_ptr<Model> Model::build(const nlohmann::json& graph,
   model->order();
   model->inferShapes(options.limits);
   model->prepareLayers(graph, options);
+  model->planElementwiseFusion(options);
   model->plan(options.limits);
   return model;
 }

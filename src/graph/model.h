@@ -30,11 +30,15 @@ struct ModelOptions {
   // Run conv/dense layers in integer arithmetic where the analysis proves it bit-identical to
   // float32 (false: always the float kernels; for comparisons).
   bool integerKernels = true;
+  // Run elementwise layers that follow a conv/dense layer (BN affine, ReLU, QActivation,
+  // Activation) in place on its output, in cache-sized chunks, in predict() (false: every layer
+  // separately; for comparisons). Tracing always runs them separately.
+  bool fuseElementwise = true;
   bool ignoreExtraWeights = false;  // else weights a layer's config does not use are an error
   Limits limits;
 };
 
-// loadModel's options object (minus the JS-only keys): {"limits": {...}, "integerKernels",
+// loadModel's options object (minus the JS-only keys): {"limits": {...}, "integerKernels", "fuse",
 // "ignoreExtraWeights", and the quantizer options (quantizerOptionsFromJson)}. Throws naming an
 // unknown key or a bad value.
 ModelOptions modelOptionsFromJson(const nlohmann::json& options);

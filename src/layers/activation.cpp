@@ -49,6 +49,23 @@ class ActivationLayer : public QuantizedLayer {
       reason += " Use QActivation with a quantizer (e.g. 'quantized_tanh(8)', 'quantized_sigmoid(8)') instead.";
     return ctx.floatResult(reason);
   }
+
+  // Elementwise unless softmax (a row op) or a quantizer without a fixed grid (its scale comes
+  // from the whole tensor, e.g. alpha='auto'); apply() may alias, so in place is forward().
+  std::string elementwiseFusionTag(const Shape& inputShape) const override {
+    (void)inputShape;
+    using K = ActivationFunction::Kind;
+    if (activation_.kind() == K::Softmax) return "";
+    if (activation_.kind() == K::Quantizer) {
+      const QuantizerPtr q = activation_.quantizer();
+      return q && q->grid() ? q->className() : "";
+    }
+    return activation_.isIdentity() ? "linear" : activation_.display();
+  }
+  void applyElementwiseInPlace(float* data, int64_t count, int64_t channels) const override {
+    (void)channels;
+    activation_.apply(data, data, Shape{count});
+  }
 };
 
 }  // namespace

@@ -58,6 +58,26 @@ class BatchNormLayer : public Layer {
       }
   }
 
+  // In place on channels-last rows, with forward()'s two float32 ops per element.
+  std::string elementwiseFusionTag(const Shape& inputShape) const override {
+    const int rank = static_cast<int>(inputShape.size()) + 1;
+    return resolveFeatureAxis("", axis_, rank) == rank - 1 ? "bn" : "";
+  }
+  void applyElementwiseInPlace(float* data, int64_t count, int64_t channels) const override {
+    if (channels != static_cast<int64_t>(scale_.size()) || count % channels != 0)
+      throw Error("layer '" + name() + "' (" + className() + "): fused epilogue on a non-channel-row chunk");
+    const float* __restrict s = scale_.data();
+    const float* __restrict b = offset_.data();
+    for (int64_t r = 0; r < count; r += channels) {
+      float* __restrict row = data + r;
+      // Vectorizes as f32x4 mul then add: two rounded ops per element, as forward().
+      for (int64_t c = 0; c < channels; ++c) {
+        const float scaled = row[c] * s[c];
+        row[c] = scaled + b[c];
+      }
+    }
+  }
+
   std::vector<QuantizerSlot> quantizers() const override { return slots_; }
   // The (quantized) gamma, beta, mean and variance; inv and offset are recomputed from them
   // by the same float operations, so a converted file gives identical outputs.

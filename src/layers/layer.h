@@ -168,6 +168,17 @@ class Layer {
 
   // The quantizers this layer holds, in QKeras's get_quantizers() spirit.
   virtual std::vector<QuantizerSlot> quantizers() const { return {}; }
+  // Fused elementwise epilogue (graph/model.cpp planElementwiseFusion). A layer that computes
+  // each output element from the same-position input element alone, channels-last, returns a
+  // short tag ("bn", "relu", "quantized_relu") for `inputShape` (without batch); then
+  // applyElementwiseInPlace(data, count, channels) must give exactly forward()'s bits on `count`
+  // elements (a whole number of channel rows, starting at a row) overwritten in place. "" (the
+  // default): not fusable.
+  virtual std::string elementwiseFusionTag(const Shape& inputShape) const { (void)inputShape; return ""; }
+  virtual void applyElementwiseInPlace(float* data, int64_t count, int64_t channels) const {
+    (void)data, (void)count, (void)channels;
+  }
+
   // The quantizer that puts this layer's output on a grid (activation= of a Q-layer, or a
   // QActivation), or nullptr when the output is float.
   virtual QuantizerPtr outputQuantizer() const { return nullptr; }

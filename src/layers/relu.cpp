@@ -27,33 +27,17 @@ class ReLULayer : public Layer {
   }
 
   void forward(const std::vector<const Tensor*>& inputs, Tensor& output) const override {
-    const float* x = inputs[0]->data.data();
-    float* y = output.data.data();
-    const int64_t n = inputs[0]->size();
-    if (alpha_ != 0.0f && !maxValue_ && threshold_ == 0.0f) {
-      for (int64_t i = 0; i < n; ++i) y[i] = x[i] > 0.0f ? x[i] : x[i] * alpha_;
-      return;
-    }
-    for (int64_t i = 0; i < n; ++i) {
-      const float v = x[i];
-      float r;
-      bool clip = maxValue_.has_value();
-      if (threshold_ != 0.0f) {
-        r = v * (v > threshold_ ? 1.0f : 0.0f);
-      } else if (maxValue_ && *maxValue_ == 6.0f) {
-        r = std::min(std::max(v, 0.0f), 6.0f);
-        clip = false;
-      } else {
-        r = v > 0.0f ? v : 0.0f;
-      }
-      if (clip) r = std::min(std::max(r, 0.0f), *maxValue_);
-      if (alpha_ != 0.0f) {
-        const float shifted = threshold_ != 0.0f ? -v + threshold_ : -v;
-        const float negative = shifted > 0.0f ? shifted : 0.0f;
-        r = r - alpha_ * negative;
-      }
-      y[i] = r;
-    }
+    run(inputs[0]->data.data(), output.data.data(), inputs[0]->size());
+  }
+
+  // Each y[i] reads only x[i] (before writing it), so in place is forward().
+  std::string elementwiseFusionTag(const Shape& inputShape) const override {
+    (void)inputShape;
+    return className() == "LeakyReLU" ? "leaky_relu" : "relu";
+  }
+  void applyElementwiseInPlace(float* data, int64_t count, int64_t channels) const override {
+    (void)channels;
+    run(data, data, count);
   }
 
   // Clipping at 0 (and max_value) keeps a grid that has 0 (and max_value) on its lattice; a
@@ -87,6 +71,33 @@ class ReLULayer : public Layer {
   }
 
  private:
+  void run(const float* x, float* y, int64_t n) const {
+    if (alpha_ != 0.0f && !maxValue_ && threshold_ == 0.0f) {
+      for (int64_t i = 0; i < n; ++i) y[i] = x[i] > 0.0f ? x[i] : x[i] * alpha_;
+      return;
+    }
+    for (int64_t i = 0; i < n; ++i) {
+      const float v = x[i];
+      float r;
+      bool clip = maxValue_.has_value();
+      if (threshold_ != 0.0f) {
+        r = v * (v > threshold_ ? 1.0f : 0.0f);
+      } else if (maxValue_ && *maxValue_ == 6.0f) {
+        r = std::min(std::max(v, 0.0f), 6.0f);
+        clip = false;
+      } else {
+        r = v > 0.0f ? v : 0.0f;
+      }
+      if (clip) r = std::min(std::max(r, 0.0f), *maxValue_);
+      if (alpha_ != 0.0f) {
+        const float shifted = threshold_ != 0.0f ? -v + threshold_ : -v;
+        const float negative = shifted > 0.0f ? shifted : 0.0f;
+        r = r - alpha_ * negative;
+      }
+      y[i] = r;
+    }
+  }
+
   std::optional<float> maxValue_;
   float alpha_;
   float threshold_;

@@ -37,7 +37,8 @@ function bitEqual(a, b) {
   return x.every((v, i) => v === y[i]);
 }
 
-// Predicts with and without integer kernels; returns the integer model's kernel list.
+// Predicts with and without integer kernels and elementwise fusion (every combination against
+// float kernels, unfused); returns the default model's kernel list.
 async function assertSamePredictions(t, makeSource) {
   const source = typeof makeSource === 'function' ? makeSource : () => makeSource;
   let fast;
@@ -47,15 +48,32 @@ async function assertSamePredictions(t, makeSource) {
     t.diagnostic(`not loadable here: ${error.message.slice(0, 120)}`);
     return null;
   }
-  const slow = await loadModel(source(), { integerKernels: false });
+  const slow = await loadModel(source(), { integerKernels: false, fuse: false });
+  const variants = [
+    ['integer, fused', fast],
+    ['integer, unfused', await loadModel(source(), { fuse: false })],
+    ['float, fused', await loadModel(source(), { integerKernels: false })],
+  ];
   try {
-    for (const l of slow.layers) if (l.kernel) assert.ok(l.kernel.startsWith('f32_'), `${l.name}: ${l.kernel}`);
+    for (const l of slow.layers) if (l.kernel) assert.ok(/^f32_[a-z0-9_]+$/.test(l.kernel), `${l.name}: ${l.kernel}`);
     const { data, shape } = patternInput(fast);
-    const a = await fast.predict(data, shape);
     const b = await slow.predict(data, shape);
-    const outputs = Array.isArray(a) ? a : [a];
     const expected = Array.isArray(b) ? b : [b];
-    outputs.forEach((o, i) => assert.ok(bitEqual(o.data, expected[i].data), `output ${i} differs`));
+    for (const [label, m] of variants) {
+      const a = await m.predict(data, shape);
+      const outputs = Array.isArray(a) ? a : [a];
+      outputs.forEach((o, i) => assert.ok(bitEqual(o.data, expected[i].data), `${label}: output ${i} differs`));
+      // A second run: the in-place epilogue must not disturb buffers the next run reads.
+      const again = await m.predict(data, shape);
+      (Array.isArray(again) ? again : [again]).forEach((o, i) =>
+        assert.ok(bitEqual(o.data, expected[i].data), `${label}: output ${i} differs on the second run`));
+    }
+    const fusedLayers = fast.layers.filter((l) => /\+/.test(l.kernel ?? ''));
+    for (const l of fusedLayers) {
+      const chain = fast.layers.filter((c) => (c.kernelReason ?? '').startsWith(`fused into '${l.name}'`));
+      assert.equal(chain.length, l.kernel.split('+').length - 1, `${l.name}: ${l.kernel}`);
+    }
+    if (fusedLayers.length) t.diagnostic(`fused: ${fusedLayers.map((l) => `${l.name} ${l.kernel.slice(l.kernel.indexOf('+'))}`).join(', ')}`);
     // Every traced layer too, so a difference inside the model cannot hide behind an argmax.
     const ta = await fast.trace(data, shape);
     const tb = await slow.trace(data, shape);
@@ -65,7 +83,7 @@ async function assertSamePredictions(t, makeSource) {
     t.diagnostic(`${integer.length} integer layers${integer.length ? ` (${kinds}): ${integer.map((l) => l.name).join(', ')}` : ''}`);
     return fast.layers.map((l) => ({ name: l.name, kernel: l.kernel, reason: l.kernelReason }));
   } finally {
-    fast.dispose();
+    for (const [, m] of variants) m.dispose();
     slow.dispose();
   }
 }
@@ -103,19 +121,20 @@ test('example cifar10_qkeras_fixed (every conv sees a 4-bit input): integer conv
   const kernels = await assertSamePredictions(t, `${examplesDir}cifar10_qkeras_fixed.h5`);
   const byName = Object.fromEntries(kernels.map((k) => [k.name, k]));
   // The first conv reads the float image.
-  assert.equal(byName.q_conv2d.kernel, 'f32_conv2d_simd');
+  assert.equal(byName.q_conv2d.kernel, 'f32_conv2d_simd+bn+quantized_relu');
   assert.match(byName.q_conv2d.reason, /is float/);
   for (const name of ['q_conv2d_1', 'q_conv2d_2', 'q_conv2d_3', 'q_conv2d_4', 'q_conv2d_5']) {
-    assert.match(byName[name].kernel, /^qs8_conv2d_igemm_4x8c2_wasmsimd_dot16x2$/, name);
+    assert.match(byName[name].kernel, /^qs8_conv2d_igemm_4x8c2_wasmsimd_dot16x2\+bn\+quantized_relu$/, name);
   }
-  assert.match(byName.q_dense.kernel, /^qs8_dense_igemm_/);
+  assert.match(byName.q_dense.kernel, /^qs8_dense_igemm_.*\+bn\+quantized_relu$/);
+  assert.match(byName.q_batch_normalization_1.reason, /fused into 'q_conv2d_1'/);
   assert.match(byName.q_dense_1.kernel, /^qs8_dense_igemm_/);
 });
 
 test('example cifar10_qkeras (float BN outputs feed the convs): float kernels, with the reason', { skip: exampleSkip }, async (t) => {
   const kernels = await assertSamePredictions(t, `${examplesDir}cifar10_qkeras.h5`);
   const conv = kernels.find((k) => k.name === 'q_conv2d_1');
-  assert.equal(conv.kernel, 'f32_conv2d_simd');
+  assert.equal(conv.kernel, 'f32_conv2d_simd+bn');
   assert.match(conv.reason, /q_batch_normalization' is float/);
 });
 
@@ -123,11 +142,15 @@ test('summary() names each layer\'s kernel', { skip: exampleSkip }, async () => 
   const model = await loadModel(`${examplesDir}cifar10_qkeras_fixed.h5`);
   try {
     const text = model.summary();
-    assert.match(text, /q_conv2d_1 \(QConv2D\).*qs8_conv2d_igemm_4x8c2_wasmsimd_dot16x2/);
-    assert.match(text, /q_conv2d \(QConv2D\).*f32_conv2d_simd \(input '.*' is float\)/);
+    assert.match(text, /q_conv2d_1 \(QConv2D\).*qs8_conv2d_igemm_4x8c2_wasmsimd_dot16x2\+bn\+quantized_relu/);
+    assert.match(text, /q_conv2d \(QConv2D\).*f32_conv2d_simd\+bn\+quantized_relu \(input '.*' is float\)/);
   } finally {
     model.dispose();
   }
+});
+
+test('fuse must be a boolean', async () => {
+  await assert.rejects(loadModel(`${examplesDir}cifar10_qkeras_fixed.h5`, { fuse: 1 }), /option 'fuse'/);
 });
 
 test('integerKernels must be a boolean', async () => {
