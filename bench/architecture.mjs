@@ -47,7 +47,8 @@ export async function describeArchitecture(path, model) {
     }
     previous = info.name;
     const config = byName.get(info.name)?.config ?? {};
-    const w = Object.fromEntries((weights[info.name] ?? []).map((t) => [t.role, t]));
+    // readModel() gives the weights as a Map (names come from files: no prototype keys).
+    const w = Object.fromEntries(((weights instanceof Map ? weights.get(info.name) : weights[info.name]) ?? []).map((t) => [t.role, t]));
     const need = (...roles) => {
       for (const role of roles) {
         if (!w[role]) throw new Error(`layer '${info.name}' (${info.className}): the converter gave no '${role}' weight (it gave: ${Object.keys(w).join(', ') || 'none'})`);
