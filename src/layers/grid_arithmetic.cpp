@@ -6,8 +6,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <limits>
-#include <sstream>
 
 namespace qkw {
 
@@ -206,11 +206,12 @@ int bitsForMagnitude(double magnitude) {
   return bits;
 }
 
+// The text `std::ostream << v` gives at precision 10 ("%.10g"), without <sstream>: streams
+// pull libc++'s locale machinery (~100 KB) into the WASM module.
 std::string formatNumber(double v) {
-  std::ostringstream out;
-  out.precision(10);
-  out << v;
-  return out.str();
+  char buf[32];
+  const int n = std::snprintf(buf, sizeof buf, "%.10g", v);
+  return std::string(buf, n > 0 ? static_cast<size_t>(n) : 0);
 }
 
 // Bits of the odd part of a float's significand (1 for powers of two).

@@ -9,7 +9,13 @@ const TABLE = (() => {
   return table;
 })();
 
+// Node (>= 20.15) has zlib's native CRC-32: at cold start the JS loop runs in V8's interpreter
+// and costs ~10 ms per MB of model. process.getBuiltinModule is a runtime lookup, so bundlers
+// leave it alone and browsers take the JS loop.
+const nativeCrc32 = globalThis.process?.getBuiltinModule?.('node:zlib')?.crc32 ?? null;
+
 export function crc32(bytes) {
+  if (nativeCrc32) return nativeCrc32(bytes) >>> 0;
   let c = 0xffffffff;
   for (let i = 0; i < bytes.length; i++) c = TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;

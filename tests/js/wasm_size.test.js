@@ -1,0 +1,34 @@
+// Size budget of what the npm package ships for the core: the release .wasm plus its JS glue,
+// gzipped (level 9, as a server or bundler would send them). A plain byte count, not a timing:
+// it fails when a change makes the module grow past the budget. Lower BUDGET when the module
+// shrinks; raise it only with a reason in the commit message (issue 11 targets 150 KB).
+// Where the bytes go: `wasm-objdump -h web/wasm/qkeras_wasm.wasm` and README "Footprint".
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+
+const dir = new URL('../../web/wasm/', import.meta.url);
+const BUDGET = 286_000; // bytes, .wasm + .mjs gzipped; measured 282,151 (268,101 + 14,050)
+
+function gzipped(name) {
+  const bytes = readFileSync(fileURLToPath(new URL(name, dir)));
+  return { raw: bytes.length, gz: gzipSync(bytes, { level: 9 }).length };
+}
+
+test(`shipped .wasm + JS glue stay within ${BUDGET} bytes gzipped`, () => {
+  const wasm = gzipped('qkeras_wasm.wasm');
+  const glue = gzipped('qkeras_wasm.mjs');
+  const total = wasm.gz + glue.gz;
+  assert.ok(total <= BUDGET,
+    `.wasm ${wasm.gz} B gz (${wasm.raw} raw) + glue ${glue.gz} B gz (${glue.raw} raw) = ${total} B > budget ${BUDGET} B`);
+});
+
+test('no iostream/locale machinery in the module (it costs ~80 KB raw)', () => {
+  // Without a name section, libc++'s locale code shows through the imports it needs from JS.
+  const text = readFileSync(fileURLToPath(new URL('qkeras_wasm.mjs', dir)), 'latin1');
+  for (const name of ['_strftime_l', '_environ_get', '_environ_sizes_get']) {
+    assert.ok(!text.includes(name), `glue imports ${name}: something pulls <sstream>/<iostream> into the module`);
+  }
+});
