@@ -6,6 +6,7 @@ import { checkLoadOptions, checkOptionKeys } from './util.js';
 import { encodeQkwm } from './format/qkwm.js';
 
 export const CONVERTER_VERSION = '0.1.0';
+const CONVERT_OPTIONS = ['onProgress', 'sourceName', 'internalSigmoid', 'qnoiseFactor', 'limits', 'ignoreExtraWeights'];
 
 /**
  * @param {Parameters<typeof import('./model.js').loadModel>[0]} source

@@ -89,7 +89,7 @@ function assertFixtureRows(rows, { traced }) {
 
 test('demo page: errors, fixture model, static analysis, trace, JSON + weights', { skip, timeout: 90000 }, async () => {
   const { page, blocked, problems } = browser;
-  await page.goto(server.demoUrl);
+  await page.goto(`${server.demoUrl}?example=off`);
   await waitForState(page, 'idle');
   assert.equal(await page.isDisabled('#run-trace'), true, 'nothing to trace before a model is loaded');
 
@@ -201,7 +201,7 @@ test('demo page: .keras zip and converted .qkwm files', { skip, timeout: 60000 }
   const { page, problems } = browser;
   const keras = await writeKerasV3({ modelConfig: fixtureConfig, weights: fixtureWeights });
   const qkwm = await convert(fixtureH5, { sourceName: 'demo_fixture.h5' });
-  await page.goto(server.demoUrl);
+  await page.goto(`${server.demoUrl}?example=off`);
   await waitForState(page, 'idle');
   for (const [name, bytes] of [['demo_fixture.keras', keras], ['demo_fixture.qkwm', qkwm]]) {
     await expectLoaded(page, [file(name, bytes)]);
@@ -237,7 +237,7 @@ test('demo page: PNG input, resized and scaled', { skip, timeout: 60000 }, async
     modelConfig: sequentialConfig('image_fixture', [inputLayer('image', [4, 4, 3]), flatten('flat'), qDense('fc', 2, { kernel_quantizer: q6, bias_quantizer: q6 })]),
     weights: { fc: [{ name: 'fc/kernel:0', shape: [48, 2], data: fixtureValues(96, 9) }, { name: 'fc/bias:0', shape: [2], data: fixtureValues(2, 10) }] },
   });
-  await page.goto(server.demoUrl);
+  await page.goto(`${server.demoUrl}?example=off`);
   await waitForState(page, 'idle');
   await expectLoaded(page, [file('image_fixture.h5', imageModel)]);
   await page.check('input[name="input-kind"][value="file"]');
@@ -260,7 +260,7 @@ const realSkip = skip || (existsSync(realModel) ? false : `real model not found 
 
 test('demo page: the real qkeras_3layer_v2020 model, and a screenshot', { skip: realSkip, timeout: 60000 }, async () => {
   const { page, problems } = browser;
-  await page.goto(server.demoUrl);
+  await page.goto(`${server.demoUrl}?example=off`);
   await waitForState(page, 'idle');
   await expectLoaded(page, realModel);
   await page.check('input[name="input-kind"][value="random"]');
@@ -291,7 +291,7 @@ test('demo page: the real qkeras_3layer_v2020 model, and a screenshot', { skip: 
 
 test('demo screenshot without ../shared: the fixture model', { skip: skip || (realSkip ? false : 'the real model is present: its test takes the screenshot') }, async () => {
   const { page } = browser;
-  await page.goto(server.demoUrl);
+  await page.goto(`${server.demoUrl}?example=off`);
   await waitForState(page, 'idle');
   await expectLoaded(page, [file('demo_fixture.h5', fixtureH5)]);
   assert.equal(await runTrace(page), 'traced');
@@ -336,4 +336,64 @@ test('serve.js: loopback only, MIME types, refuses paths outside the repository'
   } finally {
     await local.close();
   }
+});
+
+const exampleQkwm = fileURLToPath(new URL('../../build/examples/cifar10_qkeras.qkwm', import.meta.url));
+const exampleFixedQkwm = fileURLToPath(new URL('../../build/examples/cifar10_qkeras_fixed.qkwm', import.meta.url));
+const exampleSkip = skip || (existsSync(exampleQkwm) && existsSync(exampleFixedQkwm) ? false : `${exampleQkwm} is missing: run "npm run build" (scripts/make-examples.mjs)`);
+
+/** Statuses by layer name, as the library in Node sees them. */
+async function nodeStatuses(path) {
+  const { loadModel } = await import('../../web/index.js');
+  const model = await loadModel(path);
+  try {
+    return Object.fromEntries(model.analyze().map((a) => [a.name, a.status]));
+  } finally {
+    model.dispose();
+  }
+}
+
+test('demo page opens on the example: trace with no user action, badges = model.analyze(), fixed-model switch', { skip: exampleSkip, timeout: 60000 }, async () => {
+  const { page, blocked, problems } = browser;
+  await page.goto(server.demoUrl);
+  assert.equal(await waitForState(page, ['traced', 'error'], 30000), 'traced', await page.locator('#model-error, #input-error').allInnerTexts().then(String));
+  const openToTraceMs = Number(await page.evaluate(() => document.body.dataset.openToTraceMs));
+  assert.ok(openToTraceMs > 0, 'the page records when the example trace appeared');
+  console.log(`# example: open -> trace ${openToTraceMs} ms`);
+
+  const check = async (path, pressed) => {
+    const expected = await nodeStatuses(path);
+    const rows = await tableRows(page);
+    assert.deepEqual(rows.map((r) => r.name), Object.keys(expected), 'one row per layer, in order');
+    for (const r of rows) {
+      assert.equal(r.status, expected[r.name], `${r.name}: page says ${r.status}, model.analyze() says ${expected[r.name]}`);
+      assert.equal(r.badge, expected[r.name]);
+      assert.notEqual(r.distinct, '—', `${r.name} was traced with real values`);
+    }
+    assert.equal(await page.getAttribute(pressed, 'aria-pressed'), 'true');
+    // Predictions: top 5 of 10 logits with CIFAR-10 class names.
+    const predictions = await page.$$eval('#predictions li .label', (ls) => ls.map((l) => l.textContent));
+    assert.equal(predictions.length, 5);
+    const cifar = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
+    for (const p of predictions) assert.ok(cifar.includes(p), `${p} is a CIFAR-10 class`);
+    return rows;
+  };
+  const original = await check(exampleQkwm, '#example-original');
+  // The report's finding: the batch norms after the 4-bit convs are float.
+  assert.ok(original.some((r) => r.className === 'QBatchNormalization' && r.status === 'float'));
+  mkdirSync(new URL('../../build/', import.meta.url), { recursive: true });
+  await page.screenshot({ path: fileURLToPath(new URL('../../build/demo-example.png', import.meta.url)), fullPage: true });
+
+  // One click: the fixed model, traced on the same sample.
+  await markPending(page);
+  await page.click('#example-fixed');
+  assert.equal(await waitForState(page, ['traced', 'error'], 30000), 'traced');
+  const fixed = await check(exampleFixedQkwm, '#example-fixed');
+  assert.equal(await page.getAttribute('#example-original', 'aria-pressed'), 'false');
+  const quantizedCount = (rows) => rows.filter((r) => r.status === 'quantized').length;
+  assert.ok(quantizedCount(fixed) > quantizedCount(original), 'the fix adds quantized outputs');
+  assert.match(await page.locator('#model-info').innerText(), /cifar10_qkeras_fixed/);
+
+  assert.deepEqual(blocked, []);
+  assert.deepEqual(problems, []);
 });

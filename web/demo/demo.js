@@ -8,6 +8,7 @@ import { decodePng, imageToTensor, isPng } from '/web/io/png.js';
 import { formatNumber } from '/web/trace_format.js';
 import { fitInputShape } from '/web/util.js';
 import { renderWeights } from './weights_view.js';
+import { EXAMPLES, EXAMPLE_INPUT_URL, CIFAR10_LABELS, parseLabels } from './example.js';
 
 const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 
@@ -33,10 +34,19 @@ const ui = {
   answer: $('answer'),
   caption: $('table-caption'),
   rows: $('layer-rows'),
+  labelsFile: /** @type {HTMLInputElement} */ ($('labels-file')),
+  labelsNote: $('labels-note'),
+  predictionsPanel: $('predictions-panel'),
+  predictionsNote: $('predictions-note'),
+  predictions: $('predictions'),
+  exampleButtons: /** @type {HTMLButtonElement[]} */ ([...document.querySelectorAll('#example-bar button[data-example]')]),
 };
 
-/** @type {{model: any, label: string, pendingConfig: File|null, busy: boolean}} */
-const state = { model: null, label: '', pendingConfig: null, busy: false };
+/**
+ * labels: class names for the predictions (a labels .txt wins over the example's built-in ones).
+ * @type {{model: any, label: string, pendingConfig: File|null, busy: boolean, example: string|null, fileLabels: string[]|null}}
+ */
+const state = { model: null, label: '', pendingConfig: null, busy: false, example: null, fileLabels: null };
 
 // body[data-state] lets tests (and curious users) see what the page is doing.
 function setPageState(name) {
@@ -64,7 +74,7 @@ function showError(box, error) {
   const message = error instanceof Error ? error.message : String(error);
   box.replaceChildren(el('strong', { text: 'Error: ' }), message);
   box.hidden = false;
-  console.error(error);
+  console.warn(error); // shown to the user: an expected outcome of bad input, not a page bug
 }
 
 function clearError(box) {
@@ -77,6 +87,7 @@ function setBusy(busy) {
   ui.modelFile.disabled = busy;
   ui.weightsFile.disabled = busy;
   ui.runTrace.disabled = busy || !state.model;
+  for (const b of ui.exampleButtons) b.disabled = busy;
 }
 
 const extension = (name) => (name.match(/\.([^.]+)$/)?.[1] ?? '').toLowerCase();
@@ -123,8 +134,9 @@ function onProgress(label) {
   };
 }
 
-async function loadFrom(source, label) {
-  if (state.busy) return;
+/** @returns {Promise<boolean>} whether the model loaded */
+async function loadFrom(source, label, { example = null } = {}) {
+  if (state.busy) return false;
   clearError(ui.modelError);
   setBusy(true);
   setPageState('loading');
@@ -138,12 +150,16 @@ async function loadFrom(source, label) {
     state.model?.dispose();
     state.model = model;
     state.label = label;
+    state.example = example;
+    for (const b of ui.exampleButtons) b.setAttribute('aria-pressed', String(b.dataset.example === example));
+    ui.predictionsPanel.hidden = true;
     ui.progress.value = 1;
     ui.progressLabel.textContent = `Loaded ${label} in ${Math.round(performance.now() - started)} ms`;
     describeModel(model, label);
     renderResults(analysis, null);
     await renderWeights(model, { panel: $('weights-panel'), rows: $('weight-rows'), note: $('weights-note') }, el);
     setPageState('loaded');
+    return true;
   } catch (error) {
     ui.progressRow.hidden = true;
     const kept = state.model ? ` The previously loaded model (${state.label}) is still active.` : '';
@@ -152,6 +168,7 @@ async function loadFrom(source, label) {
     const named = label.split(' + ').some((name) => message.startsWith(`${name}:`));
     showError(ui.modelError, new Error(`Could not load ${named ? '' : `${label}: `}${message}.${kept}`));
     setPageState('error');
+    return false;
   } finally {
     setBusy(false);
   }
@@ -366,8 +383,13 @@ async function readInputFile(model) {
   return { data, shape: [n, ...dims], note: `${file.name}: ${n} sample${n === 1 ? '' : 's'}` };
 }
 
-ui.inputForm.addEventListener('submit', async (event) => {
+ui.inputForm.addEventListener('submit', (event) => {
   event.preventDefault();
+  traceWith((model) => buildInput(model));
+});
+
+/** Builds an input with makeInput(model), traces it and shows the results and predictions. */
+async function traceWith(makeInput) {
   const model = state.model;
   if (!model || state.busy) return;
   clearError(ui.inputError);
@@ -375,12 +397,13 @@ ui.inputForm.addEventListener('submit', async (event) => {
   setPageState('tracing');
   ui.inputNote.textContent = 'Tracing…';
   try {
-    const input = await buildInput(model);
+    const input = await makeInput(model);
     const started = performance.now();
     const trace = await model.trace(input.data, input.shape, { includeData: true, histogramBins: 16 });
     const elapsed = performance.now() - started;
     ui.inputNote.textContent = `Traced ${input.note} in ${formatMs(elapsed)}.`;
     renderResults(model.analyze(), trace);
+    renderPredictions(model, trace);
     setPageState('traced');
   } catch (error) {
     ui.inputNote.textContent = '';
@@ -389,7 +412,7 @@ ui.inputForm.addEventListener('submit', async (event) => {
   } finally {
     setBusy(false);
   }
-});
+}
 
 // ---------------------------------------------------------------------------------------------
 // Results
@@ -584,6 +607,69 @@ function renderAnswer(entries, traced) {
   ui.answer.replaceChildren(...parts);
 }
 
+// ---------------------------------------------------------------------------------------------
+// Predictions
+
+function currentLabels() {
+  return state.fileLabels ?? (state.example ? CIFAR10_LABELS : undefined);
+}
+
+/** Top-5 of the (first) model output for the first sample, with class names when known. */
+function renderPredictions(model, trace) {
+  const outputName = model.outputs[0]?.name;
+  const entry = trace.find((e) => e.name === outputName) ?? trace[trace.length - 1];
+  if (!entry?.data || !entry.shape || entry.shape.length !== 2) {
+    ui.predictionsPanel.hidden = true; // only [batch, classes] outputs have a top-k
+    return;
+  }
+  const classes = entry.shape[1];
+  const labels = currentLabels();
+  const top = model.topK(entry.data.subarray(0, classes), Math.min(5, classes), labels);
+  const batch = entry.shape[0];
+  ui.predictionsNote.textContent = `Top ${top.length} of ${classes} scores of '${entry.name}'${batch > 1 ? ` for sample 1 of ${batch}` : ''}` +
+    (labels ? '' : ' (no class names: choose a labels .txt)') +
+    (labels && labels.length !== classes ? ` — note: ${labels.length} class names for ${classes} outputs` : '');
+  ui.predictions.replaceChildren(...top.map((t) => el('li', { dataset: { index: String(t.index) } },
+    el('span', { class: 'label', text: t.label ?? `class ${t.index}` }), ` (#${t.index}): `, el('code', { text: formatNumber(t.value) }))));
+  ui.predictionsPanel.hidden = false;
+}
+
+ui.labelsFile.addEventListener('change', async () => {
+  const file = ui.labelsFile.files?.[0];
+  if (!file) return;
+  try {
+    state.fileLabels = parseLabels(await file.text(), file.name);
+    ui.labelsNote.textContent = `${file.name}: ${state.fileLabels.length} class names`;
+    clearError(ui.inputError);
+  } catch (error) {
+    state.fileLabels = null;
+    showError(ui.inputError, error);
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
+// The built-in example: loaded and traced on open (unless the URL says ?example=off).
+
+async function exampleInput() {
+  const response = await fetch(EXAMPLE_INPUT_URL);
+  if (!response.ok) throw new Error(`${EXAMPLE_INPUT_URL}: HTTP ${response.status} (run "npm run build" to generate the examples)`);
+  const array = readArray(new Uint8Array(await response.arrayBuffer()), 'cifar10_input.npy');
+  return { data: array.data, shape: array.shape, note: 'the built-in CIFAR-like sample (build/examples/cifar10_input.npy)' };
+}
+
+async function openExample(which) {
+  const example = EXAMPLES[which];
+  if (await loadFrom(example.url, example.label, { example: which })) {
+    await traceWith(() => exampleInput());
+    if (document.body.dataset.state === 'traced' && !document.body.dataset.openToTraceMs) {
+      document.body.dataset.openToTraceMs = String(Math.round(performance.now()));
+    }
+  }
+}
+
+for (const b of ui.exampleButtons) b.addEventListener('click', () => openExample(b.dataset.example));
+
 syncInputOptions();
 setBusy(false);
 setPageState('idle');
+if (new URLSearchParams(location.search).get('example') !== 'off') openExample('original');
