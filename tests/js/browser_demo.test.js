@@ -397,3 +397,60 @@ test('demo page opens on the example: trace with no user action, badges = model.
   assert.deepEqual(blocked, []);
   assert.deepEqual(problems, []);
 });
+
+test('demo page: check against Python: a per-layer .npz of the library\'s own trace is bit-exact, a perturbed one differs on that layer', { skip: exampleSkip, timeout: 60000 }, async () => {
+  const { page, problems } = browser;
+  const { loadModel, readNpy, writeNpy } = await import('../../web/index.js');
+  const { zipSync } = await import('fflate');
+  const { readFileSync } = await import('node:fs');
+  const input = readNpy(readFileSync(fileURLToPath(new URL('../../build/examples/cifar10_input.npy', import.meta.url))));
+  const model = await loadModel(exampleQkwm);
+  let trace;
+  let outputName;
+  try {
+    trace = await model.trace(input.data, input.shape);
+    outputName = model.outputs[0].name;
+  } finally {
+    model.dispose();
+  }
+  const npz = (entries) => Buffer.from(zipSync(Object.fromEntries(entries.map((e) => [`${e.name}.npy`, writeNpy(e.data, e.shape)])), { level: 6 }));
+  const layers = trace.filter((e) => e.data && e.className !== 'InputLayer');
+  const perturbed = layers[Math.floor(layers.length / 2)];
+
+  await page.goto(server.demoUrl);
+  assert.equal(await waitForState(page, ['traced', 'error'], 30000), 'traced');
+  assert.match(await page.locator('#python-snippet').innerText(), /tf\.keras\.Model\(model\.inputs, \[l\.output for l in layers\]\)/);
+  const compare = async (name, bytes) => {
+    await markPending(page);
+    await page.setInputFiles('#reference-file', [{ name, mimeType: 'application/octet-stream', buffer: bytes }]);
+    assert.equal(await waitForState(page, ['compared', 'error']), 'compared', await page.locator('#compare-error').innerText().catch(() => ''));
+    return page.$$eval('#compare-rows tr', (trs) => trs.map((tr) => ({ name: tr.dataset.layer, kind: tr.dataset.kind, cells: Array.from(tr.children, (c) => c.textContent) })));
+  };
+
+  let rows = await compare('layers.npz', npz(layers));
+  for (const l of layers) assert.equal(rows.find((r) => r.name === l.name)?.kind, 'bit-exact', `${l.name} must be bit-exact`);
+  assert.match(await page.locator('#compare-summary').innerText(), new RegExp(`${layers.length} of ${layers.length} compared layers are bit-exact`));
+
+  // One value of one layer moved by one float32 ulp: that layer, and only it, differs in 1 value.
+  const data = Float32Array.from(perturbed.data);
+  const k = Math.floor(data.length / 3);
+  const bits = new Uint32Array(data.buffer);
+  bits[k] += 1;
+  rows = await compare('perturbed.npz', npz(layers.map((l) => (l === perturbed ? { ...l, data } : l))));
+  for (const r of rows.filter((r) => r.kind !== 'missing')) {
+    assert.equal(r.kind, r.name === perturbed.name ? 'differs' : 'bit-exact', `${r.name}: ${r.cells}`);
+  }
+  assert.match(rows.find((r) => r.name === perturbed.name).cells[3], new RegExp(`^1 of ${data.length}$`));
+
+  // The .npy of model.predict: compared with the output layer.
+  const out = trace.find((e) => e.name === outputName) ?? trace[trace.length - 1];
+  rows = await compare('expected.npy', Buffer.from(writeNpy(out.data, out.shape)));
+  assert.deepEqual(rows.filter((r) => r.kind !== 'missing').map((r) => [r.name, r.kind]), [[out.name, 'bit-exact']]);
+
+  // A file that is not an array is an error that names it; the page stays usable.
+  await markPending(page);
+  await page.setInputFiles('#reference-file', [{ name: 'junk.npz', mimeType: 'application/octet-stream', buffer: Buffer.from('PK junk') }]);
+  assert.equal(await waitForState(page, ['compared', 'error']), 'error');
+  assert.match(await page.locator('#compare-error').innerText(), /junk\.npz/);
+  assert.deepEqual(problems, []);
+});

@@ -8,6 +8,7 @@ import { decodePng, imageToTensor, isPng } from '/web/io/png.js';
 import { formatNumber } from '/web/trace_format.js';
 import { fitInputShape } from '/web/util.js';
 import { renderWeights } from './weights_view.js';
+import { PYTHON_SNIPPET, readReference, renderComparison } from './compare_view.js';
 import { EXAMPLES, EXAMPLE_INPUT_URL, CIFAR10_LABELS, parseLabels } from './example.js';
 
 const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
@@ -46,7 +47,7 @@ const ui = {
  * labels: class names for the predictions (a labels .txt wins over the example's built-in ones).
  * @type {{model: any, label: string, pendingConfig: File|null, busy: boolean, example: string|null, fileLabels: string[]|null}}
  */
-const state = { model: null, label: '', pendingConfig: null, busy: false, example: null, fileLabels: null };
+const state = { model: null, label: '', pendingConfig: null, busy: false, example: null, fileLabels: null, trace: null };
 
 // body[data-state] lets tests (and curious users) see what the page is doing.
 function setPageState(name) {
@@ -87,7 +88,40 @@ function setBusy(busy) {
   ui.modelFile.disabled = busy;
   ui.weightsFile.disabled = busy;
   ui.runTrace.disabled = busy || !state.model;
-  for (const b of ui.exampleButtons) b.disabled = busy;
+  // ---------------------------------------------------------------------------------------------
+// Check against Python
+
+$('python-snippet').textContent = PYTHON_SNIPPET;
+$('copy-snippet').addEventListener('click', async () => {
+  try {
+    await navigator.clipboard.writeText(PYTHON_SNIPPET);
+    $('copy-snippet').textContent = 'Copied';
+  } catch {
+    $('copy-snippet').textContent = 'Select and copy';
+  }
+});
+
+const referenceFile = /** @type {HTMLInputElement} */ ($('reference-file'));
+referenceFile.addEventListener('change', async () => {
+  const file = referenceFile.files?.[0];
+  if (!file || !state.trace || !state.model) return;
+  clearError($('compare-error'));
+  try {
+    const { reference, note } = readReference(new Uint8Array(await file.arrayBuffer()), file.name, state.model.outputs[0].name);
+    renderComparison(state.trace, reference, { rows: $('compare-rows'), summary: $('compare-summary') }, el);
+    $('compare-summary').prepend(`${note}. `);
+    setPageState('compared');
+  } catch (error) {
+    $('compare-rows').replaceChildren();
+    $('compare-summary').textContent = '';
+    showError($('compare-error'), error);
+    setPageState('error');
+  } finally {
+    referenceFile.value = '';
+  }
+});
+
+for (const b of ui.exampleButtons) b.disabled = busy;
 }
 
 const extension = (name) => (name.match(/\.([^.]+)$/)?.[1] ?? '').toLowerCase();
@@ -153,6 +187,8 @@ async function loadFrom(source, label, { example = null } = {}) {
     state.example = example;
     for (const b of ui.exampleButtons) b.setAttribute('aria-pressed', String(b.dataset.example === example));
     ui.predictionsPanel.hidden = true;
+    state.trace = null;
+    $('compare-panel').hidden = true;
     ui.progress.value = 1;
     ui.progressLabel.textContent = `Loaded ${label} in ${Math.round(performance.now() - started)} ms`;
     describeModel(model, label);
@@ -404,6 +440,10 @@ async function traceWith(makeInput) {
     ui.inputNote.textContent = `Traced ${input.note} in ${formatMs(elapsed)}.`;
     renderResults(model.analyze(), trace);
     renderPredictions(model, trace);
+    state.trace = trace;
+    $('compare-panel').hidden = false;
+    $('compare-rows').replaceChildren();
+    $('compare-summary').textContent = 'Drop a reference file to compare with this trace.';
     setPageState('traced');
   } catch (error) {
     ui.inputNote.textContent = '';
