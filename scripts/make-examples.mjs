@@ -25,3 +25,7 @@ const files = {
 for (const [name, make] of Object.entries(files)) {
   if (!existsSync(dir + name)) writeFileSync(dir + name, await make());
 }
+
+// The demo page's worker bundle (cheap; always rebuilt so that it follows web/).
+const { buildDemoWorker } = await import('./build-demo.mjs');
+await buildDemoWorker();

@@ -2,7 +2,7 @@
 // real values through every layer. Uses the package's ES modules as they are (see the import map
 // in index.html); nothing is fetched from the network.
 
-import { loadModel } from 'qkeras-wasm';
+import { WorkerClient } from './worker_client.js';
 import { readArray } from '/web/io/npy.js';
 import { decodePng, imageToTensor, isPng } from '/web/io/png.js';
 import { formatNumber } from '/web/trace_format.js';
@@ -10,6 +10,9 @@ import { fitInputShape } from '/web/util.js';
 import { renderWeights } from './weights_view.js';
 import { PYTHON_SNIPPET, readReference, renderComparison } from './compare_view.js';
 import { EXAMPLES, EXAMPLE_INPUT_URL, CIFAR10_LABELS, parseLabels } from './example.js';
+
+/** Loading, conversion, prediction and tracing run in a Web Worker (web/demo/worker.js). */
+const worker = new WorkerClient();
 
 const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 
@@ -179,7 +182,7 @@ async function loadFrom(source, label, { example = null } = {}) {
   ui.progressLabel.textContent = `Reading ${label}…`;
   const started = performance.now();
   try {
-    const model = await loadModel(source, { onProgress: onProgress(label) });
+    const model = await worker.load(source, onProgress(label));
     const analysis = model.analyze();
     state.model?.dispose();
     state.model = model;
@@ -198,6 +201,13 @@ async function loadFrom(source, label, { example = null } = {}) {
     return true;
   } catch (error) {
     ui.progressRow.hidden = true;
+    if (error?.name === 'AbortError') {
+      // The worker was stopped, and with it any model it held.
+      state.model = null;
+      ui.modelInfo.replaceChildren(`Cancelled loading ${label}. Choose a model to start again.`);
+      setPageState('cancelled');
+      return false;
+    }
     const kept = state.model ? ` The previously loaded model (${state.label}) is still active.` : '';
     const message = String(error?.message ?? error).replace(/\.\s*$/, '');
     // Reader errors already start with the file's name ("x.h5: ..."); don't say it twice.
@@ -435,11 +445,16 @@ async function traceWith(makeInput) {
   try {
     const input = await makeInput(model);
     const started = performance.now();
-    const trace = await model.trace(input.data, input.shape, { includeData: true, histogramBins: 16 });
+    ui.progressRow.hidden = false;
+    ui.progress.removeAttribute('value'); // indeterminate: a trace reports no steps
+    ui.progressLabel.textContent = `Tracing ${input.note}…`;
+    const { trace, predictions } = await model.trace(input.data, input.shape, { includeData: true, histogramBins: 16 },
+      { output: model.outputs[0]?.name, k: 5, labels: currentLabels() });
+    ui.progressRow.hidden = true;
     const elapsed = performance.now() - started;
     ui.inputNote.textContent = `Traced ${input.note} in ${formatMs(elapsed)}.`;
     renderResults(model.analyze(), trace);
-    renderPredictions(model, trace);
+    renderPredictions(predictions);
     state.trace = trace;
     $('compare-panel').hidden = false;
     $('compare-rows').replaceChildren();
@@ -447,6 +462,14 @@ async function traceWith(makeInput) {
     setPageState('traced');
   } catch (error) {
     ui.inputNote.textContent = '';
+    ui.progressRow.hidden = true;
+    if (error?.name === 'AbortError') {
+      state.model = null;
+      state.trace = null;
+      ui.inputNote.textContent = 'Trace cancelled; the worker was stopped, so load the model again.';
+      setPageState('cancelled');
+      return;
+    }
     showError(ui.inputError, error);
     setPageState('error');
   } finally {
@@ -654,19 +677,16 @@ function currentLabels() {
   return state.fileLabels ?? (state.example ? CIFAR10_LABELS : undefined);
 }
 
-/** Top-5 of the (first) model output for the first sample, with class names when known. */
-function renderPredictions(model, trace) {
-  const outputName = model.outputs[0]?.name;
-  const entry = trace.find((e) => e.name === outputName) ?? trace[trace.length - 1];
-  if (!entry?.data || !entry.shape || entry.shape.length !== 2) {
+/** Top-5 of the (first) model output for the first sample, computed in the worker, with class names when known. */
+function renderPredictions(predictions) {
+  if (!predictions) {
     ui.predictionsPanel.hidden = true; // only [batch, classes] outputs have a top-k
     return;
   }
-  const classes = entry.shape[1];
+  const { name, shape, top } = predictions;
+  const [batch, classes] = shape;
   const labels = currentLabels();
-  const top = model.topK(entry.data.subarray(0, classes), Math.min(5, classes), labels);
-  const batch = entry.shape[0];
-  ui.predictionsNote.textContent = `Top ${top.length} of ${classes} scores of '${entry.name}'${batch > 1 ? ` for sample 1 of ${batch}` : ''}` +
+  ui.predictionsNote.textContent = `Top ${top.length} of ${classes} scores of '${name}'${batch > 1 ? ` for sample 1 of ${batch}` : ''}` +
     (labels ? '' : ' (no class names: choose a labels .txt)') +
     (labels && labels.length !== classes ? ` — note: ${labels.length} class names for ${classes} outputs` : '');
   ui.predictions.replaceChildren(...top.map((t) => el('li', { dataset: { index: String(t.index) } },
@@ -706,6 +726,8 @@ async function openExample(which) {
     }
   }
 }
+
+$('cancel').addEventListener('click', () => worker.cancel());
 
 for (const b of ui.exampleButtons) b.addEventListener('click', () => openExample(b.dataset.example));
 

@@ -1,0 +1,56 @@
+// The demo's Web Worker: loading, conversion, prediction and tracing run here, so the page stays
+// responsive. It uses the package's public API only. Bundled by scripts/build-demo.mjs into
+// build/demo/ (module workers ignore the page's import map, so bare imports must be resolved).
+//
+// Protocol: the page posts {id, op, args}; the worker answers {id, result} or {id, error},
+// and {id, progress} while loading. Cancel = the page terminates this worker.
+import { loadModel, setWasmLocation } from 'qkeras-wasm';
+
+setWasmLocation(new URL('/web/wasm/qkeras_wasm.wasm', self.location.href).href);
+
+/** @type {any} */
+let model = null;
+
+function describe(m) {
+  return {
+    name: m.name,
+    inputs: m.inputs.map((t) => ({ name: t.name, shape: t.shape })),
+    outputs: m.outputs.map((t) => ({ name: t.name, shape: t.shape })),
+    layers: m.layers.map((l) => ({ name: l.name, className: l.className })),
+    provenance: m.provenance ? { kerasVersion: m.provenance.kerasVersion ?? null } : null,
+    analysis: m.analyze(),
+  };
+}
+
+const ops = {
+  async load(id, { source }) {
+    const next = await loadModel(source, { onProgress: (p) => self.postMessage({ id, progress: { phase: p.phase, loaded: p.loaded, total: p.total, part: p.part } }) });
+    model?.dispose();
+    model = next;
+    return describe(model);
+  },
+  async trace(_id, { data, shape, options, topK }) {
+    const trace = await model.trace(data, shape, options);
+    const entries = Array.from(trace, (e) => ({ ...e }));
+    let predictions = null;
+    if (topK) {
+      const entry = entries.find((e) => e.name === topK.output) ?? entries[entries.length - 1];
+      if (entry?.data && entry.shape?.length === 2) {
+        predictions = { name: entry.name, shape: entry.shape, top: model.topK(entry.data.subarray(0, entry.shape[1]), Math.min(topK.k, entry.shape[1]), topK.labels) };
+      }
+    }
+    return { trace: entries, predictions };
+  },
+  weights: () => model.weights(),
+  hls4mlConfig: (_id, { options }) => model.hls4mlConfig(options),
+};
+
+self.onmessage = async ({ data: { id, op, args } }) => {
+  try {
+    if (!ops[op]) throw new Error(`worker: unknown operation ${op}`);
+    if (op !== 'load' && !model) throw new Error('worker: no model loaded');
+    self.postMessage({ id, result: await ops[op](id, args ?? {}) });
+  } catch (error) {
+    self.postMessage({ id, error: { message: error?.message ?? String(error), name: error?.name ?? 'Error' } });
+  }
+};
