@@ -195,7 +195,8 @@ async function loadFrom(source, label, { example = null } = {}) {
     ui.progress.value = 1;
     ui.progressLabel.textContent = `Loaded ${label} in ${Math.round(performance.now() - started)} ms`;
     describeModel(model, label);
-    renderResults(analysis, null);
+    await renderResults(analysis, null);
+    await nextFrame(); // let the page paint the table before the weights view is built
     await renderWeights(model, { panel: $('weights-panel'), rows: $('weight-rows'), note: $('weights-note') }, el);
     setPageState('loaded');
     return true;
@@ -219,6 +220,8 @@ async function loadFrom(source, label, { example = null } = {}) {
     setBusy(false);
   }
 }
+
+const nextFrame = () => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
 
 function describeModel(model, label) {
   const inputs = model.inputs.map((t) => `${t.name} ${shapeText(t.shape)}`).join(', ');
@@ -453,7 +456,7 @@ async function traceWith(makeInput) {
     ui.progressRow.hidden = true;
     const elapsed = performance.now() - started;
     ui.inputNote.textContent = `Traced ${input.note} in ${formatMs(elapsed)}.`;
-    renderResults(model.analyze(), trace);
+    await renderResults(model.analyze(), trace);
     renderPredictions(predictions);
     state.trace = trace;
     $('compare-panel').hidden = false;
@@ -581,8 +584,9 @@ function detailList(entry) {
   return el('dl', { class: 'details' }, items);
 }
 
-function toggleRow(button, detail) {
+function toggleRow(button, detail, entry) {
   const open = button.getAttribute('aria-expanded') !== 'true';
+  if (open && !detail.firstChild) detail.append(el('td', { colspan: 10 }, detailList(entry)));
   button.setAttribute('aria-expanded', String(open));
   detail.hidden = !open;
   button.closest('tr')?.classList.toggle('open', open);
@@ -592,7 +596,7 @@ function toggleRow(button, detail) {
  * @param {any[]} analysis model.analyze()
  * @param {any[]|null} trace model.trace(), or null before any input was traced
  */
-function renderResults(analysis, trace) {
+async function renderResults(analysis, trace) {
   const entries = trace ?? analysis.map((a) => ({ ...a, shape: a.outputShape, stats: null, data: null, timeMs: null }));
   renderAnswer(entries, trace !== null);
   ui.caption.textContent = trace
@@ -601,11 +605,12 @@ function renderResults(analysis, trace) {
   const rows = [];
   entries.forEach((entry, i) => {
     const detailId = `layer-detail-${i}`;
-    const detail = el('tr', { class: 'detail', id: detailId, hidden: true }, el('td', { colspan: 10 }, detailList(entry)));
+    // The details are built when first opened: a large model's table stays light.
+    const detail = el('tr', { class: 'detail', id: detailId, hidden: true });
     const button = el('button', { type: 'button', class: 'row-toggle', 'aria-expanded': 'false', 'aria-controls': detailId }, entry.name);
     button.addEventListener('click', (event) => {
       event.stopPropagation();
-      toggleRow(button, detail);
+      toggleRow(button, detail, entry);
     });
     const offGrid = entry.stats?.onGrid === false;
     const row = el(
@@ -625,12 +630,18 @@ function renderResults(analysis, trace) {
     row.addEventListener('click', (event) => {
       if (/** @type {HTMLElement} */ (event.target).closest('a, button, input')) return;
       if (window.getSelection()?.toString()) return; // selecting text is not a click
-      toggleRow(button, detail);
+      toggleRow(button, detail, entry);
     });
     rows.push(row, detail);
   });
-  ui.rows.replaceChildren(...rows);
+  // Appended a slice per frame, so that no single task lays out hundreds of rows.
+  const SLICE = 16;
+  ui.rows.replaceChildren(...rows.slice(0, SLICE));
   ui.results.hidden = false;
+  for (let i = SLICE; i < rows.length; i += SLICE) {
+    await nextFrame();
+    ui.rows.append(...rows.slice(i, i + SLICE));
+  }
 }
 
 const listNames = (entries) => entries.map((e) => e.name).join(', ');

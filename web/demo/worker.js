@@ -45,11 +45,28 @@ const ops = {
   hls4mlConfig: (_id, { options }) => model.hls4mlConfig(options),
 };
 
+function buffersOf(value, found, depth) {
+  if (depth > 4 || value === null || typeof value !== 'object') return found;
+  if (ArrayBuffer.isView(value)) {
+    if (value.buffer instanceof ArrayBuffer) found.add(value.buffer);
+    return found;
+  }
+  for (const v of Array.isArray(value) ? value : Object.values(value)) buffersOf(v, found, depth + 1);
+  return found;
+}
+
 self.onmessage = async ({ data: { id, op, args } }) => {
   try {
     if (!ops[op]) throw new Error(`worker: unknown operation ${op}`);
     if (op !== 'load' && !model) throw new Error('worker: no model loaded');
-    self.postMessage({ id, result: await ops[op](id, args ?? {}) });
+    const result = await ops[op](id, args ?? {});
+    // Typed arrays move to the page instead of being copied (a copy would cost main-thread time).
+    const transfer = [...buffersOf(result, new Set(), 0)];
+    try {
+      self.postMessage({ id, result }, transfer);
+    } catch {
+      self.postMessage({ id, result }); // e.g. a view on WASM memory, which cannot be transferred
+    }
   } catch (error) {
     self.postMessage({ id, error: { message: error?.message ?? String(error), name: error?.name ?? 'Error' } });
   }
