@@ -15,6 +15,7 @@ import {
   writeKerasH5, writeKerasJsonAndWeights, writeKerasV3, sequentialConfig, inputLayer, qDense, qActivation, activation, quantizedBits, fixtureValues, flatten,
 } from '../fixtures/keras_writer.js';
 import { zlibSync } from 'fflate';
+import { crc32 } from '../../web/format/crc32.js';
 
 const wasmGlue = fileURLToPath(new URL('../../web/wasm/qkeras_wasm.mjs', import.meta.url));
 const realModel = fileURLToPath(new URL('../../../shared/models/qkeras_3layer_v2020/QKERAS_3layer.h5', import.meta.url));
@@ -213,15 +214,17 @@ test('demo page: .keras zip and converted .qkwm files', { skip, timeout: 60000 }
   assert.deepEqual(problems, []);
 });
 
-/** A minimal RGB PNG (filter 0 rows; CRCs are written as zero, which our decoder ignores). */
+/** A minimal RGB PNG (filter 0 rows, real CRCs: browsers check them); pixel(x, y) gives [r, g, b]. */
 function rgbPng(width, height, pixel) {
+  const at = typeof pixel === 'function' ? pixel : () => pixel;
   const raw = new Uint8Array(height * (1 + width * 3));
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) raw.set(pixel, y * (1 + width * 3) + 1 + x * 3);
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) raw.set(at(x, y), y * (1 + width * 3) + 1 + x * 3);
   const chunk = (type, body) => {
     const out = Buffer.alloc(12 + body.length);
     out.writeUInt32BE(body.length, 0);
     out.write(type, 4, 'latin1');
     Buffer.from(body).copy(out, 8);
+    out.writeUInt32BE(crc32(out.subarray(4, 8 + body.length)) >>> 0, 8 + body.length);
     return out;
   };
   const header = Buffer.alloc(13);
@@ -247,6 +250,18 @@ test('demo page: PNG input, resized and scaled', { skip, timeout: 60000 }, async
   assert.match(await page.locator('#input-note').innerText(), /pixel\.png: 2×2 image resized to 4×4, pixels p\/127\.5 − 1/);
   // A uniform image stays uniform under bilinear resizing: every pixel is (1, -1, 51/127.5 - 1).
   assert.match(await layerDetail(page, 'image'), /First values \(24 of 48\)\s*1, -1, -0\.6, 1, -1, -0\.6/);
+
+  // A non-uniform image: the page (createImageBitmap) gives the CLI's tensor (web/io/png.js) for the same file.
+  const gradient = rgbPng(3, 5, (x, y) => [x * 80, y * 60, (x * 37 + y * 91) % 256]);
+  await page.selectOption('#image-scale', '255');
+  await page.setInputFiles('#input-file', [{ name: 'gradient.png', mimeType: 'image/png', buffer: gradient }]);
+  assert.equal(await runTrace(page), 'traced');
+  const { decodePng, imageToTensor } = await import('../../web/io/png.js');
+  const { formatNumber } = await import('../../web/trace_format.js');
+  const cli = imageToTensor(decodePng(gradient, 'gradient.png'), 4, 4, 3, '255');
+  const lines = (await layerDetail(page, 'image')).split('\n');
+  const shown = lines[lines.findIndex((l) => l.startsWith('First values')) + 1];
+  assert.equal(shown.trim(), Array.from(cli.subarray(0, 24), formatNumber).join(', ') + ', …');
   assert.deepEqual(problems, []);
 });
 

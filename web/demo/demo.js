@@ -4,7 +4,8 @@
 
 import { WorkerClient } from './worker_client.js';
 import { readArray } from '/web/io/npy.js';
-import { decodePng, imageToTensor, isPng } from '/web/io/png.js';
+import { imageToTensor } from '/web/io/png.js';
+import { decodeImage, isImageFile } from './image_input.js';
 import { formatNumber } from '/web/trace_format.js';
 import { fitInputShape } from '/web/util.js';
 import { renderWeights } from './weights_view.js';
@@ -129,7 +130,7 @@ for (const b of ui.exampleButtons) b.disabled = busy;
 
 const extension = (name) => (name.match(/\.([^.]+)$/)?.[1] ?? '').toLowerCase();
 const MODEL_EXTENSIONS = new Set(['h5', 'hdf5', 'keras', 'qkwm']);
-const INPUT_EXTENSIONS = new Set(['npy', 'png', 'txt', 'csv']);
+const INPUT_EXTENSIONS = new Set(['npy', 'png', 'jpg', 'jpeg', 'webp', 'gif', 'bmp', 'avif', 'txt', 'csv']);
 
 // ---------------------------------------------------------------------------------------------
 // Loading a model
@@ -277,7 +278,7 @@ ui.weightsFile.addEventListener('change', () => {
   });
 });
 
-// Drag and drop anywhere: model files load a model; .npy/.png/.txt (and JSON arrays) become the input.
+// Drag and drop anywhere: model files load a model; .npy/.png/.txt (and JSON arrays) (or any image) become the input.
 let dragDepth = 0;
 document.addEventListener('dragenter', (event) => {
   if (!event.dataTransfer?.types.includes('Files')) return;
@@ -317,7 +318,7 @@ document.addEventListener('drop', async (event) => {
     return;
   }
   if (files.some((f) => !MODEL_EXTENSIONS.has(extension(f.name)) && extension(f.name) !== 'json')) {
-    showError(ui.modelError, new Error(`cannot use ${files.map((f) => f.name).join(', ')}: drop a model (.h5, .keras, .qkwm, or .json + .h5) or one input file (.npy, .json, .txt, .png)`));
+    showError(ui.modelError, new Error(`cannot use ${files.map((f) => f.name).join(', ')}: drop a model (.h5, .keras, .qkwm, or .json + .h5) or one input file (.npy, .json, .txt, or an image)`));
     return;
   }
   await handleModelFiles(files);
@@ -412,21 +413,20 @@ async function buildInput(model) {
 
 async function readInputFile(model) {
   const file = droppedInput ?? ui.inputFile.files?.[0];
-  if (!file) throw new Error('choose an input file (.npy, .json, .txt or .png), or pick random / zeros input');
+  if (!file) throw new Error('choose an input file (.npy, .json, .txt, or an image), or pick random / zeros input');
   if (model.inputs.length !== 1) {
     throw new Error(`the model has ${model.inputs.length} inputs (${model.inputs.map((i) => i.name).join(', ')}); file input feeds single-input models only — use random or zeros`);
   }
   const dims = sampleDims(model.inputs[0]);
-  const bytes = new Uint8Array(await file.arrayBuffer());
-  if (isPng(bytes)) {
+  if (isImageFile(file)) {
     if (dims.length !== 3) throw new Error(`${file.name} is an image, but the model input is ${shapeText(model.inputs[0].shape)} (images need [batch, height, width, channels])`);
     const scale = ui.imageScale.value;
-    const image = decodePng(bytes, file.name);
+    const image = await decodeImage(file);
     const data = imageToTensor(image, dims[0], dims[1], dims[2], scale);
     const scaleText = scale === 'signed' ? 'p/127.5 − 1' : `p/${scale}`;
     return { data, shape: [1, ...dims], note: `${file.name}: ${image.width}×${image.height} image resized to ${dims[0]}×${dims[1]}, pixels ${scaleText}` };
   }
-  const array = readArray(bytes, file.name);
+  const array = readArray(new Uint8Array(await file.arrayBuffer()), file.name);
   const n = fitInputShape(dims, array.shape, file.name)[0];
   const data = array.data instanceof Float32Array ? array.data : Float32Array.from(array.data);
   return { data, shape: [n, ...dims], note: `${file.name}: ${n} sample${n === 1 ? '' : 's'}` };
