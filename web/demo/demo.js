@@ -1,8 +1,12 @@
-// The demo page: load a QKeras model, show the static quantization analysis at once, then trace
-// real values through every layer. Uses the package's ES modules as they are (see the import map
-// in index.html); nothing is fetched from the network.
+// The demo page: opens on the report's CIFAR-10 example, traced; loads a user's model, shows the
+// static quantization analysis at once, then traces real values through every layer and checks
+// them against a Python run. Model work runs in a Web Worker (worker.js, via worker_client.js);
+// rendering is in render.js, weights_view.js and compare_view.js; this file wires the page:
+// loading, inputs, state. Nothing is fetched from the network.
 
 import { WorkerClient } from './worker_client.js';
+import { $, el, nextFrame, shapeText, formatMs } from './dom.js';
+import { renderResults, renderPredictions } from './render.js';
 import { readArray } from '/web/io/npy.js';
 import { imageToTensor } from '/web/io/png.js';
 import { decodeImage, isImageFile } from './image_input.js';
@@ -15,7 +19,6 @@ import { EXAMPLES, EXAMPLE_INPUT_URL, CIFAR10_LABELS, parseLabels } from './exam
 /** Loading, conversion, prediction and tracing run in a Web Worker (web/demo/worker.js). */
 const worker = new WorkerClient();
 
-const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 
 const ui = {
   modelFile: /** @type {HTMLInputElement} */ ($('model-file')),
@@ -58,22 +61,6 @@ function setPageState(name) {
   document.body.dataset.state = name;
 }
 
-function el(tag, props = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(props)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (key === 'class') node.className = value;
-    else if (key === 'dataset') Object.assign(node.dataset, value);
-    else if (key === 'text') node.textContent = value;
-    else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
-    else node.setAttribute(key, value === true ? '' : String(value));
-  }
-  for (const child of children.flat()) {
-    if (child === null || child === undefined || child === false) continue;
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return node;
-}
 
 function showError(box, error) {
   const message = error instanceof Error ? error.message : String(error);
@@ -196,7 +183,7 @@ async function loadFrom(source, label, { example = null } = {}) {
     ui.progress.value = 1;
     ui.progressLabel.textContent = `Loaded ${label} in ${Math.round(performance.now() - started)} ms`;
     describeModel(model, label);
-    await renderResults(analysis, null);
+    await renderResults(ui, analysis, null);
     await nextFrame(); // let the page paint the table before the weights view is built
     await renderWeights(model, { panel: $('weights-panel'), rows: $('weight-rows'), note: $('weights-note') }, el);
     setPageState('loaded');
@@ -221,8 +208,6 @@ async function loadFrom(source, label, { example = null } = {}) {
     setBusy(false);
   }
 }
-
-const nextFrame = () => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
 
 function describeModel(model, label) {
   const inputs = model.inputs.map((t) => `${t.name} ${shapeText(t.shape)}`).join(', ');
@@ -456,8 +441,8 @@ async function traceWith(makeInput) {
     ui.progressRow.hidden = true;
     const elapsed = performance.now() - started;
     ui.inputNote.textContent = `Traced ${input.note} in ${formatMs(elapsed)}.`;
-    await renderResults(model.analyze(), trace);
-    renderPredictions(predictions);
+    await renderResults(ui, model.analyze(), trace);
+    renderPredictions(ui, predictions, currentLabels());
     state.trace = trace;
     $('compare-panel').hidden = false;
     $('compare-rows').replaceChildren();
@@ -481,229 +466,12 @@ async function traceWith(makeInput) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Results
-
-function shapeText(shape) {
-  if (!shape) return '';
-  return `[${shape.map((d) => (d === null || d === undefined || d < 0 ? 'N' : d)).join(', ')}]`;
-}
-
-function formatMs(ms) {
-  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '';
-  if (ms < 0.01) return '<0.01 ms';
-  if (ms < 1) return `${ms.toFixed(2)} ms`;
-  if (ms < 100) return `${ms.toFixed(1)} ms`;
-  return `${Math.round(ms)} ms`;
-}
-
-function stepText(step) {
-  const e = Math.log2(step);
-  if (!Number.isInteger(e)) return formatNumber(step);
-  return e >= 0 ? String(step) : `1/${2 ** -e}`;
-}
-
-/** A step of 2^-k as "1/2^k" (the natural way to read a fixed-point grid), anything else as a number. */
-function stepNode(step) {
-  if (!step) return document.createTextNode('');
-  const e = Math.log2(step);
-  if (Number.isInteger(e)) {
-    if (e === 0) return document.createTextNode('1');
-    if (e > 0) return el('span', { title: String(step) }, '2', el('sup', { text: String(e) }));
-    return el('span', { title: String(step) }, '1/2', el('sup', { text: String(-e) }));
-  }
-  return document.createTextNode(formatNumber(step));
-}
-
-function gridNode(entry) {
-  const g = entry.grid;
-  if (!g) return entry.status === 'quantized' ? el('span', { class: 'muted', text: 'per-batch scale' }) : el('span', { class: 'muted', text: '—' });
-  const sign = g.signed ? 'signed' : 'unsigned';
-  if (g.kind === 'uniform') {
-    const perChannel = Array.isArray(g.steps) && g.steps.length > 0;
-    return el('span', { class: 'grid' }, `${g.bits}-bit ${sign}, step ${perChannel ? '≥ ' : ''}`, stepNode(g.step), perChannel ? ' per channel' : '');
-  }
-  if (g.kind === 'powerOfTwo') return el('span', { class: 'grid' }, `${g.bits}-bit ${sign} powers of two`);
-  return el('span', { class: 'grid' }, `${g.bits}-bit ${sign} custom grid`);
-}
-
-function histogramNode(stats) {
-  const h = stats?.histogram;
-  if (!h || !Array.isArray(h.counts) || h.counts.length === 0) return el('span', { class: 'muted', text: '—' });
-  const peak = Math.max(...h.counts, 1);
-  const total = h.counts.reduce((a, b) => a + b, 0);
-  const label = `histogram of ${total} values from ${formatNumber(h.min)} to ${formatNumber(h.max)} in ${h.counts.length} bins`;
-  return el(
-    'span',
-    { class: 'hist', role: 'img', 'aria-label': label, title: label },
-    h.counts.map((c) => el('span', { class: c > 0 ? 'bar' : 'bar empty', style: `height:${c > 0 ? Math.max(8, (100 * c) / peak) : 0}%` })),
-  );
-}
-
-function onGridNode(entry) {
-  const s = entry.stats;
-  if (!s) return el('span', { class: 'muted', text: '—' });
-  if (s.onGrid === true) return el('span', { class: 'ok' }, el('span', { 'aria-hidden': 'true', text: '✓ ' }), 'yes');
-  if (s.onGrid === false) return el('span', { class: 'off-grid' }, el('span', { 'aria-hidden': 'true', text: '✗ ' }), `${s.offGridCount} off grid`);
-  return el('span', { class: 'muted', title: 'no declared grid to check against', text: 'n/a' });
-}
-
-function rangeText(entry) {
-  const s = entry.stats;
-  if (s && Number.isFinite(s.min)) return `[${formatNumber(s.min)}, ${formatNumber(s.max)}]`;
-  if (s && s.count === 0) return 'empty';
-  if (entry.grid) return `grid [${formatNumber(entry.grid.min)}, ${formatNumber(entry.grid.max)}]`;
-  return '—';
-}
-
-function detailList(entry) {
-  const items = [];
-  const add = (term, ...value) => items.push(el('dt', { text: term }), el('dd', {}, ...value));
-  add('Why', entry.reason || '(no reason given)');
-  if (entry.quantizer) add('Quantizer', el('code', { text: entry.quantizer }));
-  if (entry.grid) {
-    const g = entry.grid;
-    add('Grid', `${g.kind}, ${g.bits} bits (${g.integer} integer), ${g.signed ? 'signed' : 'unsigned'}, step `, stepNode(g.step),
-      g.step ? ` = ${formatNumber(g.step)}` : '', `, from ${formatNumber(g.min)} to ${formatNumber(g.max)}`);
-    if (Array.isArray(g.steps) && g.steps.length) add('Steps per channel', g.steps.slice(0, 16).map(stepText).join(', ') + (g.steps.length > 16 ? ', …' : ''));
-  }
-  if (entry.accumulatorBits) add('Accumulator', `${entry.accumulatorBits} bits`);
-  const inputs = entry.inputs ?? [];
-  if (inputs.length) add('Inputs', inputs.join(', '));
-  const s = entry.stats;
-  if (s) {
-    add('Values', `${s.count ?? ''} values, mean ${formatNumber(s.mean)}, ${s.distinct} distinct` +
-      (s.nanCount ? `, ${s.nanCount} NaN` : '') + (s.infCount ? `, ${s.infCount} ±Inf` : ''));
-    if (s.onGrid === false) {
-      add('Off grid', el('span', { class: 'off-grid' }, `${s.offGridCount} values are not on the declared grid, e.g. ${(s.offGridExamples ?? []).map(formatNumber).join(', ')}`));
-    }
-  }
-  if (entry.data && entry.data.length) {
-    const first = Array.from(entry.data.subarray(0, 24), formatNumber).join(', ');
-    add(`First values (${Math.min(24, entry.data.length)} of ${entry.data.length})`, el('code', { class: 'values', text: first + (entry.data.length > 24 ? ', …' : '') }));
-  }
-  return el('dl', { class: 'details' }, items);
-}
-
-function toggleRow(button, detail, entry) {
-  const open = button.getAttribute('aria-expanded') !== 'true';
-  if (open && !detail.firstChild) detail.append(el('td', { colspan: 10 }, detailList(entry)));
-  button.setAttribute('aria-expanded', String(open));
-  detail.hidden = !open;
-  button.closest('tr')?.classList.toggle('open', open);
-}
-
-/**
- * @param {any[]} analysis model.analyze()
- * @param {any[]|null} trace model.trace(), or null before any input was traced
- */
-async function renderResults(analysis, trace) {
-  const entries = trace ?? analysis.map((a) => ({ ...a, shape: a.outputShape, stats: null, data: null, timeMs: null }));
-  renderAnswer(entries, trace !== null);
-  ui.caption.textContent = trace
-    ? `Every layer output, traced with real values (${entries.length} layers). Select a row for details.`
-    : `Static analysis of every layer output (${entries.length} layers); run a trace to see real values.`;
-  const rows = [];
-  entries.forEach((entry, i) => {
-    const detailId = `layer-detail-${i}`;
-    // The details are built when first opened: a large model's table stays light.
-    const detail = el('tr', { class: 'detail', id: detailId, hidden: true });
-    const button = el('button', { type: 'button', class: 'row-toggle', 'aria-expanded': 'false', 'aria-controls': detailId }, entry.name);
-    button.addEventListener('click', (event) => {
-      event.stopPropagation();
-      toggleRow(button, detail, entry);
-    });
-    const offGrid = entry.stats?.onGrid === false;
-    const row = el(
-      'tr',
-      { class: `layer status-${entry.status}${offGrid ? ' has-off-grid' : ''}`, dataset: { layer: entry.name, status: entry.status } },
-      el('th', { scope: 'row' }, button),
-      el('td', { text: entry.className }),
-      el('td', { class: 'shape', text: shapeText(entry.shape) }),
-      el('td', {}, el('span', { class: `badge badge-${entry.status}`, text: entry.status })),
-      el('td', {}, gridNode(entry)),
-      el('td', { class: 'num', text: entry.stats ? String(entry.stats.distinct) : '—' }),
-      el('td', { class: 'range', text: rangeText(entry) }),
-      el('td', {}, histogramNode(entry.stats)),
-      el('td', {}, onGridNode(entry)),
-      el('td', { class: 'num', text: formatMs(entry.timeMs) || '—' }),
-    );
-    row.addEventListener('click', (event) => {
-      if (/** @type {HTMLElement} */ (event.target).closest('a, button, input')) return;
-      if (window.getSelection()?.toString()) return; // selecting text is not a click
-      toggleRow(button, detail, entry);
-    });
-    rows.push(row, detail);
-  });
-  // Appended a slice per frame, so that no single task lays out hundreds of rows.
-  const SLICE = 16;
-  ui.rows.replaceChildren(...rows.slice(0, SLICE));
-  ui.results.hidden = false;
-  for (let i = SLICE; i < rows.length; i += SLICE) {
-    await nextFrame();
-    ui.rows.append(...rows.slice(i, i + SLICE));
-  }
-}
-
-const listNames = (entries) => entries.map((e) => e.name).join(', ');
-
-function renderAnswer(entries, traced) {
-  const quantized = entries.filter((e) => e.status === 'quantized');
-  const exact = entries.filter((e) => e.status === 'exact');
-  const float = entries.filter((e) => e.status === 'float');
-  const offGrid = entries.filter((e) => e.stats?.onGrid === false);
-  const parts = [];
-
-  const headline = el('p', { class: 'headline', id: 'answer-headline' },
-    el('strong', { text: `${quantized.length} of ${entries.length}` }), ' layer outputs are quantized',
-    float.length ? `; float ones: ${listNames(float)}.` : '; none is float.');
-  parts.push(headline);
-  if (exact.length) {
-    const gridOf = (e) => (e.grid?.kind === 'uniform' && e.grid.step ? `${e.grid.bits}-bit, step ${stepText(e.grid.step)}` : e.grid ? `${e.grid.bits}-bit` : 'grid');
-    const shownExact = exact.slice(0, 12).map((e) => `${e.name} (${gridOf(e)})`).join(', ') + (exact.length > 12 ? `, and ${exact.length - 12} more` : '');
-    parts.push(el('p', { class: 'sub' }, el('span', { class: 'badge badge-exact', text: 'exact' }),
-      ` ${exact.length === 1 ? 'One more output is' : `${exact.length} more outputs are`} on a grid without being re-quantized: ${shownExact}. ` +
-      'Their values are computed without rounding, but on a finer (wider) grid than a quantizer would give.'));
-  }
-  if (offGrid.length) {
-    parts.push(el('p', { class: 'warning', role: 'status' },
-      el('strong', { text: 'Off grid: ' }),
-      `${listNames(offGrid)} ${offGrid.length === 1 ? 'has' : 'have'} values that are not on the declared grid (see the rows marked in red).`));
-  }
-  if (float.length) {
-    const item = (e) => el('li', {}, el('strong', { text: e.name }), el('span', { class: 'muted', text: ` (${e.className})` }), `: ${e.reason}`);
-    const shown = float.slice(0, 8);
-    const rest = float.slice(8);
-    parts.push(el('h3', { text: 'Why the float ones are float' }));
-    parts.push(el('ul', { class: 'reasons' }, shown.map(item)));
-    if (rest.length) parts.push(el('details', {}, el('summary', { text: `${rest.length} more float layer${rest.length === 1 ? '' : 's'}` }), el('ul', { class: 'reasons' }, rest.map(item))));
-  }
-  if (!traced) parts.push(el('p', { class: 'hint', text: 'This is the static analysis (no input needed). Run a trace to check the real values against the grids.' }));
-  ui.answer.replaceChildren(...parts);
-}
-
-// ---------------------------------------------------------------------------------------------
 // Predictions
 
 function currentLabels() {
   return state.fileLabels ?? (state.example ? CIFAR10_LABELS : undefined);
 }
 
-/** Top-5 of the (first) model output for the first sample, computed in the worker, with class names when known. */
-function renderPredictions(predictions) {
-  if (!predictions) {
-    ui.predictionsPanel.hidden = true; // only [batch, classes] outputs have a top-k
-    return;
-  }
-  const { name, shape, top } = predictions;
-  const [batch, classes] = shape;
-  const labels = currentLabels();
-  ui.predictionsNote.textContent = `Top ${top.length} of ${classes} scores of '${name}'${batch > 1 ? ` for sample 1 of ${batch}` : ''}` +
-    (labels ? '' : ' (no class names: choose a labels .txt)') +
-    (labels && labels.length !== classes ? ` — note: ${labels.length} class names for ${classes} outputs` : '');
-  ui.predictions.replaceChildren(...top.map((t) => el('li', { dataset: { index: String(t.index) } },
-    el('span', { class: 'label', text: t.label ?? `class ${t.index}` }), ` (#${t.index}): `, el('code', { text: formatNumber(t.value) }))));
-  ui.predictionsPanel.hidden = false;
-}
 
 ui.labelsFile.addEventListener('change', async () => {
   const file = ui.labelsFile.files?.[0];
