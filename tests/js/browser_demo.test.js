@@ -473,7 +473,7 @@ test('demo page: check against Python: a per-layer .npz of the library\'s own tr
 const enetModel = fileURLToPath(new URL('../../../shared/models/enet_hom4/hom4_32_4_4_4_4_4.h5', import.meta.url));
 const enetSkip = skip || (existsSync(enetModel) ? false : `${enetModel} not found (../shared is absent)`);
 
-test('demo page: ENet loads and traces in the worker; no WebAssembly on the main thread (long tasks measured); cancel stops a load', { skip: enetSkip, timeout: 60000 }, async () => {
+test('demo page: ENet loads and traces in the worker; no WebAssembly on the main thread (long tasks measured); graph view; cancel stops a load', { skip: enetSkip, timeout: 60000 }, async () => {
   const { page, problems } = browser;
   await page.goto(`${server.demoUrl}?example=off`);
   await waitForState(page, 'idle');
@@ -496,6 +496,16 @@ test('demo page: ENet loads and traces in the worker; no WebAssembly on the main
   assert.equal(await runTrace(page), 'traced');
   const rows = await tableRows(page);
   assert.ok(rows.length > 50, `ENet has many layers (${rows.length})`);
+  // The graph (dagre, in the worker): one node per layer, coloured by the row's status; Add and
+  // Concatenate nodes have several incoming edges; clicking a node selects its row.
+  const nodes = await page.$$eval('#graph g.node', (gs) => gs.map((g) => ({ name: g.dataset.layer, status: g.getAttribute('class').match(/status-(\w+)/)[1] })));
+  assert.deepEqual(nodes.map((n) => [n.name, n.status]), rows.map((r) => [r.name, r.status]));
+  assert.ok((await page.$$eval('#graph polyline', (ps) => ps.length)) > rows.length, 'branches and merges give more edges than layers');
+  const picked = rows.find((r) => r.className === 'Add' || r.className === 'Concatenate') ?? rows[Math.floor(rows.length / 2)];
+  await page.click(`#graph g.node[data-layer="${picked.name}"]`);
+  const pickedRow = page.locator(`#layer-rows tr.layer[data-layer="${picked.name}"]`);
+  assert.equal(await pickedRow.getAttribute('class').then((c) => /\bselected\b/.test(c)), true);
+  assert.equal(await pickedRow.locator('button.row-toggle').getAttribute('aria-expanded'), 'true');
   const longTasks = await page.evaluate(() => window.longTasks);
   // Measured and printed, not asserted: timed assertions are flaky on shared cores (GUIDE).
   console.log(`# ENet: main-thread long tasks (ms): ${JSON.stringify(longTasks)}`);

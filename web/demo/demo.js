@@ -7,6 +7,7 @@
 import { WorkerClient } from './worker_client.js';
 import { $, el, nextFrame, shapeText, formatMs } from './dom.js';
 import { renderResults, renderPredictions } from './render.js';
+import { renderGraph } from './graph_view.js';
 import { readArray } from '/web/io/npy.js';
 import { imageToTensor } from '/web/io/png.js';
 import { decodeImage, isImageFile } from './image_input.js';
@@ -61,7 +62,6 @@ function setPageState(name) {
   document.body.dataset.state = name;
 }
 
-
 function showError(box, error) {
   const message = error instanceof Error ? error.message : String(error);
   box.replaceChildren(el('strong', { text: 'Error: ' }), message);
@@ -79,40 +79,7 @@ function setBusy(busy) {
   ui.modelFile.disabled = busy;
   ui.weightsFile.disabled = busy;
   ui.runTrace.disabled = busy || !state.model;
-  // ---------------------------------------------------------------------------------------------
-// Check against Python
-
-$('python-snippet').textContent = PYTHON_SNIPPET;
-$('copy-snippet').addEventListener('click', async () => {
-  try {
-    await navigator.clipboard.writeText(PYTHON_SNIPPET);
-    $('copy-snippet').textContent = 'Copied';
-  } catch {
-    $('copy-snippet').textContent = 'Select and copy';
-  }
-});
-
-const referenceFile = /** @type {HTMLInputElement} */ ($('reference-file'));
-referenceFile.addEventListener('change', async () => {
-  const file = referenceFile.files?.[0];
-  if (!file || !state.trace || !state.model) return;
-  clearError($('compare-error'));
-  try {
-    const { reference, note } = readReference(new Uint8Array(await file.arrayBuffer()), file.name, state.model.outputs[0].name);
-    renderComparison(state.trace, reference, { rows: $('compare-rows'), summary: $('compare-summary') }, el);
-    $('compare-summary').prepend(`${note}. `);
-    setPageState('compared');
-  } catch (error) {
-    $('compare-rows').replaceChildren();
-    $('compare-summary').textContent = '';
-    showError($('compare-error'), error);
-    setPageState('error');
-  } finally {
-    referenceFile.value = '';
-  }
-});
-
-for (const b of ui.exampleButtons) b.disabled = busy;
+  for (const b of ui.exampleButtons) b.disabled = busy;
 }
 
 const extension = (name) => (name.match(/\.([^.]+)$/)?.[1] ?? '').toLowerCase();
@@ -184,6 +151,10 @@ async function loadFrom(source, label, { example = null } = {}) {
     ui.progressLabel.textContent = `Loaded ${label} in ${Math.round(performance.now() - started)} ms`;
     describeModel(model, label);
     await renderResults(ui, analysis, null);
+    if (model.graph) {
+      renderGraph(model.graph, $('graph'), selectLayer);
+      $('graph-panel').hidden = false;
+    }
     await nextFrame(); // let the page paint the table before the weights view is built
     await renderWeights(model, { panel: $('weights-panel'), rows: $('weight-rows'), note: $('weights-note') }, el);
     setPageState('loaded');
@@ -505,6 +476,51 @@ async function openExample(which) {
     }
   }
 }
+
+/** Selects a layer's row (from the graph): scrolls to it and opens its details. */
+function selectLayer(name) {
+  const row = [...ui.rows.querySelectorAll('tr.layer')].find((r) => r.dataset.layer === name);
+  if (!row) return;
+  for (const r of ui.rows.querySelectorAll('tr.layer.selected')) r.classList.remove('selected');
+  row.classList.add('selected');
+  const button = /** @type {HTMLButtonElement} */ (row.querySelector('button.row-toggle'));
+  if (button.getAttribute('aria-expanded') !== 'true') button.click();
+  row.scrollIntoView({ block: 'center' });
+  button.focus({ preventScroll: true });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Check against Python
+
+$('python-snippet').textContent = PYTHON_SNIPPET;
+$('copy-snippet').addEventListener('click', async () => {
+  try {
+    await navigator.clipboard.writeText(PYTHON_SNIPPET);
+    $('copy-snippet').textContent = 'Copied';
+  } catch {
+    $('copy-snippet').textContent = 'Select and copy';
+  }
+});
+
+const referenceFile = /** @type {HTMLInputElement} */ ($('reference-file'));
+referenceFile.addEventListener('change', async () => {
+  const file = referenceFile.files?.[0];
+  if (!file || !state.trace || !state.model) return;
+  clearError($('compare-error'));
+  try {
+    const { reference, note } = readReference(new Uint8Array(await file.arrayBuffer()), file.name, state.model.outputs[0].name);
+    renderComparison(state.trace, reference, { rows: $('compare-rows'), summary: $('compare-summary') }, el);
+    $('compare-summary').prepend(`${note}. `);
+    setPageState('compared');
+  } catch (error) {
+    $('compare-rows').replaceChildren();
+    $('compare-summary').textContent = '';
+    showError($('compare-error'), error);
+    setPageState('error');
+  } finally {
+    referenceFile.value = '';
+  }
+});
 
 $('cancel').addEventListener('click', () => worker.cancel());
 

@@ -5,6 +5,7 @@
 // Protocol: the page posts {id, op, args}; the worker answers {id, result} or {id, error},
 // and {id, progress} while loading. Cancel = the page terminates this worker.
 import { loadModel, setWasmLocation } from 'qkeras-wasm';
+import dagre from '@dagrejs/dagre';
 
 setWasmLocation(new URL('/web/wasm/qkeras_wasm.wasm', self.location.href).href);
 
@@ -19,6 +20,28 @@ function describe(m) {
     layers: m.layers.map((l) => ({ name: l.name, className: l.className })),
     provenance: m.provenance ? { kerasVersion: m.provenance.kerasVersion ?? null } : null,
     analysis: m.analyze(),
+    graph: layoutGraph(m.analyze()),
+  };
+}
+
+/** The layer graph laid out top to bottom by dagre: node boxes and edge polylines, in pixels. */
+function layoutGraph(analysis) {
+  const g = new dagre.graphlib.Graph();
+  g.setGraph({ rankdir: 'TB', nodesep: 16, ranksep: 22, marginx: 8, marginy: 8 });
+  g.setDefaultEdgeLabel(() => ({}));
+  const known = new Set(analysis.map((a) => a.name));
+  for (const a of analysis) g.setNode(a.name, { width: Math.max(90, 7 * a.name.length + 16), height: 30 });
+  for (const a of analysis) for (const from of a.inputs ?? []) if (known.has(from)) g.setEdge(from, a.name);
+  dagre.layout(g);
+  const { width, height } = g.graph();
+  return {
+    width,
+    height,
+    nodes: analysis.map((a) => {
+      const n = g.node(a.name);
+      return { name: a.name, className: a.className, status: a.status, x: n.x, y: n.y, width: n.width, height: n.height };
+    }),
+    edges: g.edges().map((e) => g.edge(e).points),
   };
 }
 

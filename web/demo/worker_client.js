@@ -63,6 +63,7 @@ class RemoteModel {
     this.client = client;
     Object.assign(this, { name: info.name, inputs: info.inputs, outputs: info.outputs, layers: info.layers, provenance: info.provenance });
     this.analysis = info.analysis;
+    this.graph = info.graph;
   }
 
   analyze() {
