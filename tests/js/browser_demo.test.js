@@ -394,6 +394,15 @@ test('demo page opens on the example: trace with no user action, badges = model.
     return rows;
   };
   const original = await check(exampleQkwm, '#example-original');
+  // A labels .txt renames the classes of the shown predictions at once (no new trace).
+  const names = Array.from({ length: 10 }, (_, i) => `class-name-${i}`);
+  const before = await page.$$eval('#predictions li', (ls) => ls.map((l) => l.dataset.index));
+  await page.setInputFiles('#labels-file', [{ name: 'labels.txt', mimeType: 'text/plain', buffer: Buffer.from(names.join('\n') + '\n') }]);
+  await page.waitForFunction(() => document.querySelector('#predictions li .label')?.textContent.startsWith('class-name-'));
+  assert.deepEqual(await page.$$eval('#predictions li .label', (ls) => ls.map((l) => l.textContent)), before.map((i) => `class-name-${i}`));
+  assert.match(await page.locator('#labels-note').innerText(), /labels\.txt: 10 class names/);
+  await page.goto(server.demoUrl); // back to the built-in CIFAR-10 names
+  assert.equal(await waitForState(page, ['traced', 'error'], 30000), 'traced');
   // The report's finding: the batch norms after the 4-bit convs are float.
   assert.ok(original.some((r) => r.className === 'QBatchNormalization' && r.status === 'float'));
   mkdirSync(new URL('../../build/', import.meta.url), { recursive: true });

@@ -55,7 +55,7 @@ const ui = {
  * labels: class names for the predictions (a labels .txt wins over the example's built-in ones).
  * @type {{model: any, label: string, pendingConfig: File|null, busy: boolean, example: string|null, fileLabels: string[]|null}}
  */
-const state = { model: null, label: '', pendingConfig: null, busy: false, example: null, fileLabels: null, trace: null };
+const state = { model: null, label: '', pendingConfig: null, busy: false, example: null, fileLabels: null, trace: null, predictions: null };
 
 // body[data-state] lets tests (and curious users) see what the page is doing.
 function setPageState(name) {
@@ -408,11 +408,12 @@ async function traceWith(makeInput) {
     ui.progress.removeAttribute('value'); // indeterminate: a trace reports no steps
     ui.progressLabel.textContent = `Tracing ${input.note}…`;
     const { trace, predictions } = await model.trace(input.data, input.shape, { includeData: true, histogramBins: 16 },
-      { output: model.outputs[0]?.name, k: 5, labels: currentLabels() });
+      { output: model.outputs[0]?.name, k: 5 });
     ui.progressRow.hidden = true;
     const elapsed = performance.now() - started;
     ui.inputNote.textContent = `Traced ${input.note} in ${formatMs(elapsed)}.`;
     await renderResults(ui, model.analyze(), trace);
+    state.predictions = predictions;
     renderPredictions(ui, predictions, currentLabels());
     state.trace = trace;
     $('compare-panel').hidden = false;
@@ -449,6 +450,7 @@ ui.labelsFile.addEventListener('change', async () => {
   if (!file) return;
   try {
     state.fileLabels = parseLabels(await file.text(), file.name);
+    if (state.predictions) renderPredictions(ui, state.predictions, currentLabels()); // relabel, no re-trace
     ui.labelsNote.textContent = `${file.name}: ${state.fileLabels.length} class names`;
     clearError(ui.inputError);
   } catch (error) {

@@ -200,6 +200,6 @@ export function renderPredictions(ui, predictions, labels) {
     (labels ? '' : ' (no class names: choose a labels .txt)') +
     (labels && labels.length !== classes ? ` — note: ${labels.length} class names for ${classes} outputs` : '');
   ui.predictions.replaceChildren(...top.map((t) => el('li', { dataset: { index: String(t.index) } },
-    el('span', { class: 'label', text: t.label ?? `class ${t.index}` }), ` (#${t.index}): `, el('code', { text: formatNumber(t.value) }))));
+    el('span', { class: 'label', text: labels?.[t.index] ?? `class ${t.index}` }), ` (#${t.index}): `, el('code', { text: formatNumber(t.value) }))));
   ui.predictionsPanel.hidden = false;
 }

@@ -59,7 +59,7 @@ const ops = {
     if (topK) {
       const entry = entries.find((e) => e.name === topK.output) ?? entries[entries.length - 1];
       if (entry?.data && entry.shape?.length === 2) {
-        predictions = { name: entry.name, shape: entry.shape, top: model.topK(entry.data.subarray(0, entry.shape[1]), Math.min(topK.k, entry.shape[1]), topK.labels) };
+        predictions = { name: entry.name, shape: entry.shape, top: model.topK(entry.data.subarray(0, entry.shape[1]), Math.min(topK.k, entry.shape[1])) };
       }
     }
     return { trace: entries, predictions };
