@@ -154,6 +154,21 @@ test('demo page: errors, fixture model, static analysis, trace, JSON + weights',
   assert.equal(await runTrace(page), 'traced');
   assert.equal(await page.locator('#input-error').isHidden(), true);
 
+  // A batch: predictions per sample, chosen with the sample selector.
+  await page.fill('#batch-size', '4');
+  assert.equal(await runTrace(page), 'traced');
+  assert.equal(await page.isVisible('#sample-row'), true);
+  const topOf = () => page.$$eval('#predictions li', (ls) => ls.map((l) => l.textContent));
+  const first = await topOf();
+  const seen = new Set([JSON.stringify(first)]);
+  for (const n of ['2', '3', '4']) {
+    await page.fill('#sample', n);
+    await page.waitForFunction((k) => document.getElementById('predictions-note').textContent.includes(`sample ${k} of 4`), n);
+    seen.add(JSON.stringify(await topOf()));
+  }
+  assert.ok(seen.size > 1, 'random samples give different scores');
+  await page.fill('#batch-size', '1');
+
   // Zeros input, 3 samples: the first values are the network's response to zeros.
   await page.check('input[name="input-kind"][value="zeros"]');
   await page.fill('#batch-size', '3');

@@ -48,6 +48,8 @@ const ui = {
   predictionsPanel: $('predictions-panel'),
   predictionsNote: $('predictions-note'),
   predictions: $('predictions'),
+  sampleRow: $('sample-row'),
+  sample: /** @type {HTMLInputElement} */ ($('sample')),
   exampleButtons: /** @type {HTMLButtonElement[]} */ ([...document.querySelectorAll('#example-bar button[data-example]')]),
 };
 
@@ -450,7 +452,7 @@ ui.labelsFile.addEventListener('change', async () => {
   if (!file) return;
   try {
     state.fileLabels = parseLabels(await file.text(), file.name);
-    if (state.predictions) renderPredictions(ui, state.predictions, currentLabels()); // relabel, no re-trace
+    if (state.predictions) renderPredictions(ui, state.predictions, currentLabels(), Number(ui.sample.value) - 1); // relabel, no re-trace
     ui.labelsNote.textContent = `${file.name}: ${state.fileLabels.length} class names`;
     clearError(ui.inputError);
   } catch (error) {
@@ -525,6 +527,10 @@ referenceFile.addEventListener('change', async () => {
 });
 
 $('cancel').addEventListener('click', () => worker.cancel());
+ui.sample.addEventListener('input', () => {
+  const n = Number(ui.sample.value);
+  if (state.predictions && Number.isInteger(n) && n >= 1) renderPredictions(ui, state.predictions, currentLabels(), n - 1);
+});
 
 for (const b of ui.exampleButtons) b.addEventListener('click', () => openExample(b.dataset.example));
 

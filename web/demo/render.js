@@ -188,15 +188,25 @@ function renderAnswer(ui, entries, traced) {
   ui.answer.replaceChildren(...parts);
 }
 
-/** Top-5 of the (first) model output for the first sample, computed in the worker, with class names when known. */
-export function renderPredictions(ui, predictions, labels) {
+/**
+ * Top-5 of the (first) model output for one sample (computed in the worker, one list per sample),
+ * with class names when known.
+ */
+export function renderPredictions(ui, predictions, labels, sample = 0) {
   if (!predictions) {
     ui.predictionsPanel.hidden = true; // only [batch, classes] outputs have a top-k
     return;
   }
-  const { name, shape, top } = predictions;
+  const { name, shape } = predictions;
   const [batch, classes] = shape;
-  ui.predictionsNote.textContent = `Top ${top.length} of ${classes} scores of '${name}'${batch > 1 ? ` for sample 1 of ${batch}` : ''}` +
+  const s = Math.min(Math.max(0, sample), predictions.top.length - 1);
+  const top = predictions.top[s];
+  ui.sampleRow.hidden = predictions.top.length < 2;
+  if (ui.sample.max !== String(predictions.top.length)) {
+    ui.sample.max = String(predictions.top.length);
+  }
+  ui.sample.value = String(s + 1);
+  ui.predictionsNote.textContent = `Top ${top.length} of ${classes} scores of '${name}'${batch > 1 ? ` for sample ${s + 1} of ${batch}` : ''}` +
     (labels ? '' : ' (no class names: choose a labels .txt)') +
     (labels && labels.length !== classes ? ` — note: ${labels.length} class names for ${classes} outputs` : '');
   ui.predictions.replaceChildren(...top.map((t) => el('li', { dataset: { index: String(t.index) } },

@@ -59,7 +59,11 @@ const ops = {
     if (topK) {
       const entry = entries.find((e) => e.name === topK.output) ?? entries[entries.length - 1];
       if (entry?.data && entry.shape?.length === 2) {
-        predictions = { name: entry.name, shape: entry.shape, top: model.topK(entry.data.subarray(0, entry.shape[1]), Math.min(topK.k, entry.shape[1])) };
+        // One top-k list per sample (the page has a sample selector), for the first 1024 samples.
+        const [batch, classes] = entry.shape;
+        const shown = Math.min(batch, 1024);
+        const top = model.topK({ data: entry.data.subarray(0, shown * classes), shape: [shown, classes] }, Math.min(topK.k, classes));
+        predictions = { name: entry.name, shape: entry.shape, top: shown === 1 && !Array.isArray(top[0]) ? [top] : top };
       }
     }
     return { trace: entries, predictions };
