@@ -6,3 +6,4 @@ export { compareTraces } from './trace.js';
 export { getScale, getIntegerBits, getUnrolledShape, getRolledBackShape } from './helpers.js';
 export { setWasmLocation } from './wasm-module.js';
 export { readNpy, writeNpy } from './io/npy.js';
+export { readNpz } from './io/npz.js';

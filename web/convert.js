@@ -6,9 +6,6 @@ import { checkLoadOptions, checkOptionKeys } from './util.js';
 import { encodeQkwm } from './format/qkwm.js';
 
 export const CONVERTER_VERSION = '0.1.0';
-// Lost in the issue-8/issue-7 merge; restored (load options that shape the built model, plus the
-// converter's own).
-const CONVERT_OPTIONS = ['onProgress', 'sourceName', 'internalSigmoid', 'qnoiseFactor', 'tfKernels', 'integerKernels', 'limits', 'ignoreExtraWeights'];
 
 const CONVERT_OPTIONS = ['onProgress', 'sourceName', 'internalSigmoid', 'qnoiseFactor', 'tfKernels', 'integerKernels', 'fuse', 'limits', 'ignoreExtraWeights', 'name'];
 

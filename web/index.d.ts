@@ -411,6 +411,8 @@ export function loadModel(source: ModelSource, options?: LoadOptions): Promise<M
 export function convert(source: ModelSource, options?: LoadOptions & { sourceName?: string }): Promise<Uint8Array>;
 
 export function readNpy(bytes: ArrayBuffer | ArrayBufferView, part?: string): TensorData;
+/** Reads a NumPy .npz (np.savez / np.savez_compressed): the arrays by key, in archive order. */
+export function readNpz(bytes: ArrayBuffer | Uint8Array, part?: string): Record<string, TensorData>;
 export function writeNpy(data: ArrayLike<number>, shape: number[]): Uint8Array;
 
 export interface LayerDifference {

@@ -39,8 +39,11 @@ export async function openBrowser(origin) {
     return route.abort();
   });
   page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
-  // The page logs the errors it shows with console.error; only uncaught errors and failed
-  // requests are problems.
+  // Any console error is a problem (the page reports the errors it shows to the user with
+  // console.warn: those are expected outcomes of bad input), and so is any failed request.
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console.error: ${message.text()}`);
+  });
   page.on('response', (response) => {
     if (response.status() >= 400) problems.push(`HTTP ${response.status()} for ${response.url()}`);
   });

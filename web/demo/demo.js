@@ -1,15 +1,25 @@
-// The demo page: load a QKeras model, show the static quantization analysis at once, then trace
-// real values through every layer. Uses the package's ES modules as they are (see the import map
-// in index.html); nothing is fetched from the network.
+// The demo page: opens on the report's CIFAR-10 example, traced; loads a user's model, shows the
+// static quantization analysis at once, then traces real values through every layer and checks
+// them against a Python run. Model work runs in a Web Worker (worker.js, via worker_client.js);
+// rendering is in render.js, weights_view.js and compare_view.js; this file wires the page:
+// loading, inputs, state. Nothing is fetched from the network.
 
-import { loadModel } from 'qkeras-wasm';
+import { WorkerClient } from './worker_client.js';
+import { $, el, nextFrame, shapeText, formatMs } from './dom.js';
+import { renderResults, renderPredictions } from './render.js';
+import { renderGraph } from './graph_view.js';
 import { readArray } from '/web/io/npy.js';
-import { decodePng, imageToTensor, isPng } from '/web/io/png.js';
+import { imageToTensor } from '/web/io/png.js';
+import { decodeImage, isImageFile } from './image_input.js';
 import { formatNumber } from '/web/trace_format.js';
 import { fitInputShape } from '/web/util.js';
 import { renderWeights } from './weights_view.js';
+import { PYTHON_SNIPPET, readReference, renderComparison } from './compare_view.js';
+import { EXAMPLES, EXAMPLE_INPUT_URL, CIFAR10_LABELS, parseLabels } from './example.js';
 
-const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
+/** Loading, conversion, prediction and tracing run in a Web Worker (web/demo/worker.js). */
+const worker = new WorkerClient();
+
 
 const ui = {
   modelFile: /** @type {HTMLInputElement} */ ($('model-file')),
@@ -33,38 +43,32 @@ const ui = {
   answer: $('answer'),
   caption: $('table-caption'),
   rows: $('layer-rows'),
+  labelsFile: /** @type {HTMLInputElement} */ ($('labels-file')),
+  labelsNote: $('labels-note'),
+  predictionsPanel: $('predictions-panel'),
+  predictionsNote: $('predictions-note'),
+  predictions: $('predictions'),
+  sampleRow: $('sample-row'),
+  sample: /** @type {HTMLInputElement} */ ($('sample')),
+  exampleButtons: /** @type {HTMLButtonElement[]} */ ([...document.querySelectorAll('#example-bar button[data-example]')]),
 };
 
-/** @type {{model: any, label: string, pendingConfig: File|null, busy: boolean}} */
-const state = { model: null, label: '', pendingConfig: null, busy: false };
+/**
+ * labels: class names for the predictions (a labels .txt wins over the example's built-in ones).
+ * @type {{model: any, label: string, pendingConfig: File|null, busy: boolean, example: string|null, fileLabels: string[]|null}}
+ */
+const state = { model: null, label: '', pendingConfig: null, busy: false, example: null, fileLabels: null, trace: null, predictions: null };
 
 // body[data-state] lets tests (and curious users) see what the page is doing.
 function setPageState(name) {
   document.body.dataset.state = name;
 }
 
-function el(tag, props = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(props)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (key === 'class') node.className = value;
-    else if (key === 'dataset') Object.assign(node.dataset, value);
-    else if (key === 'text') node.textContent = value;
-    else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
-    else node.setAttribute(key, value === true ? '' : String(value));
-  }
-  for (const child of children.flat()) {
-    if (child === null || child === undefined || child === false) continue;
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return node;
-}
-
 function showError(box, error) {
   const message = error instanceof Error ? error.message : String(error);
   box.replaceChildren(el('strong', { text: 'Error: ' }), message);
   box.hidden = false;
-  console.error(error);
+  console.warn(error); // shown to the user: an expected outcome of bad input, not a page bug
 }
 
 function clearError(box) {
@@ -77,11 +81,12 @@ function setBusy(busy) {
   ui.modelFile.disabled = busy;
   ui.weightsFile.disabled = busy;
   ui.runTrace.disabled = busy || !state.model;
+  for (const b of ui.exampleButtons) b.disabled = busy;
 }
 
 const extension = (name) => (name.match(/\.([^.]+)$/)?.[1] ?? '').toLowerCase();
 const MODEL_EXTENSIONS = new Set(['h5', 'hdf5', 'keras', 'qkwm']);
-const INPUT_EXTENSIONS = new Set(['npy', 'png', 'txt', 'csv']);
+const INPUT_EXTENSIONS = new Set(['npy', 'png', 'jpg', 'jpeg', 'webp', 'gif', 'bmp', 'avif', 'txt', 'csv']);
 
 // ---------------------------------------------------------------------------------------------
 // Loading a model
@@ -123,8 +128,9 @@ function onProgress(label) {
   };
 }
 
-async function loadFrom(source, label) {
-  if (state.busy) return;
+/** @returns {Promise<boolean>} whether the model loaded */
+async function loadFrom(source, label, { example = null } = {}) {
+  if (state.busy) return false;
   clearError(ui.modelError);
   setBusy(true);
   setPageState('loading');
@@ -133,25 +139,44 @@ async function loadFrom(source, label) {
   ui.progressLabel.textContent = `Reading ${label}…`;
   const started = performance.now();
   try {
-    const model = await loadModel(source, { onProgress: onProgress(label) });
+    const model = await worker.load(source, onProgress(label));
     const analysis = model.analyze();
     state.model?.dispose();
     state.model = model;
     state.label = label;
+    state.example = example;
+    for (const b of ui.exampleButtons) b.setAttribute('aria-pressed', String(b.dataset.example === example));
+    ui.predictionsPanel.hidden = true;
+    state.trace = null;
+    $('compare-panel').hidden = true;
     ui.progress.value = 1;
     ui.progressLabel.textContent = `Loaded ${label} in ${Math.round(performance.now() - started)} ms`;
     describeModel(model, label);
-    renderResults(analysis, null);
+    await renderResults(ui, analysis, null);
+    if (model.graph) {
+      renderGraph(model.graph, $('graph'), selectLayer);
+      $('graph-panel').hidden = false;
+    }
+    await nextFrame(); // let the page paint the table before the weights view is built
     await renderWeights(model, { panel: $('weights-panel'), rows: $('weight-rows'), note: $('weights-note') }, el);
     setPageState('loaded');
+    return true;
   } catch (error) {
     ui.progressRow.hidden = true;
+    if (error?.name === 'AbortError') {
+      // The worker was stopped, and with it any model it held.
+      state.model = null;
+      ui.modelInfo.replaceChildren(`Cancelled loading ${label}. Choose a model to start again.`);
+      setPageState('cancelled');
+      return false;
+    }
     const kept = state.model ? ` The previously loaded model (${state.label}) is still active.` : '';
     const message = String(error?.message ?? error).replace(/\.\s*$/, '');
     // Reader errors already start with the file's name ("x.h5: ..."); don't say it twice.
     const named = label.split(' + ').some((name) => message.startsWith(`${name}:`));
     showError(ui.modelError, new Error(`Could not load ${named ? '' : `${label}: `}${message}.${kept}`));
     setPageState('error');
+    return false;
   } finally {
     setBusy(false);
   }
@@ -211,7 +236,7 @@ ui.weightsFile.addEventListener('change', () => {
   });
 });
 
-// Drag and drop anywhere: model files load a model; .npy/.png/.txt (and JSON arrays) become the input.
+// Drag and drop anywhere: model files load a model; .npy/.png/.txt (and JSON arrays) (or any image) become the input.
 let dragDepth = 0;
 document.addEventListener('dragenter', (event) => {
   if (!event.dataTransfer?.types.includes('Files')) return;
@@ -251,7 +276,7 @@ document.addEventListener('drop', async (event) => {
     return;
   }
   if (files.some((f) => !MODEL_EXTENSIONS.has(extension(f.name)) && extension(f.name) !== 'json')) {
-    showError(ui.modelError, new Error(`cannot use ${files.map((f) => f.name).join(', ')}: drop a model (.h5, .keras, .qkwm, or .json + .h5) or one input file (.npy, .json, .txt, .png)`));
+    showError(ui.modelError, new Error(`cannot use ${files.map((f) => f.name).join(', ')}: drop a model (.h5, .keras, .qkwm, or .json + .h5) or one input file (.npy, .json, .txt, or an image)`));
     return;
   }
   await handleModelFiles(files);
@@ -346,28 +371,32 @@ async function buildInput(model) {
 
 async function readInputFile(model) {
   const file = droppedInput ?? ui.inputFile.files?.[0];
-  if (!file) throw new Error('choose an input file (.npy, .json, .txt or .png), or pick random / zeros input');
+  if (!file) throw new Error('choose an input file (.npy, .json, .txt, or an image), or pick random / zeros input');
   if (model.inputs.length !== 1) {
     throw new Error(`the model has ${model.inputs.length} inputs (${model.inputs.map((i) => i.name).join(', ')}); file input feeds single-input models only — use random or zeros`);
   }
   const dims = sampleDims(model.inputs[0]);
-  const bytes = new Uint8Array(await file.arrayBuffer());
-  if (isPng(bytes)) {
+  if (isImageFile(file)) {
     if (dims.length !== 3) throw new Error(`${file.name} is an image, but the model input is ${shapeText(model.inputs[0].shape)} (images need [batch, height, width, channels])`);
     const scale = ui.imageScale.value;
-    const image = decodePng(bytes, file.name);
+    const image = await decodeImage(file);
     const data = imageToTensor(image, dims[0], dims[1], dims[2], scale);
     const scaleText = scale === 'signed' ? 'p/127.5 − 1' : `p/${scale}`;
     return { data, shape: [1, ...dims], note: `${file.name}: ${image.width}×${image.height} image resized to ${dims[0]}×${dims[1]}, pixels ${scaleText}` };
   }
-  const array = readArray(bytes, file.name);
+  const array = readArray(new Uint8Array(await file.arrayBuffer()), file.name);
   const n = fitInputShape(dims, array.shape, file.name)[0];
   const data = array.data instanceof Float32Array ? array.data : Float32Array.from(array.data);
   return { data, shape: [n, ...dims], note: `${file.name}: ${n} sample${n === 1 ? '' : 's'}` };
 }
 
-ui.inputForm.addEventListener('submit', async (event) => {
+ui.inputForm.addEventListener('submit', (event) => {
   event.preventDefault();
+  traceWith((model) => buildInput(model));
+});
+
+/** Builds an input with makeInput(model), traces it and shows the results and predictions. */
+async function traceWith(makeInput) {
   const model = state.model;
   if (!model || state.busy) return;
   clearError(ui.inputError);
@@ -375,215 +404,137 @@ ui.inputForm.addEventListener('submit', async (event) => {
   setPageState('tracing');
   ui.inputNote.textContent = 'Tracing…';
   try {
-    const input = await buildInput(model);
+    const input = await makeInput(model);
     const started = performance.now();
-    const trace = await model.trace(input.data, input.shape, { includeData: true, histogramBins: 16 });
+    ui.progressRow.hidden = false;
+    ui.progress.removeAttribute('value'); // indeterminate: a trace reports no steps
+    ui.progressLabel.textContent = `Tracing ${input.note}…`;
+    const { trace, predictions } = await model.trace(input.data, input.shape, { includeData: true, histogramBins: 16 },
+      { output: model.outputs[0]?.name, k: 5 });
+    ui.progressRow.hidden = true;
     const elapsed = performance.now() - started;
     ui.inputNote.textContent = `Traced ${input.note} in ${formatMs(elapsed)}.`;
-    renderResults(model.analyze(), trace);
+    await renderResults(ui, model.analyze(), trace);
+    state.predictions = predictions;
+    renderPredictions(ui, predictions, currentLabels());
+    state.trace = trace;
+    $('compare-panel').hidden = false;
+    $('compare-rows').replaceChildren();
+    $('compare-summary').textContent = 'Drop a reference file to compare with this trace.';
     setPageState('traced');
   } catch (error) {
     ui.inputNote.textContent = '';
+    ui.progressRow.hidden = true;
+    if (error?.name === 'AbortError') {
+      state.model = null;
+      state.trace = null;
+      ui.inputNote.textContent = 'Trace cancelled; the worker was stopped, so load the model again.';
+      setPageState('cancelled');
+      return;
+    }
     showError(ui.inputError, error);
     setPageState('error');
   } finally {
     setBusy(false);
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Predictions
+
+function currentLabels() {
+  return state.fileLabels ?? (state.example ? CIFAR10_LABELS : undefined);
+}
+
+
+ui.labelsFile.addEventListener('change', async () => {
+  const file = ui.labelsFile.files?.[0];
+  if (!file) return;
+  try {
+    state.fileLabels = parseLabels(await file.text(), file.name);
+    if (state.predictions) renderPredictions(ui, state.predictions, currentLabels(), Number(ui.sample.value) - 1); // relabel, no re-trace
+    ui.labelsNote.textContent = `${file.name}: ${state.fileLabels.length} class names`;
+    clearError(ui.inputError);
+  } catch (error) {
+    state.fileLabels = null;
+    showError(ui.inputError, error);
+  }
 });
 
 // ---------------------------------------------------------------------------------------------
-// Results
+// The built-in example: loaded and traced on open (unless the URL says ?example=off).
 
-function shapeText(shape) {
-  if (!shape) return '';
-  return `[${shape.map((d) => (d === null || d === undefined || d < 0 ? 'N' : d)).join(', ')}]`;
+async function exampleInput() {
+  const response = await fetch(EXAMPLE_INPUT_URL);
+  if (!response.ok) throw new Error(`${EXAMPLE_INPUT_URL}: HTTP ${response.status} (run "npm run build" to generate the examples)`);
+  const array = readArray(new Uint8Array(await response.arrayBuffer()), 'cifar10_input.npy');
+  return { data: array.data, shape: array.shape, note: 'the built-in CIFAR-like sample (build/examples/cifar10_input.npy)' };
 }
 
-function formatMs(ms) {
-  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '';
-  if (ms < 0.01) return '<0.01 ms';
-  if (ms < 1) return `${ms.toFixed(2)} ms`;
-  if (ms < 100) return `${ms.toFixed(1)} ms`;
-  return `${Math.round(ms)} ms`;
-}
-
-function stepText(step) {
-  const e = Math.log2(step);
-  if (!Number.isInteger(e)) return formatNumber(step);
-  return e >= 0 ? String(step) : `1/${2 ** -e}`;
-}
-
-/** A step of 2^-k as "1/2^k" (the natural way to read a fixed-point grid), anything else as a number. */
-function stepNode(step) {
-  if (!step) return document.createTextNode('');
-  const e = Math.log2(step);
-  if (Number.isInteger(e)) {
-    if (e === 0) return document.createTextNode('1');
-    if (e > 0) return el('span', { title: String(step) }, '2', el('sup', { text: String(e) }));
-    return el('span', { title: String(step) }, '1/2', el('sup', { text: String(-e) }));
-  }
-  return document.createTextNode(formatNumber(step));
-}
-
-function gridNode(entry) {
-  const g = entry.grid;
-  if (!g) return entry.status === 'quantized' ? el('span', { class: 'muted', text: 'per-batch scale' }) : el('span', { class: 'muted', text: '—' });
-  const sign = g.signed ? 'signed' : 'unsigned';
-  if (g.kind === 'uniform') {
-    const perChannel = Array.isArray(g.steps) && g.steps.length > 0;
-    return el('span', { class: 'grid' }, `${g.bits}-bit ${sign}, step ${perChannel ? '≥ ' : ''}`, stepNode(g.step), perChannel ? ' per channel' : '');
-  }
-  if (g.kind === 'powerOfTwo') return el('span', { class: 'grid' }, `${g.bits}-bit ${sign} powers of two`);
-  return el('span', { class: 'grid' }, `${g.bits}-bit ${sign} custom grid`);
-}
-
-function histogramNode(stats) {
-  const h = stats?.histogram;
-  if (!h || !Array.isArray(h.counts) || h.counts.length === 0) return el('span', { class: 'muted', text: '—' });
-  const peak = Math.max(...h.counts, 1);
-  const total = h.counts.reduce((a, b) => a + b, 0);
-  const label = `histogram of ${total} values from ${formatNumber(h.min)} to ${formatNumber(h.max)} in ${h.counts.length} bins`;
-  return el(
-    'span',
-    { class: 'hist', role: 'img', 'aria-label': label, title: label },
-    h.counts.map((c) => el('span', { class: c > 0 ? 'bar' : 'bar empty', style: `height:${c > 0 ? Math.max(8, (100 * c) / peak) : 0}%` })),
-  );
-}
-
-function onGridNode(entry) {
-  const s = entry.stats;
-  if (!s) return el('span', { class: 'muted', text: '—' });
-  if (s.onGrid === true) return el('span', { class: 'ok' }, el('span', { 'aria-hidden': 'true', text: '✓ ' }), 'yes');
-  if (s.onGrid === false) return el('span', { class: 'off-grid' }, el('span', { 'aria-hidden': 'true', text: '✗ ' }), `${s.offGridCount} off grid`);
-  return el('span', { class: 'muted', title: 'no declared grid to check against', text: 'n/a' });
-}
-
-function rangeText(entry) {
-  const s = entry.stats;
-  if (s && Number.isFinite(s.min)) return `[${formatNumber(s.min)}, ${formatNumber(s.max)}]`;
-  if (s && s.count === 0) return 'empty';
-  if (entry.grid) return `grid [${formatNumber(entry.grid.min)}, ${formatNumber(entry.grid.max)}]`;
-  return '—';
-}
-
-function detailList(entry) {
-  const items = [];
-  const add = (term, ...value) => items.push(el('dt', { text: term }), el('dd', {}, ...value));
-  add('Why', entry.reason || '(no reason given)');
-  if (entry.quantizer) add('Quantizer', el('code', { text: entry.quantizer }));
-  if (entry.grid) {
-    const g = entry.grid;
-    add('Grid', `${g.kind}, ${g.bits} bits (${g.integer} integer), ${g.signed ? 'signed' : 'unsigned'}, step `, stepNode(g.step),
-      g.step ? ` = ${formatNumber(g.step)}` : '', `, from ${formatNumber(g.min)} to ${formatNumber(g.max)}`);
-    if (Array.isArray(g.steps) && g.steps.length) add('Steps per channel', g.steps.slice(0, 16).map(stepText).join(', ') + (g.steps.length > 16 ? ', …' : ''));
-  }
-  if (entry.accumulatorBits) add('Accumulator', `${entry.accumulatorBits} bits`);
-  const inputs = entry.inputs ?? [];
-  if (inputs.length) add('Inputs', inputs.join(', '));
-  const s = entry.stats;
-  if (s) {
-    add('Values', `${s.count ?? ''} values, mean ${formatNumber(s.mean)}, ${s.distinct} distinct` +
-      (s.nanCount ? `, ${s.nanCount} NaN` : '') + (s.infCount ? `, ${s.infCount} ±Inf` : ''));
-    if (s.onGrid === false) {
-      add('Off grid', el('span', { class: 'off-grid' }, `${s.offGridCount} values are not on the declared grid, e.g. ${(s.offGridExamples ?? []).map(formatNumber).join(', ')}`));
+async function openExample(which) {
+  const example = EXAMPLES[which];
+  if (await loadFrom(example.url, example.label, { example: which })) {
+    await traceWith(() => exampleInput());
+    if (document.body.dataset.state === 'traced' && !document.body.dataset.openToTraceMs) {
+      document.body.dataset.openToTraceMs = String(Math.round(performance.now()));
     }
   }
-  if (entry.data && entry.data.length) {
-    const first = Array.from(entry.data.subarray(0, 24), formatNumber).join(', ');
-    add(`First values (${Math.min(24, entry.data.length)} of ${entry.data.length})`, el('code', { class: 'values', text: first + (entry.data.length > 24 ? ', …' : '') }));
-  }
-  return el('dl', { class: 'details' }, items);
 }
 
-function toggleRow(button, detail) {
-  const open = button.getAttribute('aria-expanded') !== 'true';
-  button.setAttribute('aria-expanded', String(open));
-  detail.hidden = !open;
-  button.closest('tr')?.classList.toggle('open', open);
+/** Selects a layer's row (from the graph): scrolls to it and opens its details. */
+function selectLayer(name) {
+  const row = [...ui.rows.querySelectorAll('tr.layer')].find((r) => r.dataset.layer === name);
+  if (!row) return;
+  for (const r of ui.rows.querySelectorAll('tr.layer.selected')) r.classList.remove('selected');
+  row.classList.add('selected');
+  const button = /** @type {HTMLButtonElement} */ (row.querySelector('button.row-toggle'));
+  if (button.getAttribute('aria-expanded') !== 'true') button.click();
+  row.scrollIntoView({ block: 'center' });
+  button.focus({ preventScroll: true });
 }
 
-/**
- * @param {any[]} analysis model.analyze()
- * @param {any[]|null} trace model.trace(), or null before any input was traced
- */
-function renderResults(analysis, trace) {
-  const entries = trace ?? analysis.map((a) => ({ ...a, shape: a.outputShape, stats: null, data: null, timeMs: null }));
-  renderAnswer(entries, trace !== null);
-  ui.caption.textContent = trace
-    ? `Every layer output, traced with real values (${entries.length} layers). Select a row for details.`
-    : `Static analysis of every layer output (${entries.length} layers); run a trace to see real values.`;
-  const rows = [];
-  entries.forEach((entry, i) => {
-    const detailId = `layer-detail-${i}`;
-    const detail = el('tr', { class: 'detail', id: detailId, hidden: true }, el('td', { colspan: 10 }, detailList(entry)));
-    const button = el('button', { type: 'button', class: 'row-toggle', 'aria-expanded': 'false', 'aria-controls': detailId }, entry.name);
-    button.addEventListener('click', (event) => {
-      event.stopPropagation();
-      toggleRow(button, detail);
-    });
-    const offGrid = entry.stats?.onGrid === false;
-    const row = el(
-      'tr',
-      { class: `layer status-${entry.status}${offGrid ? ' has-off-grid' : ''}`, dataset: { layer: entry.name, status: entry.status } },
-      el('th', { scope: 'row' }, button),
-      el('td', { text: entry.className }),
-      el('td', { class: 'shape', text: shapeText(entry.shape) }),
-      el('td', {}, el('span', { class: `badge badge-${entry.status}`, text: entry.status })),
-      el('td', {}, gridNode(entry)),
-      el('td', { class: 'num', text: entry.stats ? String(entry.stats.distinct) : '—' }),
-      el('td', { class: 'range', text: rangeText(entry) }),
-      el('td', {}, histogramNode(entry.stats)),
-      el('td', {}, onGridNode(entry)),
-      el('td', { class: 'num', text: formatMs(entry.timeMs) || '—' }),
-    );
-    row.addEventListener('click', (event) => {
-      if (/** @type {HTMLElement} */ (event.target).closest('a, button, input')) return;
-      if (window.getSelection()?.toString()) return; // selecting text is not a click
-      toggleRow(button, detail);
-    });
-    rows.push(row, detail);
-  });
-  ui.rows.replaceChildren(...rows);
-  ui.results.hidden = false;
-}
+// ---------------------------------------------------------------------------------------------
+// Check against Python
 
-const listNames = (entries) => entries.map((e) => e.name).join(', ');
+$('python-snippet').textContent = PYTHON_SNIPPET;
+$('copy-snippet').addEventListener('click', async () => {
+  try {
+    await navigator.clipboard.writeText(PYTHON_SNIPPET);
+    $('copy-snippet').textContent = 'Copied';
+  } catch {
+    $('copy-snippet').textContent = 'Select and copy';
+  }
+});
 
-function renderAnswer(entries, traced) {
-  const quantized = entries.filter((e) => e.status === 'quantized');
-  const exact = entries.filter((e) => e.status === 'exact');
-  const float = entries.filter((e) => e.status === 'float');
-  const offGrid = entries.filter((e) => e.stats?.onGrid === false);
-  const parts = [];
+const referenceFile = /** @type {HTMLInputElement} */ ($('reference-file'));
+referenceFile.addEventListener('change', async () => {
+  const file = referenceFile.files?.[0];
+  if (!file || !state.trace || !state.model) return;
+  clearError($('compare-error'));
+  try {
+    const { reference, note } = readReference(new Uint8Array(await file.arrayBuffer()), file.name, state.model.outputs[0].name);
+    renderComparison(state.trace, reference, { rows: $('compare-rows'), summary: $('compare-summary') }, el);
+    $('compare-summary').prepend(`${note}. `);
+    setPageState('compared');
+  } catch (error) {
+    $('compare-rows').replaceChildren();
+    $('compare-summary').textContent = '';
+    showError($('compare-error'), error);
+    setPageState('error');
+  } finally {
+    referenceFile.value = '';
+  }
+});
 
-  const headline = el('p', { class: 'headline', id: 'answer-headline' },
-    el('strong', { text: `${quantized.length} of ${entries.length}` }), ' layer outputs are quantized',
-    float.length ? `; float ones: ${listNames(float)}.` : '; none is float.');
-  parts.push(headline);
-  if (exact.length) {
-    const gridOf = (e) => (e.grid?.kind === 'uniform' && e.grid.step ? `${e.grid.bits}-bit, step ${stepText(e.grid.step)}` : e.grid ? `${e.grid.bits}-bit` : 'grid');
-    const shownExact = exact.slice(0, 12).map((e) => `${e.name} (${gridOf(e)})`).join(', ') + (exact.length > 12 ? `, and ${exact.length - 12} more` : '');
-    parts.push(el('p', { class: 'sub' }, el('span', { class: 'badge badge-exact', text: 'exact' }),
-      ` ${exact.length === 1 ? 'One more output is' : `${exact.length} more outputs are`} on a grid without being re-quantized: ${shownExact}. ` +
-      'Their values are computed without rounding, but on a finer (wider) grid than a quantizer would give.'));
-  }
-  if (offGrid.length) {
-    parts.push(el('p', { class: 'warning', role: 'status' },
-      el('strong', { text: 'Off grid: ' }),
-      `${listNames(offGrid)} ${offGrid.length === 1 ? 'has' : 'have'} values that are not on the declared grid (see the rows marked in red).`));
-  }
-  if (float.length) {
-    const item = (e) => el('li', {}, el('strong', { text: e.name }), el('span', { class: 'muted', text: ` (${e.className})` }), `: ${e.reason}`);
-    const shown = float.slice(0, 8);
-    const rest = float.slice(8);
-    parts.push(el('h3', { text: 'Why the float ones are float' }));
-    parts.push(el('ul', { class: 'reasons' }, shown.map(item)));
-    if (rest.length) parts.push(el('details', {}, el('summary', { text: `${rest.length} more float layer${rest.length === 1 ? '' : 's'}` }), el('ul', { class: 'reasons' }, rest.map(item))));
-  }
-  if (!traced) parts.push(el('p', { class: 'hint', text: 'This is the static analysis (no input needed). Run a trace to check the real values against the grids.' }));
-  ui.answer.replaceChildren(...parts);
-}
+$('cancel').addEventListener('click', () => worker.cancel());
+ui.sample.addEventListener('input', () => {
+  const n = Number(ui.sample.value);
+  if (state.predictions && Number.isInteger(n) && n >= 1) renderPredictions(ui, state.predictions, currentLabels(), n - 1);
+});
+
+for (const b of ui.exampleButtons) b.addEventListener('click', () => openExample(b.dataset.example));
 
 syncInputOptions();
 setBusy(false);
 setPageState('idle');
+if (new URLSearchParams(location.search).get('example') !== 'off') openExample('original');

@@ -45,7 +45,10 @@ export async function renderWeights(model, { panel, rows, note }, el) {
   try {
     const [weights, { report }] = await Promise.all([model.weights(), model.hls4mlConfig()]);
     const typeOf = (layer, slot) => report.find((r) => r.node === layer && r.slot === slot) ?? null;
+    let done = 0;
     for (const w of weights) {
+      // A slice of rows per frame: no single main-thread task builds hundreds of them.
+      if (++done % 10 === 0) await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
       const slot = w.name === 'bias' ? 'bias' : /Separable/.test(model.layers.find((l) => l.name === w.layer)?.className ?? '') ? w.name.replace(/_kernel$/, '') : 'weight';
       const t = typeOf(w.layer, slot);
       const n = w.values.length;

@@ -14,9 +14,9 @@ const WANTED = new Set(['config.json', 'metadata.json', 'model.weights.h5', 'mod
  * @param {Uint8Array} bytes
  * @param {string} part
  */
-function readCentralDirectory(bytes, part) {
+function readCentralDirectory(bytes, part, wanted = (/** @type {string} */ name) => WANTED.has(name), kind = '.keras archive') {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const corrupt = (/** @type {string} */ why) => partError(part, `cannot unzip (corrupt or truncated .keras archive): ${why}`);
+  const corrupt = (/** @type {string} */ why) => partError(part, `cannot unzip (corrupt or truncated ${kind}): ${why}`);
   let eocd = -1;
   for (let i = bytes.length - 22; i >= Math.max(0, bytes.length - 22 - 0xffff); i--) {
     if (view.getUint32(i, true) === 0x06054b50) {
@@ -64,7 +64,7 @@ function readCentralDirectory(bytes, part) {
         e += 4 + length;
       }
     }
-    if (WANTED.has(name)) {
+    if (wanted(name)) {
       if (entries.has(name)) throw corrupt(`entry ${name} appears twice`);
       entries.set(name, entry);
     }
@@ -171,4 +171,25 @@ export function parseJsonBytes(bytes, part, limits = DEFAULT_LIMITS) {
       rethrowWithPart(part, first, 'invalid JSON');
     }
   }
+}
+
+/**
+ * Every entry of a zip archive whose name passes `wanted`, unzipped (sizes checked against the
+ * limits, CRC-32 verified), in archive order. Used for NumPy .npz files.
+ * @param {Uint8Array} bytes
+ * @param {string} part name of the archive, used in messages
+ * @param {(name: string) => boolean} wanted
+ * @param {typeof DEFAULT_LIMITS} [limits]
+ * @returns {Map<string, Uint8Array>}
+ */
+export function readZipEntries(bytes, part, wanted, limits = DEFAULT_LIMITS) {
+  const entries = readCentralDirectory(bytes, part, wanted, 'zip archive');
+  let total = 0;
+  for (const entry of entries.values()) total += entry.size;
+  if (total > limits.maxDecompressedBytes) {
+    throw partError(part, `entries declare ${total} bytes uncompressed, over the limit of ${limits.maxDecompressedBytes} (limit maxDecompressedBytes)`);
+  }
+  const out = new Map();
+  for (const [name, entry] of entries) out.set(name, readEntry(bytes, entry, `${part}/${name}`, limits.maxDecompressedBytes, 'maxDecompressedBytes'));
+  return out;
 }

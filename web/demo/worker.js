@@ -1,0 +1,100 @@
+// The demo's Web Worker: loading, conversion, prediction and tracing run here, so the page stays
+// responsive. It uses the package's public API only. Bundled by scripts/build-demo.mjs into
+// build/demo/ (module workers ignore the page's import map, so bare imports must be resolved).
+//
+// Protocol: the page posts {id, op, args}; the worker answers {id, result} or {id, error},
+// and {id, progress} while loading. Cancel = the page terminates this worker.
+import { loadModel, setWasmLocation } from 'qkeras-wasm';
+import dagre from '@dagrejs/dagre';
+
+setWasmLocation(new URL('/web/wasm/qkeras_wasm.wasm', self.location.href).href);
+
+/** @type {any} */
+let model = null;
+
+function describe(m) {
+  return {
+    name: m.name,
+    inputs: m.inputs.map((t) => ({ name: t.name, shape: t.shape })),
+    outputs: m.outputs.map((t) => ({ name: t.name, shape: t.shape })),
+    layers: m.layers.map((l) => ({ name: l.name, className: l.className })),
+    provenance: m.provenance ? { kerasVersion: m.provenance.kerasVersion ?? null } : null,
+    analysis: m.analyze(),
+    graph: layoutGraph(m.analyze()),
+  };
+}
+
+/** The layer graph laid out top to bottom by dagre: node boxes and edge polylines, in pixels. */
+function layoutGraph(analysis) {
+  const g = new dagre.graphlib.Graph();
+  g.setGraph({ rankdir: 'TB', nodesep: 16, ranksep: 22, marginx: 8, marginy: 8 });
+  g.setDefaultEdgeLabel(() => ({}));
+  const known = new Set(analysis.map((a) => a.name));
+  for (const a of analysis) g.setNode(a.name, { width: Math.max(90, 7 * a.name.length + 16), height: 30 });
+  for (const a of analysis) for (const from of a.inputs ?? []) if (known.has(from)) g.setEdge(from, a.name);
+  dagre.layout(g);
+  const { width, height } = g.graph();
+  return {
+    width,
+    height,
+    nodes: analysis.map((a) => {
+      const n = g.node(a.name);
+      return { name: a.name, className: a.className, status: a.status, x: n.x, y: n.y, width: n.width, height: n.height };
+    }),
+    edges: g.edges().map((e) => g.edge(e).points),
+  };
+}
+
+const ops = {
+  async load(id, { source }) {
+    const next = await loadModel(source, { onProgress: (p) => self.postMessage({ id, progress: { phase: p.phase, loaded: p.loaded, total: p.total, part: p.part } }) });
+    model?.dispose();
+    model = next;
+    return describe(model);
+  },
+  async trace(_id, { data, shape, options, topK }) {
+    const trace = await model.trace(data, shape, options);
+    const entries = Array.from(trace, (e) => ({ ...e }));
+    let predictions = null;
+    if (topK) {
+      const entry = entries.find((e) => e.name === topK.output) ?? entries[entries.length - 1];
+      if (entry?.data && entry.shape?.length === 2) {
+        // One top-k list per sample (the page has a sample selector), for the first 1024 samples.
+        const [batch, classes] = entry.shape;
+        const shown = Math.min(batch, 1024);
+        const top = model.topK({ data: entry.data.subarray(0, shown * classes), shape: [shown, classes] }, Math.min(topK.k, classes));
+        predictions = { name: entry.name, shape: entry.shape, top: shown === 1 && !Array.isArray(top[0]) ? [top] : top };
+      }
+    }
+    return { trace: entries, predictions };
+  },
+  weights: () => model.weights(),
+  hls4mlConfig: (_id, { options }) => model.hls4mlConfig(options),
+};
+
+function buffersOf(value, found, depth) {
+  if (depth > 4 || value === null || typeof value !== 'object') return found;
+  if (ArrayBuffer.isView(value)) {
+    if (value.buffer instanceof ArrayBuffer) found.add(value.buffer);
+    return found;
+  }
+  for (const v of Array.isArray(value) ? value : Object.values(value)) buffersOf(v, found, depth + 1);
+  return found;
+}
+
+self.onmessage = async ({ data: { id, op, args } }) => {
+  try {
+    if (!ops[op]) throw new Error(`worker: unknown operation ${op}`);
+    if (op !== 'load' && !model) throw new Error('worker: no model loaded');
+    const result = await ops[op](id, args ?? {});
+    // Typed arrays move to the page instead of being copied (a copy would cost main-thread time).
+    const transfer = [...buffersOf(result, new Set(), 0)];
+    try {
+      self.postMessage({ id, result }, transfer);
+    } catch {
+      self.postMessage({ id, result }); // e.g. a view on WASM memory, which cannot be transferred
+    }
+  } catch (error) {
+    self.postMessage({ id, error: { message: error?.message ?? String(error), name: error?.name ?? 'Error' } });
+  }
+};
