@@ -2,6 +2,7 @@
 // the Node entry (web/index.js), never by the browser entry.
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import * as zlib from 'node:zlib';
 
 import { setNodePlatform } from './platform.js';
 
@@ -14,6 +15,8 @@ function toPath(source) {
 
 setNodePlatform({
   toPath,
+  /** zlib's native CRC-32 (Node >= 20.15), or null. */
+  crc32: typeof zlib.crc32 === 'function' ? zlib.crc32 : null,
   /** import.meta.resolve from here (bundlers never see it: this file is Node-only). */
   resolve: (specifier) => import.meta.resolve(specifier),
   async readFile(source) {

@@ -10,6 +10,11 @@ export function setNodePlatform(hooks) {
   node = hooks;
 }
 
+/** The Node hooks if they are already loaded (synchronous callers), else null. */
+export function loadedNodePlatform() {
+  return node;
+}
+
 /**
  * The Node file hooks, or null in browsers. In Node they are there already when the package
  * was imported by name; a module of web/ imported directly (tests, tools) loads them here.

@@ -1,4 +1,6 @@
 // CRC-32 (IEEE 802.3, the zip/PNG polynomial) over a byte array.
+import { loadedNodePlatform } from '../platform.js';
+
 const TABLE = (() => {
   const table = new Uint32Array(256);
   for (let n = 0; n < 256; n++) {
@@ -10,11 +12,10 @@ const TABLE = (() => {
 })();
 
 // Node (>= 20.15) has zlib's native CRC-32: at cold start the JS loop runs in V8's interpreter
-// and costs ~10 ms per MB of model. process.getBuiltinModule is a runtime lookup, so bundlers
-// leave it alone and browsers take the JS loop.
-const nativeCrc32 = globalThis.process?.getBuiltinModule?.('node:zlib')?.crc32 ?? null;
-
+// and costs ~10 ms per MB of model. The Node platform hooks (node-platform.js, never in a
+// browser bundle) supply it; browsers take the JS loop.
 export function crc32(bytes) {
+  const nativeCrc32 = loadedNodePlatform()?.crc32;
   if (nativeCrc32) return nativeCrc32(bytes) >>> 0;
   let c = 0xffffffff;
   for (let i = 0; i < bytes.length; i++) c = TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
