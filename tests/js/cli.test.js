@@ -2,29 +2,17 @@
 // real models in ../shared.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { qkw } from './helpers/cli.js';
 
 import { writeCifarScenarioH5, cifarScenarioInput } from '../fixtures/cifar_scenario.js';
 import { modelPath, skipWithoutModels } from '../fixtures/shared_models.js';
 import { readNpy, writeNpy } from '../../web/io/npy.js';
 
-const cli = fileURLToPath(new URL('../../web/cli.js', import.meta.url));
-const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'qkw-cli-'));
 
-async function qkw(...args) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [cli, ...args], { maxBuffer: 1 << 26, env: { ...process.env, NO_COLOR: '1' } });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    return { code: error.code, stdout: error.stdout, stderr: error.stderr };
-  }
-}
 
 const model = join(dir, 'cifar.h5');
 const input = join(dir, 'input.npy');

@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { qkw } from './helpers/cli.js';
 import { promisify } from 'node:util';
 
 import { loadModel } from '../../web/index.js';
@@ -17,18 +17,9 @@ import { parseSimpleYaml } from '../../web/yaml.js';
 import { writeCifarScenarioH5, cifarScenarioInput } from '../fixtures/cifar_scenario.js';
 import { modelPath, skipWithoutModels } from '../fixtures/shared_models.js';
 
-const cli = fileURLToPath(new URL('../../web/cli.js', import.meta.url));
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'qkw-weights-'));
 
-async function qkw(...args) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [cli, ...args], { maxBuffer: 1 << 26 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    return { code: error.code, stdout: error.stdout, stderr: error.stderr };
-  }
-}
 
 const modelFile = join(dir, 'cifar_fixed.h5');
 writeFileSync(modelFile, await writeCifarScenarioH5({ withFix: true }));
