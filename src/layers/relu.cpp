@@ -62,6 +62,18 @@ class ReLULayer : public Layer {
         return ctx.floatResult("ReLU with threshold on a non-uniform grid: not tracked");
       std::optional<GridSummary> g = reluOfGrid(*in.grid, maxValue);
       if (!g) return ctx.floatResult("ReLU(threshold, max_value) leaves the input grid");
+      // A negative threshold without max_value keeps the values in (threshold, 0): the output
+      // reaches down to the smallest grid value above the threshold (max_value clips them to 0).
+      const GridSummary& ig = *in.grid;
+      if (threshold_ < 0 && !maxValue_ && ig.min < 0) {
+        const double above = ig.min + (std::floor((double(threshold_) - ig.min) / ig.step) + 1) * ig.step;
+        const double lo = std::max(ig.min, above);
+        if (lo < 0) {
+          GridSummary widened = uniformGrid(ig.step, lo, g->max);
+          widened.steps = ig.steps;
+          g = widened;
+        }
+      }
       TensorAnalysis t =
           ctx.exactResult(*g, "ReLU keeps values above its threshold and sets the rest to 0", sourceOf(in));
       if (in.status == TensorAnalysis::Status::Quantized) t.status = in.status, t.quantizer = in.quantizer;

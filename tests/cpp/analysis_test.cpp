@@ -483,5 +483,21 @@ TEST(AnalysisTest, RescalingPerChannelOffsetIsNotTracked) {
   expectObservedOnGrid(*model, all, {2});
 }
 
+// ReLU(threshold=-0.3) without max_value keeps the values in (-0.3, 0): the output grid reaches
+// down to the smallest grid value above the threshold, not to 0.
+TEST(AnalysisTest, ReluWithNegativeThresholdKeepsSmallNegatives) {
+  GraphBuilder g({8});
+  g.add("q_activation", "QActivation", {{"activation", "quantized_bits(4,0)"}});  // step 1/8 in [-1, 7/8]
+  g.add("relu", "ReLU", {{"threshold", -0.3}, {"negative_slope", 0.0}, {"max_value", nullptr}});
+  auto model = g.build();
+  const std::vector<TensorAnalysis> all = analyzeModel(*model);
+  const TensorAnalysis& relu = find(all, "relu");
+  ASSERT_TRUE(relu.grid.has_value()) << relu.reason;
+  EXPECT_EQ(relu.grid->min, -0.25);
+  EXPECT_EQ(relu.grid->max, 0.875);
+  EXPECT_EQ(relu.grid->step, 1.0 / 8);
+  expectObservedOnGrid(*model, all, {8});
+}
+
 }  // namespace
 }  // namespace qkw
