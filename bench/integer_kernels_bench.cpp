@@ -6,34 +6,12 @@
 #include <random>
 #include <vector>
 
+#include "conv_shapes.h"
 #include "kernels/conv2d_f32_simd.h"
 #include "kernels/qs16_igemm_dot16x2.h"
 
 namespace qkw {
 namespace {
-
-Conv2DGeometry sameConv(int64_t hw, int64_t c, int64_t k) {
-  Conv2DGeometry g;
-  g.inH = g.inW = hw;
-  g.inC = c;
-  g.kH = g.kW = k;
-  g.outH = samePadding(hw, k, 1, 1, &g.padTop);
-  g.outW = samePadding(hw, k, 1, 1, &g.padLeft);
-  return g;
-}
-
-std::vector<int32_t> indirection(const Conv2DGeometry& g, int64_t stride) {
-  std::vector<int32_t> o;
-  for (int64_t oy = 0; oy < g.outH; ++oy)
-    for (int64_t ox = 0; ox < g.outW; ++ox)
-      for (int64_t ky = 0; ky < g.kH; ++ky)
-        for (int64_t kx = 0; kx < g.kW; ++kx) {
-          const int64_t iy = oy - g.padTop + ky, ix = ox - g.padLeft + kx;
-          const bool in = iy >= 0 && iy < g.inH && ix >= 0 && ix < g.inW;
-          o.push_back(static_cast<int32_t>(in ? (iy * g.inW + ix) * stride : g.inH * g.inW * stride));
-        }
-  return o;
-}
 
 void setRate(benchmark::State& state, double macs) {
   state.counters["GMAC/s"] = benchmark::Counter(macs * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
@@ -42,7 +20,7 @@ void setRate(benchmark::State& state, double macs) {
 // Args: spatial size, input channels, filters (3x3, same): (B)'s conv layers.
 void BM_Qs16Conv2dIgemm4x8c2Dot16x2(benchmark::State& state) {
   const int64_t hw = state.range(0), c = state.range(1), n = state.range(2);
-  const Conv2DGeometry g = sameConv(hw, c, 3);
+  const Conv2DGeometry g = sameConvGeometry(hw, c, 3);
   const int64_t stride = (c + 1) / 2 * 2;
   std::mt19937 rng(1);
   std::uniform_int_distribution<int> x4(0, 15), w4(-8, 7);
@@ -50,7 +28,7 @@ void BM_Qs16Conv2dIgemm4x8c2Dot16x2(benchmark::State& state) {
   for (int64_t i = 0; i < hw * hw * stride; ++i) image[i] = static_cast<int16_t>(x4(rng));
   for (auto& v : w) v = static_cast<int16_t>(w4(rng));
   const Qs16PackedWeights packed = qs16_pack_igemm_weights(w.data(), 9, c, n);
-  const std::vector<int32_t> offsets = indirection(g, stride);
+  const std::vector<int32_t> offsets = qs16_conv_indirection(g, stride);
   std::vector<float> scale(n, 1.0f / 128), bias(n, 0.25f), y(hw * hw * n);
   for (auto _ : state) {
     qs16_igemm_4x8c2__dot16x2(hw * hw, image.data(), offsets.data(), packed, scale.data(), bias.data(), y.data(), n);
@@ -62,7 +40,7 @@ void BM_Qs16Conv2dIgemm4x8c2Dot16x2(benchmark::State& state) {
 
 void BM_F32ConvB_conv2d_f32_simd(benchmark::State& state) {
   const int64_t hw = state.range(0), c = state.range(1), n = state.range(2);
-  Conv2DGeometry g = sameConv(hw, c, 3);
+  Conv2DGeometry g = sameConvGeometry(hw, c, 3);
   std::mt19937 rng(1);
   std::uniform_int_distribution<int> x4(0, 15), w4(-8, 7);
   std::vector<float> x(hw * hw * c), w(9 * c * n), bias(n, 0.25f), y(hw * hw * n);
@@ -107,13 +85,13 @@ BENCHMARK(BM_Qs16DenseIgemm4x8c2Dot16x2)->Args({1, 2048, 128})->Args({16, 784, 1
 // Args: spatial size, channels (3x3 depthwise, same).
 void BM_Qs16Dwconv2d8cExtmul(benchmark::State& state) {
   const int64_t hw = state.range(0), c = state.range(1);
-  const Conv2DGeometry g = sameConv(hw, c, 3);
+  const Conv2DGeometry g = sameConvGeometry(hw, c, 3);
   std::mt19937 rng(3);
   std::uniform_int_distribution<int> v8(-128, 127);
   std::vector<int16_t> image((hw * hw + 1) * c, 0), w(9 * c);
   for (int64_t i = 0; i < hw * hw * c; ++i) image[i] = static_cast<int16_t>(v8(rng));
   for (auto& v : w) v = static_cast<int16_t>(v8(rng));
-  const std::vector<int32_t> offsets = indirection(g, c);
+  const std::vector<int32_t> offsets = qs16_conv_indirection(g, c);
   std::vector<float> scale(c, 1.0f / 128), y(hw * hw * c);
   for (auto _ : state) {
     qs16_dwconv2d_8c__extmul(hw * hw, image.data(), offsets.data(), 9, w.data(), c, scale.data(), nullptr, y.data());

@@ -6,6 +6,7 @@
 #include <random>
 #include <vector>
 
+#include "conv_shapes.h"
 #include "kernels/conv2d_f32_reference.h"
 #include "kernels/conv2d_f32_simd.h"
 #include "kernels/dense_f32_reference.h"
@@ -52,22 +53,12 @@ void denseShapes(benchmark::internal::Benchmark* b) {
 BENCHMARK_TEMPLATE(BM_Dense, dense_f32_reference)->Apply(denseShapes);
 BENCHMARK_TEMPLATE(BM_Dense, dense_f32_simd)->Apply(denseShapes);
 
-Conv2DGeometry sameGeometry(int64_t hw, int64_t c, int64_t k) {
-  Conv2DGeometry g;
-  g.inH = g.inW = hw;
-  g.inC = c;
-  g.kH = g.kW = k;
-  g.outH = samePadding(hw, k, 1, 1, &g.padTop);
-  g.outW = samePadding(hw, k, 1, 1, &g.padLeft);
-  return g;
-}
-
 using ConvFn = void (*)(const float*, const Conv2DGeometry&, const float*, int64_t, int64_t, const float*, float*);
 
 // Args: height = width, input channels, filters, kernel size ('same', stride 1).
 template <ConvFn kKernel>
 void BM_Conv2D(benchmark::State& state) {
-  const Conv2DGeometry g = sameGeometry(state.range(0), state.range(1), state.range(3));
+  const Conv2DGeometry g = sameConvGeometry(state.range(0), state.range(1), state.range(3));
   const int64_t filters = state.range(2);
   const auto x = randomValues(static_cast<size_t>(g.inH * g.inW * g.inC), 1);
   const auto w = randomValues(static_cast<size_t>(g.kH * g.kW * g.inC * filters), 2);
@@ -89,7 +80,7 @@ using DepthwiseFn = void (*)(const float*, const Conv2DGeometry&, const float*, 
 // Args: height = width, channels, kernel size (multiplier 1, 'same').
 template <DepthwiseFn kKernel>
 void BM_DepthwiseConv2D(benchmark::State& state) {
-  const Conv2DGeometry g = sameGeometry(state.range(0), state.range(1), state.range(2));
+  const Conv2DGeometry g = sameConvGeometry(state.range(0), state.range(1), state.range(2));
   const auto x = randomValues(static_cast<size_t>(g.inH * g.inW * g.inC), 1);
   const auto w = randomValues(static_cast<size_t>(g.kH * g.kW * g.inC), 2);
   const auto b = randomValues(static_cast<size_t>(g.inC), 3);

@@ -20,22 +20,6 @@ struct Rng {
   bool coin() { return uniform(0, 1) == 1; }
 };
 
-// Offsets of output pixel p, tap t into an image of (inH*inW + 1) pixels of `stride` codes whose
-// last pixel is all zeros (padding).
-std::vector<int32_t> indirection(const Conv2DGeometry& g, int64_t stride) {
-  std::vector<int32_t> o;
-  for (int64_t oy = 0; oy < g.outH; ++oy)
-    for (int64_t ox = 0; ox < g.outW; ++ox)
-      for (int64_t ky = 0; ky < g.kH; ++ky)
-        for (int64_t kx = 0; kx < g.kW; ++kx) {
-          const int64_t iy = oy * g.strideH - g.padTop + ky * g.dilationH;
-          const int64_t ix = ox * g.strideW - g.padLeft + kx * g.dilationW;
-          const bool in = iy >= 0 && iy < g.inH && ix >= 0 && ix < g.inW;
-          o.push_back(static_cast<int32_t>(in ? (iy * g.inW + ix) * stride : g.inH * g.inW * stride));
-        }
-  return o;
-}
-
 // A geometry with random sizes, strides, dilations and padding whose output is not empty.
 Conv2DGeometry randomGeometry(Rng& r) {
   for (;;) {
@@ -104,7 +88,7 @@ void convCase(Rng& r, KernelSelfTestResult& result) {
     for (int64_t k = 0; k < c; ++k) image[p * stride + k] = static_cast<int16_t>(r.uniform(-range, range));
   std::vector<int16_t> w(ks * c * n);
   fill(r, w, range);
-  const std::vector<int32_t> offsets = indirection(g, stride);
+  const std::vector<int32_t> offsets = qs16_conv_indirection(g, stride);
   const std::vector<float> scale = scales(r, n), bias = biases(r, n);
   const float* b = r.coin() ? bias.data() : nullptr;
   const int64_t m = g.outH * g.outW;
@@ -142,7 +126,7 @@ void depthwiseCase(Rng& r, KernelSelfTestResult& result) {
   for (int64_t i = 0; i < g.inH * g.inW * c; ++i) image[i] = static_cast<int16_t>(r.uniform(-2047, 2047));
   std::vector<int16_t> w(ks * c);
   fill(r, w, 32767);
-  const std::vector<int32_t> offsets = indirection(g, c);
+  const std::vector<int32_t> offsets = qs16_conv_indirection(g, c);
   const std::vector<float> scale = scales(r, c), bias = biases(r, c);
   const float* b = r.coin() ? bias.data() : nullptr;
   const int64_t m = g.outH * g.outW;

@@ -18,6 +18,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "kernels/conv2d_f32_reference.h"
+
 namespace qkw {
 
 constexpr int kQs16GemmNR = 8;  // output channels per microkernel tile
@@ -44,6 +46,11 @@ void qs16_igemm_4x8c2__dot16x2(int64_t m, const int16_t* base, const int32_t* of
 void qs16_igemm_reference(int64_t m, const int16_t* base, const int32_t* offsets, int64_t ks, int64_t kcIn,
                           const int16_t* codes, int64_t n, const float* scale, const float* bias, float* y,
                           int64_t ldy);
+
+// The indirection offsets the kernels read for a conv window walk over one image: for output
+// pixel p and tap t (ky, kx), the offset (in codes) of input pixel (iy, ix) with `channelStride`
+// codes per pixel, or of the zero pixel at index inH*inW for taps on padding.
+std::vector<int32_t> qs16_conv_indirection(const Conv2DGeometry& g, int64_t channelStride);
 
 // The ISA the optimized kernels were compiled for: "wasmsimd" or "sse41".
 const char* qs16KernelIsa();

@@ -50,7 +50,7 @@ KernelChoice ConvLayer::prepare(const PrepareContext& ctx) {
     return {floatKernel, *problem};
   }
   packed_ = qs16_pack_igemm_weights(weights.codes.data(), g.kH * g.kW, g.inC, filters());
-  offsets_ = convIndirection(g, paddedC_);
+  offsets_ = qs16_conv_indirection(g, paddedC_);
   return {integerTypeName(input, weights) + "_conv2d_igemm_4x8c2_" + qs16KernelIsa() + "_dot16x2", ""};
 }
 

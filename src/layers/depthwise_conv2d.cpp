@@ -46,7 +46,7 @@ KernelChoice DepthwiseConvLayer::prepare(const PrepareContext& ctx) {
     return {floatKernel, *problem};
   }
   codes16_ = std::move(weights.codes);  // (kh, kw, in, 1) = (taps, channels)
-  offsets_ = convIndirection(g, g.inC);
+  offsets_ = qs16_conv_indirection(g, g.inC);
   return {integerTypeName(input, weights) + "_dwconv2d_8c_" + qs16KernelIsa() + "_extmul", ""};
 }
 

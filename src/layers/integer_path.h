@@ -59,11 +59,6 @@ std::optional<std::string> finishPlan(const PrepareContext& ctx, const Tensor& k
                                       bool zeroTerms, const IntegerInput& input, const WeightCodes& weights,
                                       IntegerPlan* plan);
 
-// Indirection offsets of one image for a conv window walk: for output pixel p and tap t (ky, kx),
-// the offset (in codes) of input pixel (iy, ix) with `channelStride` codes per pixel, or of the
-// zero pixel at index inH*inW for taps on padding.
-std::vector<int32_t> convIndirection(const Conv2DGeometry& g, int64_t channelStride);
-
 // "qs8" when both operands' codes fit int8, else "qs16" (both run on int16 lanes).
 std::string integerTypeName(const IntegerInput& input, const WeightCodes& weights);
 

@@ -95,10 +95,10 @@ struct LayerContext {
   const nlohmann::json* find(const std::string& key) const;
   std::string errorPrefix() const { return "layer '" + name + "' (" + className + "): "; }
 
-  mutable std::vector<std::string> knownRoles_;  // every role of every `order` looked up
+  mutable std::vector<std::string> knownRoles_{};   // every role of every `order` looked up
   mutable size_t knownPositions_ = 0;            // the longest `order` looked up
   mutable bool delegated_ = false;                // adoptUsage() was called: unusedByInner_ decides
-  mutable std::vector<std::string> unusedByInner_;
+  mutable std::vector<std::string> unusedByInner_{};
 };
 
 // What the static analysis (graph/analysis.h) proved about one input of a layer, for prepare().

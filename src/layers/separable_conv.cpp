@@ -72,7 +72,7 @@ class SeparableConvLayer : public QuantizedLayer {
       return {floatKernel, *problem};
     }
     dwCodes_ = std::move(dw.codes);
-    offsets_ = convIndirection(g, g.inC);
+    offsets_ = qs16_conv_indirection(g, g.inC);
     pwPacked_ = qs16_pack_igemm_weights(pw.codes.data(), 1, mid, filters());
     integer_ = true;
     return {integerTypeName(input, dw) + "_dwconv2d_8c_" + qs16KernelIsa() + "_extmul+" + integerTypeName(midInput_, pw) +

@@ -168,7 +168,9 @@ TEST(IntegerPath, AccumulatorsOnBothSidesOf2To24) {
     for (int64_t i = 0; i < in; ++i) x.data[i] = 255.0f / 4;
     const Tensor a = run(integer, x, {2}), b = run(floating, x, {2});
     EXPECT_TRUE(bitEqual(a, b)) << "code " << c.code;
-    if (c.integer) EXPECT_EQ(a.data[0], 255.0f * 31 * 2048 / 256 + 0.5f);
+    if (c.integer) {
+      EXPECT_EQ(a.data[0], 255.0f * 31 * 2048 / 256 + 0.5f);
+    }
   }
 }
 
