@@ -4,21 +4,24 @@
 // rendering is in render.js, weights_view.js and compare_view.js; this file wires the page:
 // loading, inputs, state. Nothing is fetched from the network.
 
+// It uses the package's public API only ('qkeras-wasm'); scripts/build-demo.mjs bundles it.
+import { readNpy, readInput } from 'qkeras-wasm';
 import { WorkerClient } from './worker_client.js';
-import { $, el, nextFrame, shapeText, formatMs } from './dom.js';
+import { $, el, nextFrame, shapeText, formatMs, formatNumber } from './dom.js';
 import { renderResults, renderPredictions } from './render.js';
 import { renderGraph } from './graph_view.js';
-import { readArray } from '/web/io/npy.js';
-import { imageToTensor } from '/web/io/png.js';
-import { decodeImage, isImageFile } from './image_input.js';
-import { formatNumber } from '/web/trace_format.js';
-import { fitInputShape } from '/web/util.js';
 import { renderWeights } from './weights_view.js';
 import { PYTHON_SNIPPET, readReference, renderComparison } from './compare_view.js';
 import { EXAMPLES, EXAMPLE_INPUT_URL, CIFAR10_LABELS, parseLabels } from './example.js';
 
-/** Loading, conversion, prediction and tracing run in a Web Worker (web/demo/worker.js). */
-const worker = new WorkerClient();
+performance.mark('page-script');
+
+/** The built-in example's input, fetched at once (the example opens with it). */
+const exampleOnOpen = new URLSearchParams(location.search).get('example') ?? 'original';
+const exampleInputBytes = exampleOnOpen === 'off' ? null : fetch(EXAMPLE_INPUT_URL).then((r) => (r.ok ? r.arrayBuffer() : r.status), (e) => e?.message ?? String(e));
+
+/** Loading, conversion, prediction and tracing run in a Web Worker (web/demo/worker.js), started by index.html. */
+const worker = new WorkerClient(/** @type {any} */ (window).qkwDemoWorker ?? null);
 
 
 const ui = {
@@ -86,7 +89,8 @@ function setBusy(busy) {
 
 const extension = (name) => (name.match(/\.([^.]+)$/)?.[1] ?? '').toLowerCase();
 const MODEL_EXTENSIONS = new Set(['h5', 'hdf5', 'keras', 'qkwm']);
-const INPUT_EXTENSIONS = new Set(['npy', 'png', 'jpg', 'jpeg', 'webp', 'gif', 'bmp', 'avif', 'txt', 'csv']);
+const IMAGE_EXTENSIONS = new Set(['png', 'jpg', 'jpeg', 'webp', 'gif', 'bmp', 'avif']);
+const INPUT_EXTENSIONS = new Set(['npy', 'txt', 'csv', ...IMAGE_EXTENSIONS]);
 
 // ---------------------------------------------------------------------------------------------
 // Loading a model
@@ -128,8 +132,17 @@ function onProgress(label) {
   };
 }
 
-/** @returns {Promise<boolean>} whether the model loaded */
-async function loadFrom(source, label, { example = null } = {}) {
+/** Worker timings ([step, ms since the page's time origin]) as performance marks, for tests and the curious. */
+function markWorker(timings) {
+  for (const [step, at] of timings ?? []) performance.mark(`worker:${step}`, { startTime: at - performance.timeOrigin });
+}
+
+/**
+ * Loads a model; then, given makeInput, traces that input before anything else is drawn (the
+ * example: the answer first), else shows the static analysis. The graph and the weights view come after.
+ * @returns {Promise<boolean>} whether the model loaded
+ */
+async function loadFrom(source, label, { example = null, makeInput = null } = {}) {
   if (state.busy) return false;
   clearError(ui.modelError);
   setBusy(true);
@@ -139,7 +152,10 @@ async function loadFrom(source, label, { example = null } = {}) {
   ui.progressLabel.textContent = `Reading ${label}…`;
   const started = performance.now();
   try {
+    performance.mark('load-call');
     const model = await worker.load(source, onProgress(label));
+    performance.mark('load-reply');
+    markWorker(model.timings);
     const analysis = model.analyze();
     state.model?.dispose();
     state.model = model;
@@ -152,14 +168,18 @@ async function loadFrom(source, label, { example = null } = {}) {
     ui.progress.value = 1;
     ui.progressLabel.textContent = `Loaded ${label} in ${Math.round(performance.now() - started)} ms`;
     describeModel(model, label);
-    await renderResults(ui, analysis, null);
-    if (model.graph) {
-      renderGraph(model.graph, $('graph'), selectLayer);
-      $('graph-panel').hidden = false;
+    if (makeInput) {
+      ui.progressRow.hidden = true;
+      if (!(await traceNow(model, makeInput))) return true;
+    } else {
+      await renderResults(ui, analysis, null, model.layers);
     }
+    renderGraph(await model.graph(), $('graph'), selectLayer);
+    $('graph-panel').hidden = false;
     await nextFrame(); // let the page paint the table before the weights view is built
     await renderWeights(model, { panel: $('weights-panel'), rows: $('weight-rows'), note: $('weights-note') }, el);
-    setPageState('loaded');
+    performance.mark('weights-shown');
+    setPageState(makeInput ? 'traced' : 'loaded');
     return true;
   } catch (error) {
     ui.progressRow.hidden = true;
@@ -375,19 +395,9 @@ async function readInputFile(model) {
   if (model.inputs.length !== 1) {
     throw new Error(`the model has ${model.inputs.length} inputs (${model.inputs.map((i) => i.name).join(', ')}); file input feeds single-input models only — use random or zeros`);
   }
-  const dims = sampleDims(model.inputs[0]);
-  if (isImageFile(file)) {
-    if (dims.length !== 3) throw new Error(`${file.name} is an image, but the model input is ${shapeText(model.inputs[0].shape)} (images need [batch, height, width, channels])`);
-    const scale = ui.imageScale.value;
-    const image = await decodeImage(file);
-    const data = imageToTensor(image, dims[0], dims[1], dims[2], scale);
-    const scaleText = scale === 'signed' ? 'p/127.5 − 1' : `p/${scale}`;
-    return { data, shape: [1, ...dims], note: `${file.name}: ${image.width}×${image.height} image resized to ${dims[0]}×${dims[1]}, pixels ${scaleText}` };
-  }
-  const array = readArray(new Uint8Array(await file.arrayBuffer()), file.name);
-  const n = fitInputShape(dims, array.shape, file.name)[0];
-  const data = array.data instanceof Float32Array ? array.data : Float32Array.from(array.data);
-  return { data, shape: [n, ...dims], note: `${file.name}: ${n} sample${n === 1 ? '' : 's'}` };
+  sampleDims(model.inputs[0]);
+  const isImage = file.type.startsWith('image/') || IMAGE_EXTENSIONS.has(extension(file.name));
+  return readInput(new Uint8Array(await file.arrayBuffer()), file.name, model.inputs[0].shape, isImage ? { scale: ui.imageScale.value } : {});
 }
 
 ui.inputForm.addEventListener('submit', (event) => {
@@ -399,8 +409,17 @@ ui.inputForm.addEventListener('submit', (event) => {
 async function traceWith(makeInput) {
   const model = state.model;
   if (!model || state.busy) return;
-  clearError(ui.inputError);
   setBusy(true);
+  try {
+    await traceNow(model, makeInput);
+  } finally {
+    setBusy(false);
+  }
+}
+
+/** @returns {Promise<boolean>} whether the trace is shown (errors are shown in the input panel) */
+async function traceNow(model, makeInput) {
+  clearError(ui.inputError);
   setPageState('tracing');
   ui.inputNote.textContent = 'Tracing…';
   try {
@@ -409,19 +428,28 @@ async function traceWith(makeInput) {
     ui.progressRow.hidden = false;
     ui.progress.removeAttribute('value'); // indeterminate: a trace reports no steps
     ui.progressLabel.textContent = `Tracing ${input.note}…`;
-    const { trace, predictions } = await model.trace(input.data, input.shape, { includeData: true, histogramBins: 16 },
+    performance.mark('trace-call');
+    const { trace, predictions, timings } = await model.trace(input.data, input.shape, { includeData: true, histogramBins: 16 },
       { output: model.outputs[0]?.name, k: 5 });
+    performance.mark('trace-reply');
+    markWorker(timings);
     ui.progressRow.hidden = true;
     const elapsed = performance.now() - started;
     ui.inputNote.textContent = `Traced ${input.note} in ${formatMs(elapsed)}.`;
-    await renderResults(ui, model.analyze(), trace);
     state.predictions = predictions;
     renderPredictions(ui, predictions, currentLabels());
+    await renderResults(ui, model.analyze(), trace, model.layers);
     state.trace = trace;
     $('compare-panel').hidden = false;
     $('compare-rows').replaceChildren();
     $('compare-summary').textContent = 'Drop a reference file to compare with this trace.';
+    performance.mark('trace-shown');
+    if (state.example && exampleOnOpen !== 'off' && !document.body.dataset.openToTraceMs) {
+      // From navigation start to the example's trace on screen: the number the README reports.
+      document.body.dataset.openToTraceMs = String(Math.round(performance.now()));
+    }
     setPageState('traced');
+    return true;
   } catch (error) {
     ui.inputNote.textContent = '';
     ui.progressRow.hidden = true;
@@ -430,12 +458,11 @@ async function traceWith(makeInput) {
       state.trace = null;
       ui.inputNote.textContent = 'Trace cancelled; the worker was stopped, so load the model again.';
       setPageState('cancelled');
-      return;
+      return false;
     }
     showError(ui.inputError, error);
     setPageState('error');
-  } finally {
-    setBusy(false);
+    return false;
   }
 }
 
@@ -465,20 +492,15 @@ ui.labelsFile.addEventListener('change', async () => {
 // The built-in example: loaded and traced on open (unless the URL says ?example=off).
 
 async function exampleInput() {
-  const response = await fetch(EXAMPLE_INPUT_URL);
-  if (!response.ok) throw new Error(`${EXAMPLE_INPUT_URL}: HTTP ${response.status} (run "npm run build" to generate the examples)`);
-  const array = readArray(new Uint8Array(await response.arrayBuffer()), 'cifar10_input.npy');
+  const bytes = (await exampleInputBytes) ?? (await fetch(EXAMPLE_INPUT_URL).then((r) => (r.ok ? r.arrayBuffer() : r.status)));
+  if (!(bytes instanceof ArrayBuffer)) throw new Error(`${EXAMPLE_INPUT_URL}: ${typeof bytes === 'number' ? `HTTP ${bytes}` : bytes} (run "npm run build" to generate the examples)`);
+  const array = readNpy(bytes.slice(0), 'cifar10_input.npy');
   return { data: array.data, shape: array.shape, note: 'the built-in CIFAR-like sample (build/examples/cifar10_input.npy)' };
 }
 
 async function openExample(which) {
   const example = EXAMPLES[which];
-  if (await loadFrom(example.url, example.label, { example: which })) {
-    await traceWith(() => exampleInput());
-    if (document.body.dataset.state === 'traced' && !document.body.dataset.openToTraceMs) {
-      document.body.dataset.openToTraceMs = String(Math.round(performance.now()));
-    }
-  }
+  await loadFrom(example.url, example.label, { example: which, makeInput: exampleInput });
 }
 
 /** Selects a layer's row (from the graph): scrolls to it and opens its details. */
@@ -537,4 +559,4 @@ for (const b of ui.exampleButtons) b.addEventListener('click', () => openExample
 syncInputOptions();
 setBusy(false);
 setPageState('idle');
-if (new URLSearchParams(location.search).get('example') !== 'off') openExample('original');
+if (exampleOnOpen !== 'off') openExample(EXAMPLES[exampleOnOpen] ? exampleOnOpen : 'original');

@@ -4,10 +4,30 @@
 //
 // Protocol: the page posts {id, op, args}; the worker answers {id, result} or {id, error},
 // and {id, progress} while loading. Cancel = the page terminates this worker.
-import { loadModel, setWasmLocation } from 'qkeras-wasm';
-import dagre from '@dagrejs/dagre';
+//
+// Opening the page fast: index.html starts this worker before the page's own script has loaded,
+// with ?prefetch=<model url>. At once, in parallel, the worker fetches that model and fetches,
+// compiles and instantiates the WebAssembly module (describeQuantizer() loads it on first use),
+// so that the page's 'load' finds both ready. Timings (ms since the page's time origin) go back
+// with each result, for the page's performance marks.
+import { loadModel, setWasmLocation, describeQuantizer } from 'qkeras-wasm';
+
+/** [step, ms on the page's clock]: since the worker's timeOrigin differs from the page's. */
+const timings = [];
+const mark = (step) => timings.push([step, performance.timeOrigin + performance.now()]);
+mark('worker-start');
 
 setWasmLocation(new URL('/web/wasm/qkeras_wasm.wasm', self.location.href).href);
+describeQuantizer('quantized_bits(4,0,1)').then(
+  () => mark('wasm-ready'),
+  () => {}, // the first real call reports the problem, with its own context
+);
+
+/** url -> Promise<Uint8Array|null>: models fetched before the page asked for them. */
+const prefetched = new Map();
+for (const url of new URL(self.location.href).searchParams.getAll('prefetch')) {
+  prefetched.set(url, fetch(url).then((r) => (r.ok ? r.arrayBuffer() : null)).then((b) => (b ? new Uint8Array(b) : null), () => null));
+}
 
 /** @type {any} */
 let model = null;
@@ -17,15 +37,16 @@ function describe(m) {
     name: m.name,
     inputs: m.inputs.map((t) => ({ name: t.name, shape: t.shape })),
     outputs: m.outputs.map((t) => ({ name: t.name, shape: t.shape })),
-    layers: m.layers.map((l) => ({ name: l.name, className: l.className })),
+    layers: m.layers.map((l) => ({ name: l.name, className: l.className, kernel: l.kernel ?? null, kernelReason: l.kernelReason ?? null })),
     provenance: m.provenance ? { kerasVersion: m.provenance.kerasVersion ?? null } : null,
     analysis: m.analyze(),
-    graph: layoutGraph(m.analyze()),
   };
 }
 
 /** The layer graph laid out top to bottom by dagre: node boxes and edge polylines, in pixels. */
-function layoutGraph(analysis) {
+async function layoutGraph(analysis) {
+  // Imported when first needed (after the first trace): dagre is half of this worker's code.
+  const { default: dagre } = await import('@dagrejs/dagre');
   const g = new dagre.graphlib.Graph();
   g.setGraph({ rankdir: 'TB', nodesep: 16, ranksep: 22, marginx: 8, marginy: 8 });
   g.setDefaultEdgeLabel(() => ({}));
@@ -47,13 +68,23 @@ function layoutGraph(analysis) {
 
 const ops = {
   async load(id, { source }) {
-    const next = await loadModel(source, { onProgress: (p) => self.postMessage({ id, progress: { phase: p.phase, loaded: p.loaded, total: p.total, part: p.part } }) });
+    mark('load-start');
+    const onProgress = (p) => self.postMessage({ id, progress: { phase: p.phase, loaded: p.loaded, total: p.total, part: p.part } });
+    const early = typeof source === 'string' ? await prefetched.get(source) : null;
+    prefetched.delete(source);
+    const next = early
+      ? await loadModel(early, { onProgress, name: source.split('/').pop() })
+      : await loadModel(source, { onProgress });
     model?.dispose();
     model = next;
-    return describe(model);
+    mark('load-end');
+    return { ...describe(model), timings: timings.splice(0) };
   },
+  graph: async () => layoutGraph(model.analyze()),
   async trace(_id, { data, shape, options, topK }) {
+    mark('trace-start');
     const trace = await model.trace(data, shape, options);
+    mark('trace-end');
     const entries = Array.from(trace, (e) => ({ ...e }));
     let predictions = null;
     if (topK) {
@@ -66,7 +97,7 @@ const ops = {
         predictions = { name: entry.name, shape: entry.shape, top: shown === 1 && !Array.isArray(top[0]) ? [top] : top };
       }
     }
-    return { trace: entries, predictions };
+    return { trace: entries, predictions, timings: timings.splice(0) };
   },
   weights: () => model.weights(),
   hls4mlConfig: (_id, { options }) => model.hls4mlConfig(options),
