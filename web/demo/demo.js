@@ -170,16 +170,16 @@ async function loadFrom(source, label, { example = null, makeInput = null } = {}
     describeModel(model, label);
     if (makeInput) {
       ui.progressRow.hidden = true;
-      if (!(await traceNow(model, makeInput))) return true;
-    } else {
-      await renderResults(ui, analysis, null, model.layers);
+      if (await traceNow(model, makeInput)) {
+        // The answer is on screen: the page is usable while the graph and weights view follow.
+        setBusy(false);
+        showGraphAndWeights(model);
+      }
+      return true;
     }
-    renderGraph(await model.graph(), $('graph'), selectLayer);
-    $('graph-panel').hidden = false;
-    await nextFrame(); // let the page paint the table before the weights view is built
-    await renderWeights(model, { panel: $('weights-panel'), rows: $('weight-rows'), note: $('weights-note') }, el);
-    performance.mark('weights-shown');
-    setPageState(makeInput ? 'traced' : 'loaded');
+    await renderResults(ui, analysis, null, model.layers);
+    await showGraphAndWeights(model);
+    setPageState('loaded');
     return true;
   } catch (error) {
     ui.progressRow.hidden = true;
@@ -199,6 +199,24 @@ async function loadFrom(source, label, { example = null, makeInput = null } = {}
     return false;
   } finally {
     setBusy(false);
+  }
+}
+
+/** The graph, then the weights view (both from the worker); skipped if another model was loaded meanwhile. */
+async function showGraphAndWeights(model) {
+  delete document.body.dataset.weights;
+  try {
+    const graph = await model.graph();
+    if (state.model !== model) return;
+    renderGraph(graph, $('graph'), selectLayer);
+    $('graph-panel').hidden = false;
+    await nextFrame(); // let the page paint the table and graph before the weights view is built
+    if (state.model !== model) return;
+    await renderWeights(model, { panel: $('weights-panel'), rows: $('weight-rows'), note: $('weights-note') }, el);
+    performance.mark('weights-shown');
+    document.body.dataset.weights = 'shown';
+  } catch (error) {
+    if (error?.name !== 'AbortError') console.error(error); // a page bug: tests fail on console errors
   }
 }
 
