@@ -3,10 +3,24 @@
 // that it opens with two requests instead of a waterfall of ~40 small modules (measured: the page's
 // script ran ~300 ms after navigation unbundled); the worker because module workers do not see an
 // import map. 'qkeras-wasm' resolves to the package's browser entry, as in a user's bundler.
-// Run by scripts/make-examples.mjs (part of every build); takes well under a second.
+//
+// The worker is one file with the WASM glue inside, so that the .wasm fetch starts as soon as it
+// runs (with code splitting, the glue and the shared code were two more round trips, one after
+// the other, before it). What it needs only later is built apart and loaded on demand: h5wasm
+// (5.6 MB, HDF5 models only) and dagre (the graph, drawn after the first trace).
+// Run by scripts/make-examples.mjs (part of every build); takes about a second.
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+
+/** Imports of these packages stay imports of the separately built files next to worker.js. */
+const LATER = { h5wasm: './h5wasm.js', '@dagrejs/dagre': './dagre.js' };
+const loadedLater = {
+  name: 'loaded-later',
+  setup(build) {
+    build.onResolve({ filter: /^(h5wasm|@dagrejs\/dagre)$/ }, (args) => ({ path: LATER[args.path], external: true }));
+  },
+};
 
 export async function buildDemoWorker() {
   const esbuild = await import('esbuild');
@@ -23,13 +37,9 @@ export async function buildDemoWorker() {
     logLevel: 'warning',
   };
   await Promise.all([
-    esbuild.build({
-      ...common,
-      entryPoints: ['web/demo/worker.js'],
-      splitting: true, // h5wasm (HDF5 models only) stays a chunk loaded on demand
-      chunkNames: '[name]', // stable names: a rebuild overwrites instead of piling up hashed files
-    }),
+    esbuild.build({ ...common, entryPoints: { worker: 'web/demo/worker.js' }, plugins: [loadedLater] }),
     esbuild.build({ ...common, entryPoints: { page: 'web/demo/demo.js' } }),
+    esbuild.build({ ...common, entryPoints: { h5wasm: 'h5wasm', dagre: '@dagrejs/dagre' } }),
   ]);
 }
 
