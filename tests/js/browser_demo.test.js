@@ -512,6 +512,18 @@ test('serve.js: loopback only, MIME types, refuses paths outside the repository'
   }
 });
 
+test('the demo page uses the package\'s public API only: its modules import qkeras-wasm, dagre and each other', async () => {
+  const { readdirSync, readFileSync } = await import('node:fs');
+  const dir = fileURLToPath(new URL('../../web/demo/', import.meta.url));
+  for (const name of readdirSync(dir).filter((f) => f.endsWith('.js') && f !== 'serve.js')) {
+    const source = readFileSync(dir + name, 'utf8');
+    const specifiers = [...source.matchAll(/^\s*import\s[^'"]*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/gm)].map((m) => m[1] ?? m[2]);
+    for (const spec of specifiers) {
+      assert.ok(spec === 'qkeras-wasm' || spec === '@dagrejs/dagre' || /^\.\/[\w-]+\.js$/.test(spec), `web/demo/${name} imports ${spec}: the page may use the package's public API ('qkeras-wasm') only`);
+    }
+  }
+});
+
 const exampleQkwm = fileURLToPath(new URL('../../build/examples/cifar10_qkeras.qkwm', import.meta.url));
 const exampleFixedQkwm = fileURLToPath(new URL('../../build/examples/cifar10_qkeras_fixed.qkwm', import.meta.url));
 const exampleSkip = skip || (existsSync(exampleQkwm) && existsSync(exampleFixedQkwm) ? false : `${exampleQkwm} is missing: run "npm run build" (scripts/make-examples.mjs)`);
