@@ -5,11 +5,13 @@
 // Protocol: the page posts {id, op, args}; the worker answers {id, result} or {id, error},
 // and {id, progress} while loading. Cancel = the page terminates this worker.
 //
-// Opening the page fast: index.html starts this worker before the page's own script has loaded,
-// with ?prefetch=<model url>. At once, in parallel, the worker fetches that model and fetches,
-// compiles and instantiates the WebAssembly module (describeQuantizer() loads it on first use),
-// so that the page's 'load' finds both ready. Timings (ms since the page's time origin) go back
-// with each result, for the page's performance marks.
+// Opening the page fast: index.html starts this worker (with ?preload) before the page's own
+// script has loaded, and at the same time fetches the .wasm and the example model itself, so that
+// the three downloads run in parallel instead of one after the other. It posts the bytes here as
+// {op: 'preloaded'}; the WASM is then compiled from them (a blob: URL given to setWasmLocation,
+// compiled with compileStreaming) and instantiated at once (describeQuantizer() loads the module on
+// first use), while the page's script loads. Timings (ms on the page's clock) go back with each
+// result, for the page's performance marks.
 import { loadModel, setWasmLocation, describeQuantizer } from 'qkeras-wasm';
 
 /** [step, ms on the page's clock]: since the worker's timeOrigin differs from the page's. */
@@ -17,17 +19,29 @@ const timings = [];
 const mark = (step) => timings.push([step, performance.timeOrigin + performance.now()]);
 mark('worker-start');
 
-setWasmLocation(new URL('/web/wasm/qkeras_wasm.wasm', self.location.href).href);
-describeQuantizer('quantized_bits(4,0,1)').then(
-  () => mark('wasm-ready'),
-  () => {}, // the first real call reports the problem, with its own context
-);
+const WASM_URL = new URL('/web/wasm/qkeras_wasm.wasm', self.location.href).href;
 
-/** url -> Promise<Uint8Array|null>: models fetched before the page asked for them. */
+/** url -> Uint8Array: models the page fetched before asking for them. */
 const prefetched = new Map();
-for (const url of new URL(self.location.href).searchParams.getAll('prefetch')) {
-  prefetched.set(url, fetch(url).then((r) => (r.ok ? r.arrayBuffer() : null)).then((b) => (b ? new Uint8Array(b) : null), () => null));
-}
+
+/** Resolved by the page's 'preloaded' message (or at once without ?preload). */
+let receivePreloaded;
+const preloaded = new URL(self.location.href).searchParams.has('preload')
+  ? new Promise((resolve) => {
+    receivePreloaded = resolve;
+  })
+  : Promise.resolve(null);
+
+/** Settles once the WASM location is set: every operation waits for it. */
+const located = preloaded.then((files) => {
+  if (files?.model && files.modelBytes) prefetched.set(files.model, new Uint8Array(files.modelBytes));
+  setWasmLocation(files?.wasm ? URL.createObjectURL(new Blob([files.wasm], { type: 'application/wasm' })) : WASM_URL);
+  mark('wasm-located');
+  describeQuantizer('quantized_bits(4,0,1)').then(
+    () => mark('wasm-ready'),
+    () => {}, // the first real call reports the problem, with its own context
+  );
+});
 
 /** @type {any} */
 let model = null;
@@ -70,7 +84,7 @@ const ops = {
   async load(id, { source }) {
     mark('load-start');
     const onProgress = (p) => self.postMessage({ id, progress: { phase: p.phase, loaded: p.loaded, total: p.total, part: p.part } });
-    const early = typeof source === 'string' ? await prefetched.get(source) : null;
+    const early = typeof source === 'string' ? prefetched.get(source) : null;
     prefetched.delete(source);
     const next = early
       ? await loadModel(early, { onProgress, name: source.split('/').pop() })
@@ -114,7 +128,9 @@ function buffersOf(value, found, depth) {
 }
 
 self.onmessage = async ({ data: { id, op, args } }) => {
+  if (op === 'preloaded') return receivePreloaded?.(args);
   try {
+    await located;
     if (!ops[op]) throw new Error(`worker: unknown operation ${op}`);
     if (op !== 'load' && !model) throw new Error('worker: no model loaded');
     const result = await ops[op](id, args ?? {});
