@@ -5,12 +5,13 @@
 // loading, inputs, state. Nothing is fetched from the network.
 
 // It uses the package's public API only ('qkeras-wasm'); scripts/build-demo.mjs bundles it.
-import { readNpy, readInput } from 'qkeras-wasm';
+import { readNpy } from 'qkeras-wasm';
 import { WorkerClient } from './worker_client.js';
-import { $, el, nextFrame, shapeText, formatMs, formatNumber } from './dom.js';
+import { $, el, nextFrame, shapeText, formatMs } from './dom.js';
 import { renderResults, renderPredictions } from './render.js';
 import { renderGraph } from './graph_view.js';
 import { renderWeights } from './weights_view.js';
+import { IMAGE_EXTENSIONS, extension, wireInputPanel, useDroppedInput, buildInput } from './input_panel.js';
 import { PYTHON_SNIPPET, readReference, renderComparison } from './compare_view.js';
 import { EXAMPLES, EXAMPLE_INPUT_URL, CIFAR10_LABELS, parseLabels } from './example.js';
 
@@ -87,9 +88,7 @@ function setBusy(busy) {
   for (const b of ui.exampleButtons) b.disabled = busy;
 }
 
-const extension = (name) => (name.match(/\.([^.]+)$/)?.[1] ?? '').toLowerCase();
 const MODEL_EXTENSIONS = new Set(['h5', 'hdf5', 'keras', 'qkwm']);
-const IMAGE_EXTENSIONS = new Set(['png', 'jpg', 'jpeg', 'webp', 'gif', 'bmp', 'avif']);
 const INPUT_EXTENSIONS = new Set(['npy', 'txt', 'csv', ...IMAGE_EXTENSIONS]);
 
 // ---------------------------------------------------------------------------------------------
@@ -308,8 +307,7 @@ document.addEventListener('drop', async (event) => {
       showError(ui.modelError, new Error(`${files[0].name} looks like input data: load a model first`));
       return;
     }
-    droppedInput = files[0];
-    selectInputKind('file');
+    useDroppedInput(ui, files[0]);
     ui.inputNote.textContent = `input: ${files[0].name} (dropped)`;
     return;
   }
@@ -321,106 +319,13 @@ document.addEventListener('drop', async (event) => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// Input data
+// Input data (input_panel.js)
 
-/** @type {File|null} a dropped input file, used until the file input gets a new choice */
-let droppedInput = null;
-
-function selectedInputKind() {
-  return /** @type {HTMLInputElement} */ (ui.inputForm.querySelector('input[name="input-kind"]:checked')).value;
-}
-
-function selectInputKind(kind) {
-  const radio = /** @type {HTMLInputElement} */ (ui.inputForm.querySelector(`input[name="input-kind"][value="${kind}"]`));
-  radio.checked = true;
-  syncInputOptions();
-}
-
-function syncInputOptions() {
-  const kind = selectedInputKind();
-  for (const box of ui.inputForm.querySelectorAll('.input-options[data-kind]')) {
-    /** @type {HTMLElement} */ (box).hidden = /** @type {HTMLElement} */ (box).dataset.kind !== kind;
-  }
-}
-
-for (const radio of ui.inputForm.querySelectorAll('input[name="input-kind"]')) radio.addEventListener('change', syncInputOptions);
-ui.inputFile.addEventListener('change', () => {
-  droppedInput = null;
-  if (ui.inputFile.files?.length) selectInputKind('file');
-});
-
-/** mulberry32: a small seeded generator, so "random input, seed 7" is the same everywhere. */
-function seededRandom(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function sampleDims(input) {
-  const dims = input.shape.slice(1);
-  if (dims.some((d) => !Number.isInteger(d) || d <= 0)) {
-    throw new Error(`model input '${input.name}' has an unknown dimension ${shapeText(input.shape)}; use an input file with an explicit shape`);
-  }
-  return dims;
-}
-
-function readNumber(input, what) {
-  const value = Number(input.value);
-  if (input.value.trim() === '' || !Number.isFinite(value)) throw new Error(`${what} must be a number, got "${input.value}"`);
-  return value;
-}
-
-/** @returns {Promise<{data: any, shape: any, note: string}>} */
-async function buildInput(model) {
-  const kind = selectedInputKind();
-  if (kind === 'file') return readInputFile(model);
-  const batch = readNumber(ui.batchSize, 'Samples');
-  if (!Number.isInteger(batch) || batch < 1 || batch > 4096) throw new Error(`Samples must be an integer from 1 to 4096, got ${ui.batchSize.value}`);
-  let fill;
-  let note;
-  if (kind === 'zeros') {
-    fill = () => 0;
-    note = 'zeros';
-  } else {
-    const lo = readNumber(ui.randomMin, 'Random "from"');
-    const hi = readNumber(ui.randomMax, 'Random "to"');
-    const seed = readNumber(ui.randomSeed, 'Seed');
-    if (!(hi >= lo)) throw new Error(`random range: "to" (${hi}) must not be below "from" (${lo})`);
-    if (!Number.isInteger(seed) || seed < 0) throw new Error(`Seed must be a non-negative integer, got ${ui.randomSeed.value}`);
-    const next = seededRandom(seed);
-    fill = () => lo + (hi - lo) * next();
-    note = `uniform random in [${formatNumber(lo)}, ${formatNumber(hi)}), seed ${seed}`;
-  }
-  const tensors = model.inputs.map((input) => {
-    const dims = sampleDims(input);
-    const data = new Float32Array(batch * dims.reduce((a, b) => a * b, 1));
-    for (let i = 0; i < data.length; i++) data[i] = fill();
-    return { data, shape: [batch, ...dims] };
-  });
-  const samples = `${batch} sample${batch === 1 ? '' : 's'}`;
-  if (tensors.length === 1) return { data: tensors[0].data, shape: tensors[0].shape, note: `${samples} of ${note}` };
-  return { data: tensors, shape: undefined, note: `${samples} of ${note} for each of ${tensors.length} inputs` };
-}
-
-async function readInputFile(model) {
-  const file = droppedInput ?? ui.inputFile.files?.[0];
-  if (!file) throw new Error('choose an input file (.npy, .json, .txt, or an image), or pick random / zeros input');
-  if (model.inputs.length !== 1) {
-    throw new Error(`the model has ${model.inputs.length} inputs (${model.inputs.map((i) => i.name).join(', ')}); file input feeds single-input models only — use random or zeros`);
-  }
-  sampleDims(model.inputs[0]);
-  const isImage = file.type.startsWith('image/') || IMAGE_EXTENSIONS.has(extension(file.name));
-  return readInput(new Uint8Array(await file.arrayBuffer()), file.name, model.inputs[0].shape, isImage ? { scale: ui.imageScale.value } : {});
-}
+wireInputPanel(ui);
 
 ui.inputForm.addEventListener('submit', (event) => {
   event.preventDefault();
-  traceWith((model) => buildInput(model));
+  traceWith((model) => buildInput(ui, model));
 });
 
 /** Builds an input with makeInput(model), traces it and shows the results and predictions. */
@@ -574,7 +479,6 @@ ui.sample.addEventListener('input', () => {
 
 for (const b of ui.exampleButtons) b.addEventListener('click', () => openExample(b.dataset.example));
 
-syncInputOptions();
 setBusy(false);
 setPageState('idle');
 if (exampleOnOpen !== 'off') openExample(EXAMPLES[exampleOnOpen] ? exampleOnOpen : 'original');
