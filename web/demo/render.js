@@ -150,7 +150,7 @@ export async function renderResults(ui, analysis, trace, layers = []) {
   });
   // A large model's rows are appended a slice per frame, so that no single task lays out hundreds
   // of rows; the first slice (a whole small model, as the example) goes in at once.
-  const SLICE = 2 * 16;
+  const SLICE = 16; // rows: 8 layers and their (hidden) detail rows
   const FIRST = rows.length <= 2 * 48 ? rows.length : SLICE;
   ui.rows.replaceChildren(...rows.slice(0, FIRST));
   ui.results.hidden = false;
