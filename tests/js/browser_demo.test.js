@@ -293,10 +293,10 @@ async function compareWith(page, name, arrays) {
 
 test('demo page: a PNG gives the CLI\'s tensor, a JPEG the tensor of the pixels the browser decodes (bit for bit)', { skip, timeout: 60000 }, async () => {
   const { page, problems } = browser;
-  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const { mkdtempSync, writeFileSync, readFileSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
-  const { loadModel } = await import('../../web/index.js');
+  const { qkw } = await import('./helpers/cli.js');
   const { readModelInput } = await import('../../web/cli_files.js');
   const { imageToTensor } = await import('../../web/io/png.js');
   // 6×5×3 input from a 9×7 picture: a real bilinear resize (neither an identity nor uniform).
@@ -314,17 +314,19 @@ test('demo page: a PNG gives the CLI\'s tensor, a JPEG the tensor of the pixels 
   await expectLoaded(page, [file('image_fixture.h5', modelBytes)]);
   await page.check('input[name="input-kind"][value="file"]');
 
-  // PNG: the page (createImageBitmap) against the CLI's reader (web/cli_files.js readModelInput, png.js) on the same file.
+  // PNG: the page (createImageBitmap) against the CLI (`qkeras-wasm trace --json`, png.js in Node)
+  // on the same file: the input layer's values as the CLI's trace writes them.
   const dir = mkdtempSync(join(tmpdir(), 'qkw-demo-'));
   const pngPath = join(dir, 'picture.png');
+  const modelPath = join(dir, 'image_fixture.h5');
+  const jsonPath = join(dir, 'trace.json');
   writeFileSync(pngPath, png);
-  const nodeModel = await loadModel(modelBytes, { name: 'image_fixture.h5' });
-  let cli;
-  try {
-    cli = await readModelInput(nodeModel, pngPath, { scale: 'signed' });
-  } finally {
-    nodeModel.dispose();
-  }
+  writeFileSync(modelPath, modelBytes);
+  const run = await qkw('trace', modelPath, '--input', pngPath, '--scale', 'signed', '--json', jsonPath);
+  assert.equal(run.code, 0, run.stderr);
+  const cliImage = JSON.parse(readFileSync(jsonPath, 'utf8')).layers.find((l) => l.name === 'image');
+  const cli = { data: Float32Array.from(cliImage.data), shape: cliImage.shape };
+  assert.deepEqual(cli.shape, [1, 6, 5, 3]);
   await page.selectOption('#image-scale', 'signed');
   await page.setInputFiles('#input-file', [{ name: 'picture.png', mimeType: 'image/png', buffer: png }]);
   assert.equal(await runTrace(page), 'traced');
