@@ -7,3 +7,4 @@ export { getScale, getIntegerBits, getUnrolledShape, getRolledBackShape } from '
 export { setWasmLocation } from './wasm-module.js';
 export { readNpy, writeNpy } from './io/npy.js';
 export { readNpz } from './io/npz.js';
+export { readInput, decodeImage } from './io/input.js';

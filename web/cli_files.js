@@ -4,9 +4,7 @@ import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 
-import { readArray } from './io/npy.js';
-import { decodePng, imageToTensor, isPng } from './io/png.js';
-import { fitInputShape } from './util.js';
+import { readInput } from './io/input.js';
 
 export async function modelSourceFromArgs(path, flags) {
   if (!path) throw new Error('missing <model> argument');
@@ -27,34 +25,13 @@ export async function readInputBytes(path) {
 
 /**
  * The input file of every command that runs the model (predict, trace): an array file
- * (.npy/.json/.txt) or a PNG image resized and scaled to the model input. --sample I picks one
- * sample by its 0-based index (as x[I] in numpy).
+ * (.npy/.json/.txt) or a PNG image resized and scaled to the model input (web/io/input.js, shared
+ * with the demo page). --sample I picks one sample by its 0-based index (as x[I] in numpy).
  * @returns {Promise<{data: Float32Array, shape: number[], note: string}>}
  */
 export async function readModelInput(model, path, flags) {
   const bytes = await readInputBytes(path);
-  const dims = model.inputs[0].shape.slice(1);
-  const name = basename(path);
-  if (isPng(bytes)) {
-    if (flags.sample !== undefined) throw new Error('--sample selects a row of an array file; an image is one sample');
-    if (dims.length !== 3) throw new Error(`${name} is an image but the model input is [${dims.join(', ')}]`);
-    const scale = flags.scale ?? '255';
-    const image = decodePng(bytes, name);
-    const data = imageToTensor(image, dims[0], dims[1], dims[2], String(scale));
-    return { data, shape: [1, ...dims], note: `${name}: ${image.width}×${image.height} resized (bilinear) to ${dims[0]}×${dims[1]}, pixels scaled by ${scale === 'signed' ? '1/127.5 − 1' : '1/' + scale}` };
-  }
-  if (flags.scale !== undefined) throw new Error('--scale applies to PNG images only');
-  const array = readArray(bytes, name);
-  const perSample = dims.reduce((a, b) => a * b, 1);
-  const n = fitInputShape(dims, array.shape, name)[0];
-  if (flags.sample !== undefined) {
-    const sample = /^\d+$/.test(String(flags.sample)) ? Number(flags.sample) : NaN;
-    if (!Number.isInteger(sample) || sample >= n) {
-      throw new Error(`--sample is a 0-based index: ${n === 1 ? 'the file has 1 sample, index 0' : `0 to ${n - 1} for the ${n} samples of ${name}`}, got ${flags.sample}`);
-    }
-    return { data: array.data.subarray(sample * perSample, (sample + 1) * perSample), shape: [1, ...dims], note: `${name}[${sample}] (0-based index; the file has ${n} sample${n === 1 ? '' : 's'})` };
-  }
-  return { data: array.data, shape: [n, ...dims], note: `${name}: ${n} sample${n === 1 ? '' : 's'}` };
+  return readInput(bytes, basename(path), model.inputs[0].shape, { scale: flags.scale, sample: flags.sample });
 }
 
 // Flags that name files the command writes, and those it reads.

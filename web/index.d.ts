@@ -415,6 +415,30 @@ export function readNpy(bytes: ArrayBuffer | ArrayBufferView, part?: string): Te
 export function readNpz(bytes: ArrayBuffer | Uint8Array, part?: string): Record<string, TensorData>;
 export function writeNpy(data: ArrayLike<number>, shape: number[]): Uint8Array;
 
+/** A model input read from a file (the CLI's --input and the demo page share it). */
+export interface InputFile {
+  data: Float32Array;
+  /** [n, ...the model input's dims] */
+  shape: number[];
+  /** What was read, e.g. "cat.jpg: 640×480 image resized (bilinear) to 32×32, pixels p/255". */
+  note: string;
+  /** The image's own size, or null for an array file. */
+  image: { width: number; height: number } | null;
+}
+/**
+ * Reads a model input from a file's bytes: .npy, a JSON nested list or whitespace text (one sample
+ * per line), fitted to the model input; or an image, resized (bilinear) and scaled (p/255, p/256,
+ * or p/127.5 - 1). Browsers decode any image they can (createImageBitmap); Node decodes PNG.
+ */
+export function readInput(
+  source: ArrayBuffer | ArrayBufferView | Blob,
+  name: string,
+  inputShape: (number | null)[],
+  options?: { scale?: '255' | '256' | 'signed' | 255 | 256; sample?: number | string },
+): Promise<InputFile>;
+/** Decodes an image file to RGB bytes (createImageBitmap where available, else PNG only). */
+export function decodeImage(source: ArrayBuffer | ArrayBufferView, name?: string): Promise<{ width: number; height: number; rgb: Uint8Array }>;
+
 export interface LayerDifference {
   name: string;
   maxAbsDiff: number;

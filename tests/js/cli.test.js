@@ -99,7 +99,7 @@ test('trace reads a PNG image, resized and scaled as stated', async () => {
   writeFileSync(png, Buffer.concat(parts));
   const r = await qkw('trace', model, '--input', png, '--scale', '256');
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /image\.png: 8×8 resized \(bilinear\) to 32×32, pixels scaled by 1\/256/);
+  assert.match(r.stdout, /image\.png: 8×8 image resized \(bilinear\) to 32×32, pixels p\/256/);
 });
 
 test('errors are one clear line and a non-zero exit', async () => {

@@ -1,6 +1,6 @@
 // Compiled with tsc --noEmit by tests/js/types.test.js: the public API's types must accept the
 // documented usage and reject misuse (the @ts-expect-error lines fail the build if accepted).
-import { quantize, describeQuantizer, loadModel, convert, compareTraces, type Model, type TensorData, type TraceEntry } from 'qkeras-wasm';
+import { quantize, describeQuantizer, loadModel, convert, compareTraces, readInput, type Model, type TensorData, type TraceEntry } from 'qkeras-wasm';
 
 async function usage(): Promise<void> {
   const y: Float32Array = await quantize('quantized_bits(4,0,1)', new Float32Array([0.3]), [1]);
@@ -12,6 +12,12 @@ async function usage(): Promise<void> {
   const strict: Model = await loadModel(new Uint8Array(8), { name: 'm.h5', limits: { maxJsonBytes: 1 << 27 }, ignoreExtraWeights: false });
   void strict;
   const out: TensorData = await model.predict(new Float32Array(16), [1, 16]);
+  const file = await readInput(new Uint8Array(8), 'x.png', model.inputs[0].shape, { scale: 'signed' });
+  const fed: TensorData = await model.predict(file.data, file.shape);
+  void fed;
+  void file.note;
+  // @ts-expect-error scale is 255, 256 or signed
+  await readInput(new Uint8Array(8), 'x.png', [null, 4], { scale: 'percent' });
   const big: Model = await loadModel('big.h5', { limits: { maxTensorElements: 2 ** 30, maxArenaBytes: 2 ** 31 } });
   const surprises: string[] = big.warnings.map((w) => `${w.layer} (${w.code}): ${w.message}`);
   void surprises;

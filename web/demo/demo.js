@@ -4,21 +4,25 @@
 // rendering is in render.js, weights_view.js and compare_view.js; this file wires the page:
 // loading, inputs, state. Nothing is fetched from the network.
 
+// It uses the package's public API only ('qkeras-wasm'); scripts/build-demo.mjs bundles it.
+import { readNpy } from 'qkeras-wasm';
 import { WorkerClient } from './worker_client.js';
 import { $, el, nextFrame, shapeText, formatMs } from './dom.js';
 import { renderResults, renderPredictions } from './render.js';
 import { renderGraph } from './graph_view.js';
-import { readArray } from '/web/io/npy.js';
-import { imageToTensor } from '/web/io/png.js';
-import { decodeImage, isImageFile } from './image_input.js';
-import { formatNumber } from '/web/trace_format.js';
-import { fitInputShape } from '/web/util.js';
 import { renderWeights } from './weights_view.js';
+import { IMAGE_EXTENSIONS, extension, wireInputPanel, useDroppedInput, buildInput } from './input_panel.js';
 import { PYTHON_SNIPPET, readReference, renderComparison } from './compare_view.js';
 import { EXAMPLES, EXAMPLE_INPUT_URL, CIFAR10_LABELS, parseLabels } from './example.js';
 
-/** Loading, conversion, prediction and tracing run in a Web Worker (web/demo/worker.js). */
-const worker = new WorkerClient();
+performance.mark('page-script');
+
+/** The built-in example's input, fetched at once (the example opens with it). */
+const exampleOnOpen = new URLSearchParams(location.search).get('example') ?? 'original';
+const exampleInputBytes = exampleOnOpen === 'off' ? null : fetch(EXAMPLE_INPUT_URL).then((r) => (r.ok ? r.arrayBuffer() : r.status), (e) => e?.message ?? String(e));
+
+/** Loading, conversion, prediction and tracing run in a Web Worker (web/demo/worker.js), started by index.html. */
+const worker = new WorkerClient(/** @type {any} */ (window).qkwDemoWorker ?? null);
 
 
 const ui = {
@@ -84,9 +88,8 @@ function setBusy(busy) {
   for (const b of ui.exampleButtons) b.disabled = busy;
 }
 
-const extension = (name) => (name.match(/\.([^.]+)$/)?.[1] ?? '').toLowerCase();
 const MODEL_EXTENSIONS = new Set(['h5', 'hdf5', 'keras', 'qkwm']);
-const INPUT_EXTENSIONS = new Set(['npy', 'png', 'jpg', 'jpeg', 'webp', 'gif', 'bmp', 'avif', 'txt', 'csv']);
+const INPUT_EXTENSIONS = new Set(['npy', 'txt', 'csv', ...IMAGE_EXTENSIONS]);
 
 // ---------------------------------------------------------------------------------------------
 // Loading a model
@@ -128,8 +131,17 @@ function onProgress(label) {
   };
 }
 
-/** @returns {Promise<boolean>} whether the model loaded */
-async function loadFrom(source, label, { example = null } = {}) {
+/** Worker timings ([step, ms since the page's time origin]) as performance marks, for tests and the curious. */
+function markWorker(timings) {
+  for (const [step, at] of timings ?? []) performance.mark(`worker:${step}`, { startTime: at - performance.timeOrigin });
+}
+
+/**
+ * Loads a model; then, given makeInput, traces that input before anything else is drawn (the
+ * example: the answer first), else shows the static analysis. The graph and the weights view come after.
+ * @returns {Promise<boolean>} whether the model loaded
+ */
+async function loadFrom(source, label, { example = null, makeInput = null } = {}) {
   if (state.busy) return false;
   clearError(ui.modelError);
   setBusy(true);
@@ -139,7 +151,10 @@ async function loadFrom(source, label, { example = null } = {}) {
   ui.progressLabel.textContent = `Reading ${label}…`;
   const started = performance.now();
   try {
+    performance.mark('load-call');
     const model = await worker.load(source, onProgress(label));
+    performance.mark('load-reply');
+    markWorker(model.timings);
     const analysis = model.analyze();
     state.model?.dispose();
     state.model = model;
@@ -152,13 +167,17 @@ async function loadFrom(source, label, { example = null } = {}) {
     ui.progress.value = 1;
     ui.progressLabel.textContent = `Loaded ${label} in ${Math.round(performance.now() - started)} ms`;
     describeModel(model, label);
-    await renderResults(ui, analysis, null);
-    if (model.graph) {
-      renderGraph(model.graph, $('graph'), selectLayer);
-      $('graph-panel').hidden = false;
+    if (makeInput) {
+      ui.progressRow.hidden = true;
+      if (await traceNow(model, makeInput)) {
+        // The answer is on screen: the page is usable while the graph and weights view follow.
+        setBusy(false);
+        showGraphAndWeights(model);
+      }
+      return true;
     }
-    await nextFrame(); // let the page paint the table before the weights view is built
-    await renderWeights(model, { panel: $('weights-panel'), rows: $('weight-rows'), note: $('weights-note') }, el);
+    await renderResults(ui, analysis, null, model.layers);
+    await showGraphAndWeights(model);
     setPageState('loaded');
     return true;
   } catch (error) {
@@ -179,6 +198,24 @@ async function loadFrom(source, label, { example = null } = {}) {
     return false;
   } finally {
     setBusy(false);
+  }
+}
+
+/** The graph, then the weights view (both from the worker); skipped if another model was loaded meanwhile. */
+async function showGraphAndWeights(model) {
+  delete document.body.dataset.weights;
+  try {
+    const graph = await model.graph();
+    if (state.model !== model) return;
+    renderGraph(graph, $('graph'), selectLayer);
+    $('graph-panel').hidden = false;
+    await nextFrame(); // let the page paint the table and graph before the weights view is built
+    if (state.model !== model) return;
+    await renderWeights(model, { panel: $('weights-panel'), rows: $('weight-rows'), note: $('weights-note') }, el);
+    performance.mark('weights-shown');
+    document.body.dataset.weights = 'shown';
+  } catch (error) {
+    if (error?.name !== 'AbortError') console.error(error); // a page bug: tests fail on console errors
   }
 }
 
@@ -270,8 +307,7 @@ document.addEventListener('drop', async (event) => {
       showError(ui.modelError, new Error(`${files[0].name} looks like input data: load a model first`));
       return;
     }
-    droppedInput = files[0];
-    selectInputKind('file');
+    useDroppedInput(ui, files[0]);
     ui.inputNote.textContent = `input: ${files[0].name} (dropped)`;
     return;
   }
@@ -283,124 +319,30 @@ document.addEventListener('drop', async (event) => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// Input data
+// Input data (input_panel.js)
 
-/** @type {File|null} a dropped input file, used until the file input gets a new choice */
-let droppedInput = null;
-
-function selectedInputKind() {
-  return /** @type {HTMLInputElement} */ (ui.inputForm.querySelector('input[name="input-kind"]:checked')).value;
-}
-
-function selectInputKind(kind) {
-  const radio = /** @type {HTMLInputElement} */ (ui.inputForm.querySelector(`input[name="input-kind"][value="${kind}"]`));
-  radio.checked = true;
-  syncInputOptions();
-}
-
-function syncInputOptions() {
-  const kind = selectedInputKind();
-  for (const box of ui.inputForm.querySelectorAll('.input-options[data-kind]')) {
-    /** @type {HTMLElement} */ (box).hidden = /** @type {HTMLElement} */ (box).dataset.kind !== kind;
-  }
-}
-
-for (const radio of ui.inputForm.querySelectorAll('input[name="input-kind"]')) radio.addEventListener('change', syncInputOptions);
-ui.inputFile.addEventListener('change', () => {
-  droppedInput = null;
-  if (ui.inputFile.files?.length) selectInputKind('file');
-});
-
-/** mulberry32: a small seeded generator, so "random input, seed 7" is the same everywhere. */
-function seededRandom(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function sampleDims(input) {
-  const dims = input.shape.slice(1);
-  if (dims.some((d) => !Number.isInteger(d) || d <= 0)) {
-    throw new Error(`model input '${input.name}' has an unknown dimension ${shapeText(input.shape)}; use an input file with an explicit shape`);
-  }
-  return dims;
-}
-
-function readNumber(input, what) {
-  const value = Number(input.value);
-  if (input.value.trim() === '' || !Number.isFinite(value)) throw new Error(`${what} must be a number, got "${input.value}"`);
-  return value;
-}
-
-/** @returns {Promise<{data: any, shape: any, note: string}>} */
-async function buildInput(model) {
-  const kind = selectedInputKind();
-  if (kind === 'file') return readInputFile(model);
-  const batch = readNumber(ui.batchSize, 'Samples');
-  if (!Number.isInteger(batch) || batch < 1 || batch > 4096) throw new Error(`Samples must be an integer from 1 to 4096, got ${ui.batchSize.value}`);
-  let fill;
-  let note;
-  if (kind === 'zeros') {
-    fill = () => 0;
-    note = 'zeros';
-  } else {
-    const lo = readNumber(ui.randomMin, 'Random "from"');
-    const hi = readNumber(ui.randomMax, 'Random "to"');
-    const seed = readNumber(ui.randomSeed, 'Seed');
-    if (!(hi >= lo)) throw new Error(`random range: "to" (${hi}) must not be below "from" (${lo})`);
-    if (!Number.isInteger(seed) || seed < 0) throw new Error(`Seed must be a non-negative integer, got ${ui.randomSeed.value}`);
-    const next = seededRandom(seed);
-    fill = () => lo + (hi - lo) * next();
-    note = `uniform random in [${formatNumber(lo)}, ${formatNumber(hi)}), seed ${seed}`;
-  }
-  const tensors = model.inputs.map((input) => {
-    const dims = sampleDims(input);
-    const data = new Float32Array(batch * dims.reduce((a, b) => a * b, 1));
-    for (let i = 0; i < data.length; i++) data[i] = fill();
-    return { data, shape: [batch, ...dims] };
-  });
-  const samples = `${batch} sample${batch === 1 ? '' : 's'}`;
-  if (tensors.length === 1) return { data: tensors[0].data, shape: tensors[0].shape, note: `${samples} of ${note}` };
-  return { data: tensors, shape: undefined, note: `${samples} of ${note} for each of ${tensors.length} inputs` };
-}
-
-async function readInputFile(model) {
-  const file = droppedInput ?? ui.inputFile.files?.[0];
-  if (!file) throw new Error('choose an input file (.npy, .json, .txt, or an image), or pick random / zeros input');
-  if (model.inputs.length !== 1) {
-    throw new Error(`the model has ${model.inputs.length} inputs (${model.inputs.map((i) => i.name).join(', ')}); file input feeds single-input models only — use random or zeros`);
-  }
-  const dims = sampleDims(model.inputs[0]);
-  if (isImageFile(file)) {
-    if (dims.length !== 3) throw new Error(`${file.name} is an image, but the model input is ${shapeText(model.inputs[0].shape)} (images need [batch, height, width, channels])`);
-    const scale = ui.imageScale.value;
-    const image = await decodeImage(file);
-    const data = imageToTensor(image, dims[0], dims[1], dims[2], scale);
-    const scaleText = scale === 'signed' ? 'p/127.5 − 1' : `p/${scale}`;
-    return { data, shape: [1, ...dims], note: `${file.name}: ${image.width}×${image.height} image resized to ${dims[0]}×${dims[1]}, pixels ${scaleText}` };
-  }
-  const array = readArray(new Uint8Array(await file.arrayBuffer()), file.name);
-  const n = fitInputShape(dims, array.shape, file.name)[0];
-  const data = array.data instanceof Float32Array ? array.data : Float32Array.from(array.data);
-  return { data, shape: [n, ...dims], note: `${file.name}: ${n} sample${n === 1 ? '' : 's'}` };
-}
+wireInputPanel(ui);
 
 ui.inputForm.addEventListener('submit', (event) => {
   event.preventDefault();
-  traceWith((model) => buildInput(model));
+  traceWith((model) => buildInput(ui, model));
 });
 
 /** Builds an input with makeInput(model), traces it and shows the results and predictions. */
 async function traceWith(makeInput) {
   const model = state.model;
   if (!model || state.busy) return;
-  clearError(ui.inputError);
   setBusy(true);
+  try {
+    await traceNow(model, makeInput);
+  } finally {
+    setBusy(false);
+  }
+}
+
+/** @returns {Promise<boolean>} whether the trace is shown (errors are shown in the input panel) */
+async function traceNow(model, makeInput) {
+  clearError(ui.inputError);
   setPageState('tracing');
   ui.inputNote.textContent = 'Tracing…';
   try {
@@ -409,19 +351,28 @@ async function traceWith(makeInput) {
     ui.progressRow.hidden = false;
     ui.progress.removeAttribute('value'); // indeterminate: a trace reports no steps
     ui.progressLabel.textContent = `Tracing ${input.note}…`;
-    const { trace, predictions } = await model.trace(input.data, input.shape, { includeData: true, histogramBins: 16 },
+    performance.mark('trace-call');
+    const { trace, predictions, timings } = await model.trace(input.data, input.shape, { includeData: true, histogramBins: 16 },
       { output: model.outputs[0]?.name, k: 5 });
+    performance.mark('trace-reply');
+    markWorker(timings);
     ui.progressRow.hidden = true;
     const elapsed = performance.now() - started;
     ui.inputNote.textContent = `Traced ${input.note} in ${formatMs(elapsed)}.`;
-    await renderResults(ui, model.analyze(), trace);
     state.predictions = predictions;
     renderPredictions(ui, predictions, currentLabels());
+    await renderResults(ui, model.analyze(), trace, model.layers);
     state.trace = trace;
     $('compare-panel').hidden = false;
     $('compare-rows').replaceChildren();
     $('compare-summary').textContent = 'Drop a reference file to compare with this trace.';
+    performance.mark('trace-shown');
+    if (state.example && exampleOnOpen !== 'off' && !document.body.dataset.openToTraceMs) {
+      // From navigation start to the example's trace on screen: the number the README reports.
+      document.body.dataset.openToTraceMs = String(Math.round(performance.now()));
+    }
     setPageState('traced');
+    return true;
   } catch (error) {
     ui.inputNote.textContent = '';
     ui.progressRow.hidden = true;
@@ -430,12 +381,11 @@ async function traceWith(makeInput) {
       state.trace = null;
       ui.inputNote.textContent = 'Trace cancelled; the worker was stopped, so load the model again.';
       setPageState('cancelled');
-      return;
+      return false;
     }
     showError(ui.inputError, error);
     setPageState('error');
-  } finally {
-    setBusy(false);
+    return false;
   }
 }
 
@@ -465,20 +415,15 @@ ui.labelsFile.addEventListener('change', async () => {
 // The built-in example: loaded and traced on open (unless the URL says ?example=off).
 
 async function exampleInput() {
-  const response = await fetch(EXAMPLE_INPUT_URL);
-  if (!response.ok) throw new Error(`${EXAMPLE_INPUT_URL}: HTTP ${response.status} (run "npm run build" to generate the examples)`);
-  const array = readArray(new Uint8Array(await response.arrayBuffer()), 'cifar10_input.npy');
+  const bytes = (await exampleInputBytes) ?? (await fetch(EXAMPLE_INPUT_URL).then((r) => (r.ok ? r.arrayBuffer() : r.status)));
+  if (!(bytes instanceof ArrayBuffer)) throw new Error(`${EXAMPLE_INPUT_URL}: ${typeof bytes === 'number' ? `HTTP ${bytes}` : bytes} (run "npm run build" to generate the examples)`);
+  const array = readNpy(bytes.slice(0), 'cifar10_input.npy');
   return { data: array.data, shape: array.shape, note: 'the built-in CIFAR-like sample (build/examples/cifar10_input.npy)' };
 }
 
 async function openExample(which) {
   const example = EXAMPLES[which];
-  if (await loadFrom(example.url, example.label, { example: which })) {
-    await traceWith(() => exampleInput());
-    if (document.body.dataset.state === 'traced' && !document.body.dataset.openToTraceMs) {
-      document.body.dataset.openToTraceMs = String(Math.round(performance.now()));
-    }
-  }
+  await loadFrom(example.url, example.label, { example: which, makeInput: exampleInput });
 }
 
 /** Selects a layer's row (from the graph): scrolls to it and opens its details. */
@@ -534,7 +479,6 @@ ui.sample.addEventListener('input', () => {
 
 for (const b of ui.exampleButtons) b.addEventListener('click', () => openExample(b.dataset.example));
 
-syncInputOptions();
 setBusy(false);
 setPageState('idle');
-if (new URLSearchParams(location.search).get('example') !== 'off') openExample('original');
+if (exampleOnOpen !== 'off') openExample(EXAMPLES[exampleOnOpen] ? exampleOnOpen : 'original');

@@ -34,3 +34,13 @@ export function formatMs(ms) {
   if (ms < 100) return `${ms.toFixed(1)} ms`;
   return `${Math.round(ms)} ms`;
 }
+
+/** A number as the CLI's tables show it: integers as they are, else 5 significant digits. */
+export function formatNumber(v) {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'string') return v;
+  if (Number.isInteger(v)) return String(v);
+  const a = Math.abs(v);
+  if (a !== 0 && (a < 1e-3 || a >= 1e5)) return v.toExponential(3);
+  return String(Number(v.toPrecision(5)));
+}

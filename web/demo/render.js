@@ -1,7 +1,7 @@
 // Rendering the results: the answer ("which outputs are quantized, and why"), the layer table
 // with grids, histograms and on-grid checks, and the predictions. `ui` holds the page's elements.
-import { formatNumber } from '/web/trace_format.js';
-import { el, nextFrame, shapeText, formatMs } from './dom.js';
+import { el, nextFrame, shapeText, formatMs, formatNumber } from './dom.js';
+import { valueHistogram, channelMosaic } from './layer_details.js';
 
 function stepText(step) {
   const e = Math.log2(step);
@@ -62,10 +62,12 @@ function rangeText(entry) {
   return '—';
 }
 
-function detailList(entry) {
+function detailList(entry, layer) {
   const items = [];
   const add = (term, ...value) => items.push(el('dt', { text: term }), el('dd', {}, ...value));
   add('Why', entry.reason || '(no reason given)');
+  // The kernel predict() runs for this layer, as the model records it (model.layers[i].kernel).
+  if (layer?.kernel) add('Kernel', el('code', { class: 'kernel', text: layer.kernel }), layer.kernelReason ? ` — ${layer.kernelReason}` : '');
   if (entry.quantizer) add('Quantizer', el('code', { text: entry.quantizer }));
   if (entry.grid) {
     const g = entry.grid;
@@ -87,13 +89,16 @@ function detailList(entry) {
   if (entry.data && entry.data.length) {
     const first = Array.from(entry.data.subarray(0, 24), formatNumber).join(', ');
     add(`First values (${Math.min(24, entry.data.length)} of ${entry.data.length})`, el('code', { class: 'values', text: first + (entry.data.length > 24 ? ', …' : '') }));
+    add('Histogram', valueHistogram(entry));
+    const mosaic = channelMosaic(entry);
+    if (mosaic) add('Channels', mosaic);
   }
   return el('dl', { class: 'details' }, items);
 }
 
-function toggleRow(button, detail, entry) {
+function toggleRow(button, detail, entry, layer) {
   const open = button.getAttribute('aria-expanded') !== 'true';
-  if (open && !detail.firstChild) detail.append(el('td', { colspan: 10 }, detailList(entry)));
+  if (open && !detail.firstChild) detail.append(el('td', { colspan: 10 }, detailList(entry, layer)));
   button.setAttribute('aria-expanded', String(open));
   detail.hidden = !open;
   button.closest('tr')?.classList.toggle('open', open);
@@ -102,8 +107,10 @@ function toggleRow(button, detail, entry) {
 /**
  * @param {any[]} analysis model.analyze()
  * @param {any[]|null} trace model.trace(), or null before any input was traced
+ * @param {{name: string, kernel?: string|null, kernelReason?: string|null}[]} [layers] model.layers (the kernels that ran)
  */
-export async function renderResults(ui, analysis, trace) {
+export async function renderResults(ui, analysis, trace, layers = []) {
+  const layerByName = new Map(layers.map((l) => [l.name, l]));
   const entries = trace ?? analysis.map((a) => ({ ...a, shape: a.outputShape, stats: null, data: null, timeMs: null }));
   renderAnswer(ui, entries, trace !== null);
   ui.caption.textContent = trace
@@ -117,7 +124,7 @@ export async function renderResults(ui, analysis, trace) {
     const button = el('button', { type: 'button', class: 'row-toggle', 'aria-expanded': 'false', 'aria-controls': detailId }, entry.name);
     button.addEventListener('click', (event) => {
       event.stopPropagation();
-      toggleRow(button, detail, entry);
+      toggleRow(button, detail, entry, layerByName.get(entry.name));
     });
     const offGrid = entry.stats?.onGrid === false;
     const row = el(
@@ -137,15 +144,17 @@ export async function renderResults(ui, analysis, trace) {
     row.addEventListener('click', (event) => {
       if (/** @type {HTMLElement} */ (event.target).closest('a, button, input')) return;
       if (window.getSelection()?.toString()) return; // selecting text is not a click
-      toggleRow(button, detail, entry);
+      toggleRow(button, detail, entry, layerByName.get(entry.name));
     });
     rows.push(row, detail);
   });
-  // Appended a slice per frame, so that no single task lays out hundreds of rows.
-  const SLICE = 16;
-  ui.rows.replaceChildren(...rows.slice(0, SLICE));
+  // A large model's rows are appended a slice per frame, so that no single task lays out hundreds
+  // of rows; the first slice (a whole small model, as the example) goes in at once.
+  const SLICE = 16; // rows: 8 layers and their (hidden) detail rows
+  const FIRST = rows.length <= 2 * 48 ? rows.length : SLICE;
+  ui.rows.replaceChildren(...rows.slice(0, FIRST));
   ui.results.hidden = false;
-  for (let i = SLICE; i < rows.length; i += SLICE) {
+  for (let i = FIRST; i < rows.length; i += SLICE) {
     await nextFrame();
     ui.rows.append(...rows.slice(i, i + SLICE));
   }

@@ -10,9 +10,16 @@ export class WorkerClient {
   /** @type {Map<number, {resolve: Function, reject: Function, onProgress?: Function}>} */
   #pending = new Map();
 
+  /** @param {Worker|null} [early] a worker index.html started before this script loaded */
+  constructor(early = null) {
+    if (early) this.#adopt(early);
+  }
+
   #ensure() {
-    if (this.#worker) return this.#worker;
-    const worker = new Worker(WORKER_URL, { type: 'module' });
+    return this.#worker ?? this.#adopt(new Worker(WORKER_URL, { type: 'module' }));
+  }
+
+  #adopt(worker) {
     worker.onmessage = ({ data }) => {
       const call = this.#pending.get(data.id);
       if (!call) return;
@@ -63,7 +70,12 @@ class RemoteModel {
     this.client = client;
     Object.assign(this, { name: info.name, inputs: info.inputs, outputs: info.outputs, layers: info.layers, provenance: info.provenance });
     this.analysis = info.analysis;
-    this.graph = info.graph;
+    this.timings = info.timings ?? [];
+  }
+
+  /** The layer graph laid out by dagre (in the worker). */
+  graph() {
+    return this.client.call('graph');
   }
 
   analyze() {
