@@ -142,7 +142,7 @@ export interface LoadOptions {
 export interface ModelWarning {
   /** The layer it concerns. */
   layer: string;
-  /** 'quantizer-string' | 'ignored-setting' | 'non-finite-weights' | 'dropout-rate' */
+  /** 'quantizer-string' | 'ignored-setting' | 'non-finite-weights' | 'dropout-rate' | 'call-history' */
   code: string;
   /** Plain words, e.g. "QKeras reads '...' as quantized_bits() with all defaults ...". */
   message: string;
