@@ -343,7 +343,7 @@ TEST(QAdaptiveActivation, RejectsWhatQKerasRejectsAndBadWeights) {
         build("QAdaptiveActivation", {{"activation", "quantized_bits"}, {"total_bits", 4}},
               {weight("ema_min", {2}, {0.0f, 0.0f}), weight("ema_max", {2}, {1.0f, 1.0f}, 1)});
       },
-      {"'ema_min'", "per_channel=False"});
+      {"ema_min (2,)", "per_channel=True"});
   layer_test::expectThrowsWith<Unsupported>(
       [&] {
         build("QAdaptiveActivation",

@@ -236,7 +236,7 @@ test('QAdaptiveActivation: what QKeras rejects, and bad weights, fail naming the
     /layer 'qaa' \(QAdaptiveActivation\): invalid activation "quantized_bits\(4,0,1\)": QKeras accepts only the quantizer names "quantized_bits" and "quantized_relu" without parameters/);
   await assert.rejects(bad({ activation: 'quantized_tanh', total_bits: 4 }), /invalid activation "quantized_tanh"/);
   await assert.rejects(bad({ activation: 'quantized_relu', total_bits: 4, relu_neg_slope: 0.3 }), /relu_neg_slope=0.3 is not supported/);
-  await assert.rejects(bad({ activation: 'quantized_bits', total_bits: 4 }, [0, 0], [1, 1]), /'ema_min' has shape \(2,\); per_channel=False stores one value/);
+  await assert.rejects(bad({ activation: 'quantized_bits', total_bits: 4 }, [0, 0], [1, 1]), /weights step \(\), ema_min \(2,\), ema_max \(2,\): expected a scalar step and EMAs of shape \(1,\), or \(channels,\) with per_channel=True/);
   await assert.rejects(bad({ activation: 'quantized_bits', total_bits: 4, per_channel: true }, [0, 0, 0], [1, 1, 1]),
     /per_channel=True: weights 'ema_min'\/'ema_max' have 3 channels, the input \(4,\) has 4/);
   const noWeights = adaptiveModel({ activation: 'quantized_bits', total_bits: 4 }, [4], [0], [1]);
