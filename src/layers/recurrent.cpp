@@ -207,6 +207,12 @@ void RecurrentSequence::run(const Tensor& x, const std::vector<unsigned char>* m
   if (finalStates) *finalStates = std::move(states);
 }
 
+nlohmann::json RecurrentSequence::stepsRecord(int64_t batch) const {
+  return {{"batch", batch}, {"units", cell.units}, {"goBackwards", goBackwards},
+          {"stateQuantizer", cell.stateQuantizer ? nlohmann::json(cell.stateQuantizer->str()) : nlohmann::json()},
+          {"steps", nlohmann::json::array()}};
+}
+
 std::vector<unsigned char> maskFromSource(const Tensor& source, int64_t timeSteps, float maskValue) {
   const int64_t batch = source.shape.at(0);
   const int64_t per = source.size() / (batch * timeSteps);
@@ -364,9 +370,7 @@ class RecurrentLayer : public Layer {
     if (masked_) mask = maskFromSource(*inputs[1], x.shape[1], maskValue_);
     nlohmann::json* steps = nullptr;
     if (recordSteps_) {
-      steps_ = {{"batch", x.shape[0]}, {"units", seq_.cell.units}, {"goBackwards", seq_.goBackwards},
-                {"stateQuantizer", seq_.cell.stateQuantizer ? nlohmann::json(seq_.cell.stateQuantizer->str()) : nlohmann::json()},
-                {"steps", nlohmann::json::array()}};
+      steps_ = seq_.stepsRecord(x.shape[0]);
       steps = &steps_["steps"];
     }
     if (!seq_.returnState) {
