@@ -367,8 +367,14 @@ TEST(Registry, EveryQKerasLayerClassIsKnown) {
         "QSeparableConv1D", "QSeparableConv2D", "QDepthwiseConv2D", "QAveragePooling2D", "QGlobalAveragePooling2D",
         "QBatchNormalization", "QConv2DBatchnorm", "QDepthwiseConv2DBatchnorm", "QDepthwiseConv2DTranspose",
         "QSeparableConv2DTranspose", "QDenseBatchnorm", "QSimpleRNN", "QLSTM", "QGRU", "QBidirectional",
-        "SimpleRNN", "LSTM", "GRU", "Bidirectional", "Masking", "Embedding", "TimeDistributed"})
+        "SimpleRNN", "LSTM", "GRU", "Bidirectional", "Masking", "Embedding", "TimeDistributed",
+        // exported by QKeras master 2024-09-23..2024-10-14 only
+        "QSeparableConv2DTransposeCPU", "QSeparableConv2DTransposeTPU",
+        // layer classes too (qrecurrent.py), normally nested in RNN(cell=...)
+        "QSimpleRNNCell", "QLSTMCell", "QGRUCell"})
     EXPECT_NE(LayerRegistry::instance().find(cls), nullptr) << cls;
+  layer_test::expectThrowsWith<Unsupported>([] { build("QLSTMCell", {{"units", 2}}); },
+                                            {"QLSTMCell", "cell used as a layer on its own", "RNN(cell=...)"});
 }
 
 }  // namespace
