@@ -12,7 +12,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { loadModel } from '../../web/index.js';
+import { loadModel, convert } from '../../web/index.js';
 import { writeKerasH5, writeKerasJsonAndWeights, writeKerasV3, functionalConfig, inputLayer } from '../fixtures/keras_writer.js';
 
 const f = Math.fround;
@@ -242,4 +242,16 @@ test('QAdaptiveActivation: what QKeras rejects, and bad weights, fail naming the
   const noWeights = adaptiveModel({ activation: 'quantized_bits', total_bits: 4 }, [4], [0], [1]);
   noWeights.weights.qaa = [];
   await assert.rejects(async () => loadModel(await writeKerasH5(noWeights)), /missing weight 'ema_min'/);
+});
+
+test('QAdaptiveActivation: a converted .qkwm keeps the EMAs, the numbers and the warning', async () => {
+  const spec = adaptiveModel({ activation: 'quantized_relu', total_bits: 4, per_channel: true }, [2, 3], [0, -1, 0.5], [2.5, 0.75, 9]);
+  const h5 = await writeKerasH5(spec);
+  const source = await loadModel(h5);
+  const converted = await loadModel(await convert(h5));
+  const x = Float32Array.from([0.3, -0.2, 7, 0.51, 1.2, -3]);
+  assert.deepEqual(Array.from((await converted.predict(x, [1, 2, 3])).data), Array.from((await source.predict(x, [1, 2, 3])).data));
+  assert.deepEqual(converted.warnings.map((w) => w.message), source.warnings.map((w) => w.message));
+  source.dispose();
+  converted.dispose();
 });
