@@ -192,6 +192,10 @@ test('QAdaptiveActivation: analysis and trace give the integer=0 grid, fused aft
   assert.equal(entry.status, 'quantized');
   assert.equal(entry.stats.onGrid, true);
   assert.deepEqual(Array.from(entry.data), Array.from(x, (v) => refBits(v, 4, true)));
+  // hls4ml config: the output grid (step 1/8 in [-7/8, 7/8]) as ap_fixed<4,1>; step and EMAs are
+  // state, not weights, so no weight/accum types.
+  const { config } = await model.hls4mlConfig();
+  assert.deepEqual(config.LayerName.qaa, { Precision: { result: 'ap_fixed<4,1>' } });
   model.dispose();
 
   // Dense -> QAdaptiveActivation(quantized_relu): the same numbers whether or not the runtime fuses.
