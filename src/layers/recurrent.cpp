@@ -466,6 +466,10 @@ RecurrentSequence makeGenericRnnSequence(const LayerContext& ctx) {
 }
 
 LayerPtr makeRecurrentLayer(const LayerContext& ctx) {
+  if (ctx.className.size() > 4 && ctx.className.compare(ctx.className.size() - 4, 4, "Cell") == 0)
+    throw Unsupported(ctx.errorPrefix() + "a recurrent cell used as a layer on its own (one step on explicit "
+                                          "states) is not supported; inside RNN(cell=...) or as the matching "
+                                          "sequence layer (QSimpleRNN, QLSTM, QGRU, ...) it is");
   RecurrentSequence seq = ctx.className == "RNN" ? makeGenericRnnSequence(ctx) : makeRecurrentSequence(ctx);
   const nlohmann::json* mv = ctx.find("qkw_mask_value");
   const bool masked = mv && mv->is_number();
