@@ -103,7 +103,8 @@ export async function hls4mlConfig(model, options = {}) {
     const kernel = own.find((w) => w.name !== 'bias');
     const bias = own.find((w) => w.name === 'bias');
     const act = activationName(cfg);
-    const isLinear = own.length > 0 && kernel && a.className !== 'BatchNormalization' && a.className !== 'QBatchNormalization';
+    // QAdaptiveActivation's stored variables (step, EMAs) are state, not multiplied weights.
+    const isLinear = own.length > 0 && kernel && !['BatchNormalization', 'QBatchNormalization', 'QAdaptiveActivation'].includes(a.className);
 
     // The layer's output: exact from the analysis grid, else a lossy suggestion.
     const outType = a.status !== 'float' ? gridType(a.grid) : null;

@@ -142,7 +142,7 @@ export interface LoadOptions {
 export interface ModelWarning {
   /** The layer it concerns. */
   layer: string;
-  /** 'quantizer-string' | 'ignored-setting' | 'non-finite-weights' | 'dropout-rate' */
+  /** 'quantizer-string' | 'ignored-setting' | 'non-finite-weights' | 'dropout-rate' | 'call-history' */
   code: string;
   /** Plain words, e.g. "QKeras reads '...' as quantized_bits() with all defaults ...". */
   message: string;
@@ -249,8 +249,14 @@ export interface TraceEntry {
   /** The layer's kernel and why a float kernel was kept (as in LayerDescription). */
   kernel: string | null;
   kernelReason: string | null;
-  /** Recurrent layers with trace option steps: true. */
-  steps?: RecurrentSteps;
+  /** Recurrent layers with trace option steps: true (Bidirectional: one record per direction). */
+  steps?: RecurrentSteps | BidirectionalSteps;
+}
+
+/** A (Q)Bidirectional layer's per-step states: each direction in its own processing order (backward outputs before the time reversal). */
+export interface BidirectionalSteps {
+  forward: RecurrentSteps;
+  backward: RecurrentSteps;
 }
 
 /** Per-time-step states of a recurrent layer (processing order); arrays hold batch * units values. */

@@ -241,9 +241,11 @@ export function compareTraces(a, b) {
 /**
  * trace({steps: true}) record of a recurrent layer: per step (processing order) the time index,
  * the output, the states after the step and, with a state_quantizer, the quantized previous
- * states the step used; every array is a Float32Array of batch * units values.
+ * states the step used; every array is a Float32Array of batch * units values. A Bidirectional
+ * layer has one such record per direction: { forward, backward }.
  */
 function shapeSteps(s) {
+  if (s.forward) return { forward: shapeSteps(s.forward), backward: shapeSteps(s.backward) };
   const f32 = (v) => (v ? Float32Array.from(v) : undefined);
   return {
     batch: s.batch,

@@ -7,6 +7,8 @@
 //   concat: [y, y_rev] (last axis) | sum: y + y_rev | ave: (y + y_rev) / 2 | mul: y * y_rev
 //   None: two outputs, y (#0) and y_rev (#1)
 //   return_state: the outputs above, then the forward layer's final states, then the backward's.
+// trace({steps: true}) records each direction's steps under "forward" and "backward", in that
+// direction's processing order (the backward outputs before the time reversal).
 // Both sublayers get zero_output_for_mask = return_sequences and the same mask. Weights: the
 // forward layer's variables, then the backward layer's (file order), each mapped by role.
 #include <algorithm>
@@ -60,8 +62,15 @@ class BidirectionalLayer : public Layer {
     y_.resize(rows * uf);
     yRev_.resize(rows * ub);
     std::vector<std::vector<float>> fs, bs;
-    fwd_.run(x, m, y_.data(), fwd_.returnState ? &fs : nullptr);
-    bwd_.run(x, m, yRev_.data(), bwd_.returnState ? &bs : nullptr);
+    nlohmann::json* fwdSteps = nullptr;
+    nlohmann::json* bwdSteps = nullptr;
+    if (recordSteps_) {
+      steps_ = {{"forward", fwd_.stepsRecord(batch)}, {"backward", bwd_.stepsRecord(batch)}};
+      fwdSteps = &steps_["forward"]["steps"];
+      bwdSteps = &steps_["backward"]["steps"];
+    }
+    fwd_.run(x, m, y_.data(), fwd_.returnState ? &fs : nullptr, fwdSteps);
+    bwd_.run(x, m, yRev_.data(), bwd_.returnState ? &bs : nullptr, bwdSteps);
     extras_.clear();
     if (bwd_.returnSequences) {  // reverse the backward sequence in time
       rev_.resize(yRev_.size());
@@ -160,6 +169,12 @@ class BidirectionalLayer : public Layer {
   }
   const Tensor* extraOutput(size_t k) const override { return k >= 1 && k <= extras_.size() ? &extras_[k - 1] : nullptr; }
 
+  void setRecordSteps(bool on) const override {
+    recordSteps_ = on;
+    if (!on) steps_ = nullptr;
+  }
+  nlohmann::json recordedSteps() const override { return recordSteps_ ? steps_ : nlohmann::json(); }
+
   const RecurrentSequence& forwardSequence() const { return fwd_; }
   const RecurrentSequence& backwardSequence() const { return bwd_; }
 
@@ -171,6 +186,8 @@ class BidirectionalLayer : public Layer {
   float maskValue_;
   mutable std::vector<float> y_, yRev_, rev_;
   mutable std::vector<Tensor> extras_;  // extra outputs of the last forward()
+  mutable bool recordSteps_ = false;
+  mutable nlohmann::json steps_;        // trace({steps: true}) record of the last forward()
 };
 
 std::string innerClassName(const nlohmann::json& inner) {

@@ -59,7 +59,7 @@ struct QuantizerSlot {
 
 // Something QKeras silently does that the model follows to stay exact, named for the user
 // (model.warnings in JS). `code` is a stable identifier ("quantizer-string", "ignored-setting",
-// "non-finite-weights", "dropout-rate").
+// "non-finite-weights", "dropout-rate", "call-history").
 struct ModelWarning {
   std::string layer;
   std::string code;

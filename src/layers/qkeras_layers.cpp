@@ -13,6 +13,9 @@ void registerQKerasLayers(LayerRegistry& registry) {
   for (const char* c : {"QConv2DTranspose", "Conv2DTranspose"}) registry.add(c, makeConv2DTransposeLayer);
   registry.add("QDepthwiseConv2DTranspose", makeQDepthwiseConv2DTransposeLayer);
   registry.add("QSeparableConv2DTranspose", makeQSeparableConv2DTransposeLayer);
+  // QKeras master's 2024-09/10 variants of it (see the factory).
+  for (const char* c : {"QSeparableConv2DTransposeCPU", "QSeparableConv2DTransposeTPU"})
+    registry.add(c, makeQSeparableConv2DTransposeLayer);
   for (const char* c : {"QDepthwiseConv2D", "DepthwiseConv2D"}) registry.add(c, makeDepthwiseConv2DLayer);
   for (const char* c : {"QSeparableConv1D", "QSeparableConv2D", "SeparableConv1D", "SeparableConv2D"})
     registry.add(c, makeSeparableConvLayer);
@@ -25,6 +28,9 @@ void registerQKerasLayers(LayerRegistry& registry) {
   for (const char* c : {"QAveragePooling2D", "QGlobalAveragePooling2D"}) registry.add(c, makeQAveragePoolingLayer);
   for (const char* c : {"QSimpleRNN", "QLSTM", "QGRU", "SimpleRNN", "LSTM", "GRU", "RNN"}) registry.add(c, makeRecurrentLayer);
   for (const char* c : {"QBidirectional", "Bidirectional"}) registry.add(c, makeBidirectionalLayer);
+  // A cell is a layer class too, normally nested in RNN(cell=...); makeRecurrentLayer rejects it alone.
+  for (const char* c : {"QSimpleRNNCell", "QLSTMCell", "QGRUCell", "SimpleRNNCell", "LSTMCell", "GRUCell"})
+    registry.add(c, makeRecurrentLayer);
   registry.add("QScaleShift", makeQScaleShiftLayer);
   registry.add("QAdaptiveActivation", makeQAdaptiveActivationLayer);
   registry.add("OutputSelect", makeOutputSelectLayer);  // graph-made: output #k of a multi-output layer

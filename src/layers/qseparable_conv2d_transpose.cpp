@@ -101,6 +101,11 @@ class QSeparableConv2DTransposeLayer : public QuantizedLayer {
 }  // namespace
 
 LayerPtr makeQSeparableConv2DTransposeLayer(const LayerContext& ctx) {
+  // QKeras master 2024-09-23..10-14 had a TPU (grouped convolution) and a CPU (per-channel) class;
+  // the CPU one's call is this layer's, and QKeras's docstring calls it the TPU one's equivalent.
+  if (ctx.className == "QSeparableConv2DTransposeTPU")
+    ctx.warn("ignored-setting", "QSeparableConv2DTransposeTPU runs as QSeparableConv2DTransposeCPU, QKeras's stated "
+                                "inference equivalent (TensorFlow's CPU kernels cannot run its grouped convolution)");
   requireChannelsLast(ctx);
   ConvParams params = ConvParams::read(ctx, 2, {Padding::Valid, Padding::Same});
   // Keras's backend switches to atrous_conv2d_transpose for dilation > 1, which drops the

@@ -207,6 +207,12 @@ void RecurrentSequence::run(const Tensor& x, const std::vector<unsigned char>* m
   if (finalStates) *finalStates = std::move(states);
 }
 
+nlohmann::json RecurrentSequence::stepsRecord(int64_t batch) const {
+  return {{"batch", batch}, {"units", cell.units}, {"goBackwards", goBackwards},
+          {"stateQuantizer", cell.stateQuantizer ? nlohmann::json(cell.stateQuantizer->str()) : nlohmann::json()},
+          {"steps", nlohmann::json::array()}};
+}
+
 std::vector<unsigned char> maskFromSource(const Tensor& source, int64_t timeSteps, float maskValue) {
   const int64_t batch = source.shape.at(0);
   const int64_t per = source.size() / (batch * timeSteps);
@@ -364,9 +370,7 @@ class RecurrentLayer : public Layer {
     if (masked_) mask = maskFromSource(*inputs[1], x.shape[1], maskValue_);
     nlohmann::json* steps = nullptr;
     if (recordSteps_) {
-      steps_ = {{"batch", x.shape[0]}, {"units", seq_.cell.units}, {"goBackwards", seq_.goBackwards},
-                {"stateQuantizer", seq_.cell.stateQuantizer ? nlohmann::json(seq_.cell.stateQuantizer->str()) : nlohmann::json()},
-                {"steps", nlohmann::json::array()}};
+      steps_ = seq_.stepsRecord(x.shape[0]);
       steps = &steps_["steps"];
     }
     if (!seq_.returnState) {
@@ -462,6 +466,10 @@ RecurrentSequence makeGenericRnnSequence(const LayerContext& ctx) {
 }
 
 LayerPtr makeRecurrentLayer(const LayerContext& ctx) {
+  if (ctx.className.size() > 4 && ctx.className.compare(ctx.className.size() - 4, 4, "Cell") == 0)
+    throw Unsupported(ctx.errorPrefix() + "a recurrent cell used as a layer on its own (one step on explicit "
+                                          "states) is not supported; inside RNN(cell=...) or as the matching "
+                                          "sequence layer (QSimpleRNN, QLSTM, QGRU, ...) it is");
   RecurrentSequence seq = ctx.className == "RNN" ? makeGenericRnnSequence(ctx) : makeRecurrentSequence(ctx);
   const nlohmann::json* mv = ctx.find("qkw_mask_value");
   const bool masked = mv && mv->is_number();

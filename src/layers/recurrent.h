@@ -59,6 +59,9 @@ struct RecurrentSequence {
   // states as the state quantizer gave them to the step.
   void run(const Tensor& x, const std::vector<unsigned char>* mask, float* out,
            std::vector<std::vector<float>>* finalStates, nlohmann::json* steps = nullptr) const;
+  // The trace({steps: true}) record of one run over `batch` samples: batch, units, goBackwards,
+  // stateQuantizer and an empty "steps" list that run() fills.
+  nlohmann::json stepsRecord(int64_t batch) const;
 };
 
 // Builds the cell and sequence options of an RNN layer config (QSimpleRNN, QLSTM, QGRU,

@@ -301,8 +301,55 @@ TEST(QScaleShift, ScalesShiftsAndQuantizesBothSlots) {
   LayerPtr act = build("QScaleShift", {{"activation", "quantized_relu(3,0)"}, {"use_bias", false}},
                        {weight("weight", {1, 1}, {0.5f})});
   layer_test::expectValues(run(*act, Tensor({1, 3}, {1.0f, -1.0f, 0.75f})), {1, 3}, {0.5f, 0.0f, 0.375f});
-  layer_test::expectThrowsWith<Unsupported>([] { build("QAdaptiveActivation", {{"activation", "quantized_bits"}}); },
-                                            {"QAdaptiveActivation", "stateful"});
+}
+
+// QAdaptiveActivation's first call after loading: integer=0 whatever the EMAs say (its integer
+// bits are build()'s value from zero EMAs; the file stores only step, ema_min, ema_max).
+TEST(QAdaptiveActivation, FirstCallQuantizesWithIntegerZero) {
+  const std::vector<WeightInput> emas = {weight("Variable", {}, {5.0f}), weight("ema_min", {1}, {-3.0f}, 1),
+                                         weight("ema_max", {1}, {6.0f}, 2)};
+  // quantized_bits(4, 0, symmetric, alpha=1): steps of 1/8, clipped to +-7/8.
+  LayerPtr bits = build("QAdaptiveActivation", {{"activation", "quantized_bits"}, {"total_bits", 4}}, emas);
+  layer_test::expectValues(run(*bits, Tensor({1, 6}, {0.3f, -0.3f, 5.0f, -5.0f, 0.0625f, 0.1875f})), {1, 6},
+                           {0.25f, -0.25f, 0.875f, -0.875f, 0.0f, 0.25f});
+  // symmetric=False reaches -1.
+  LayerPtr asym = build("QAdaptiveActivation",
+                        {{"activation", "quantized_bits"}, {"total_bits", 4}, {"symmetric", false}}, emas);
+  layer_test::expectValues(run(*asym, Tensor({1, 2}, {-5.0f, 5.0f})), {1, 2}, {-1.0f, 0.875f});
+  // quantized_relu(3, 0), unclipped relu under the STE sum: steps of 1/8 up to 7/8.
+  LayerPtr relu = build("QAdaptiveActivation", {{"activation", "quantized_relu"}, {"total_bits", 3}}, emas);
+  layer_test::expectValues(run(*relu, Tensor({1, 4}, {-1.0f, 0.3f, 0.9f, 4.0f})), {1, 4}, {0.0f, 0.25f, 0.875f, 0.875f});
+  ASSERT_EQ(relu->quantizers().size(), 1u);
+  EXPECT_EQ(relu->quantizers()[0].quantizer->str(), "quantized_relu(3,0)");
+  // Position-only files: [step, ema_min, ema_max] or just the EMAs.
+  LayerPtr positional = build("QAdaptiveActivation", {{"activation", "quantized_bits"}, {"total_bits", 4}},
+                              {weight("", {1}, {-1.0f}, 0), weight("", {1}, {1.0f}, 1)});
+  layer_test::expectValues(run(*positional, Tensor({1, 1}, {0.3f})), {1, 1}, {0.25f});
+}
+
+TEST(QAdaptiveActivation, RejectsWhatQKerasRejectsAndBadWeights) {
+  const std::vector<WeightInput> emas = {weight("ema_min", {1}, {0.0f}), weight("ema_max", {1}, {1.0f}, 1)};
+  layer_test::expectThrowsWith<Error>(
+      [&] { build("QAdaptiveActivation", {{"activation", "quantized_relu(4,0)"}, {"total_bits", 4}}, emas); },
+      {"QAdaptiveActivation", "invalid activation \"quantized_relu(4,0)\"", "ValueError"});
+  layer_test::expectThrowsWith<Error>(
+      [&] { build("QAdaptiveActivation", {{"activation", "quantized_tanh"}, {"total_bits", 4}}, emas); },
+      {"invalid activation \"quantized_tanh\""});
+  layer_test::expectThrowsWith<Error>(
+      [] { build("QAdaptiveActivation", {{"activation", "quantized_bits"}, {"total_bits", 4}}, {}); },
+      {"missing weight 'ema_min'"});
+  layer_test::expectThrowsWith<Error>(
+      [] {
+        build("QAdaptiveActivation", {{"activation", "quantized_bits"}, {"total_bits", 4}},
+              {weight("ema_min", {2}, {0.0f, 0.0f}), weight("ema_max", {2}, {1.0f, 1.0f}, 1)});
+      },
+      {"ema_min (2,)", "per_channel=True"});
+  layer_test::expectThrowsWith<Unsupported>(
+      [&] {
+        build("QAdaptiveActivation",
+              {{"activation", "quantized_relu"}, {"total_bits", 4}, {"relu_neg_slope", 0.3}}, emas);
+      },
+      {"relu_neg_slope=0.3"});
 }
 
 }  // namespace
@@ -320,8 +367,14 @@ TEST(Registry, EveryQKerasLayerClassIsKnown) {
         "QSeparableConv1D", "QSeparableConv2D", "QDepthwiseConv2D", "QAveragePooling2D", "QGlobalAveragePooling2D",
         "QBatchNormalization", "QConv2DBatchnorm", "QDepthwiseConv2DBatchnorm", "QDepthwiseConv2DTranspose",
         "QSeparableConv2DTranspose", "QDenseBatchnorm", "QSimpleRNN", "QLSTM", "QGRU", "QBidirectional",
-        "SimpleRNN", "LSTM", "GRU", "Bidirectional", "Masking", "Embedding", "TimeDistributed"})
+        "SimpleRNN", "LSTM", "GRU", "Bidirectional", "Masking", "Embedding", "TimeDistributed",
+        // exported by QKeras master 2024-09-23..2024-10-14 only
+        "QSeparableConv2DTransposeCPU", "QSeparableConv2DTransposeTPU",
+        // layer classes too (qrecurrent.py), normally nested in RNN(cell=...)
+        "QSimpleRNNCell", "QLSTMCell", "QGRUCell"})
     EXPECT_NE(LayerRegistry::instance().find(cls), nullptr) << cls;
+  layer_test::expectThrowsWith<Unsupported>([] { build("QLSTMCell", {{"units", 2}}); },
+                                            {"QLSTMCell", "cell used as a layer on its own", "RNN(cell=...)"});
 }
 
 }  // namespace

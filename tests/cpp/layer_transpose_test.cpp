@@ -128,6 +128,11 @@ TEST(LayerQSeparableConv2DTranspose, DepthwiseThenPointwiseThenBias) {
   // f1 = 20 - 1 - 1 = 18.
   auto layer = build("QSeparableConv2DTranspose", separableConfig(2), separableWeights());
   expectValues(run(*layer, Tensor({1, 1, 1, 2}, {1, 2})), {1, 1, 2, 2}, {7.5f, 12, 0.5f, 18});
+  // QKeras master's short-lived CPU/TPU variants (2024-09/10) compute the same (the CPU call is today's).
+  for (const char* variant : {"QSeparableConv2DTransposeCPU", "QSeparableConv2DTransposeTPU"}) {
+    auto v = build(variant, separableConfig(2), separableWeights());
+    expectValues(run(*v, Tensor({1, 1, 1, 2}, {1, 2})), {1, 1, 2, 2}, {7.5f, 12, 0.5f, 18});
+  }
 }
 
 TEST(LayerQSeparableConv2DTranspose, DepthwiseActivationQuantizesTheIntermediate) {

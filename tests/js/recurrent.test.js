@@ -512,3 +512,41 @@ test('trace({ steps: true }) returns every step\'s states, and the state quantiz
   await assert.rejects(model.trace(x, [batch, T, inDim], { steps: 'yes' }), /steps must be true or false/);
   model.dispose();
 });
+
+test('trace({ steps: true }) on QBidirectional(QLSTM): each direction\'s states, named forward and backward, in its processing order', async () => {
+  const { spec, fwd, bwd, T, inDim, units } = bidirectionalModel('QLSTM', { ...QUANTIZED, return_sequences: false }, 'concat', { T: 4 });
+  const model = await loadModel(await writeKerasH5(spec));
+  const batch = 2;
+  const x = dyadic(batch * T * inDim, 53);
+  const trace = await model.trace(x, [batch, T, inDim], { steps: true });
+  const entry = trace.find((t) => t.name === 'bi');
+  assert.deepEqual(Object.keys(entry.steps), ['forward', 'backward']);
+  const cases = [['forward', fwd, false, [0, 1, 2, 3]], ['backward', bwd, true, [3, 2, 1, 0]]];
+  for (const [direction, ref, backwards, order] of cases) {
+    const rec = entry.steps[direction];
+    assert.equal(rec.goBackwards, backwards, direction);
+    assert.equal(rec.batch, batch);
+    assert.equal(rec.units, units);
+    assert.equal(rec.stateQuantizer, 'quantized_bits(4,0,1,alpha=1)');
+    assert.deepEqual(rec.steps.map((st) => st.t), order, direction);
+    for (let r = 0; r < batch; r++) {
+      const res = refRun(ref, x.slice(r * T * inDim, (r + 1) * T * inDim), T, inDim, { backwards });
+      rec.steps.forEach((st, k) => {
+        const rows = (v) => v.slice(r * units, (r + 1) * units);
+        expectClose(rows(st.output), res.outputs[k], 0, `${direction} step ${k} output`);
+        expectClose(rows(st.h), res.outputs[k], 0, `${direction} step ${k} h`);
+        for (const v of st.hPrevQuantized) assert.equal(v * 8, Math.round(v * 8), `${direction} step ${k} h' on the 1/8 grid`);
+        for (const v of st.cPrevQuantized) assert.equal(v * 8, Math.round(v * 8), `${direction} step ${k} c' on the 1/8 grid`);
+      });
+      // The last processed step's h is the direction's half of the concatenated output.
+      const last = rec.steps[T - 1].h.slice(r * units, (r + 1) * units);
+      const half = entry.data.slice(r * 2 * units + (backwards ? units : 0), r * 2 * units + (backwards ? 2 * units : units));
+      assert.deepEqual(Array.from(last), Array.from(half), `${direction} final h = its output half`);
+    }
+  }
+  // The two directions differ (different weights and order): the record is not one direction twice.
+  assert.notDeepEqual(Array.from(entry.steps.forward.steps[0].h), Array.from(entry.steps.backward.steps[0].h));
+  const plain = await model.trace(x, [batch, T, inDim]);
+  assert.equal(plain.find((t) => t.name === 'bi').steps, undefined);
+  model.dispose();
+});
