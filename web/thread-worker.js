@@ -9,6 +9,12 @@
 // any failure -> {id, error: {message, name}}.
 import { loadModel } from './model.js';
 import { useCompiledWasm, loadedWasmModule } from './wasm-module.js';
+import { KERAS_PREDICT_BATCH, joinOutputs } from './threads.js';
+
+// A worker predicts its piece in sub-batches of this many samples: its WASM memory stays at
+// about the activations of 1,024 samples whatever the batch. A multiple of Keras's predict
+// batch (pieces start at one too), so every sample keeps its position in a batch of 32.
+const PREDICT_CHUNK = 32 * KERAS_PREDICT_BATCH;
 
 const port = /** @type {any} */ (globalThis).__qkwThreadPort ?? /** @type {any} */ (globalThis).self;
 
@@ -24,8 +30,18 @@ const ops = {
     return { result: { memoryBytes: memoryBytes() } };
   },
   async predict({ arrays, shapes }) {
-    const out = await model.predict(arrays, shapes);
-    const list = Array.isArray(out) ? Array.from(out, (o) => ({ data: o.data, shape: o.shape })) : [{ data: out.data, shape: out.shape }];
+    const batch = shapes[0][0];
+    const chunks = [];
+    for (let start = 0; start < batch; start += PREDICT_CHUNK) {
+      const end = Math.min(batch, start + PREDICT_CHUNK);
+      const xs = arrays.map((x, i) => {
+        const per = shapes[i].slice(1).reduce((a, b) => a * b, 1);
+        return x.subarray(start * per, end * per);
+      });
+      const out = await model.predict(xs, shapes.map((s) => [end - start, ...s.slice(1)]));
+      chunks.push(Array.isArray(out) ? Array.from(out, (o) => ({ data: o.data, shape: o.shape })) : [{ data: out.data, shape: out.shape }]);
+    }
+    const list = chunks.length === 1 ? chunks[0] : joinOutputs(chunks);
     // The outputs are copies out of the WASM heap: handing their buffers over copies nothing.
     return { result: list, transfer: list.map((o) => o.data.buffer) };
   },

@@ -207,9 +207,9 @@ export class ThreadPool {
     return results.map((r) => r.value);
   }
 
-  /** Each worker's WASM memory (bytes) after loading, as reported by its 'init'. */
+  /** Each worker's WASM memory now, in bytes (benchmarks, tests). */
   async memory() {
-    return Promise.all(this.#workers.map((w) => w.ready.then((r) => r.memoryBytes)));
+    return Promise.all(this.#workers.map((w) => w.ready.then(() => w.call('memory', {})).then((r) => r.memoryBytes)));
   }
 
   /** @internal the live workers (tests) */

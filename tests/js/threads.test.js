@@ -103,7 +103,7 @@ function sameTrace(got, want, what) {
 test('predict with threads is bit-identical to one thread, for every split of the batch', async () => {
   const model = await loadModel(await writeKerasH5(cnnSpec()));
   // Pieces are whole Keras predict batches of 32 (softmax's paths depend on the position in one).
-  for (const batch of [1, 5, 32, 33, 70, 100]) {
+  for (const batch of [1, 5, 32, 33, 70, 100, 2200]) {  // 2200: each worker runs sub-batches of 1,024
     const x = inputs(batch * 64, batch, { specials: batch > 2 });
     const one = await model.predict(x, [batch, 8, 8, 1]);
     for (const threads of [1, 2, 3]) {
