@@ -1,6 +1,6 @@
 // Footprint section of `npm run bench` (issue 11): what the core costs to ship, to start and to
 // trace. Reports, never asserts (the size budget is a test: tests/js/wasm_size.test.js).
-//   node bench/footprint.mjs [--starts 5] [--runs 15]
+//   node bench/footprint.mjs [--starts 5] [--runs 15] [--digits 10000] [--batch-runs 3] [--only batch]
 // 1. Size by part: the .wasm's sections (code, data, ...) raw, the .wasm and JS glue gzipped.
 // 2. Cold start of RN07 (../shared/models/mlperftiny_ic_rn07) converted to .qkwm, each sample in
 //    a fresh Node process: import of the package, WASM compile + instantiate, .qkwm read +
@@ -8,6 +8,8 @@
 //    against onnxruntime-web (int8 QDQ export of the same CNN, bench/onnx_export.mjs): import,
 //    InferenceSession.create (includes ORT's own WASM compile), first run.
 // 3. Trace overhead: trace ÷ predict per model, medians in one process.
+// 4. Batch scaling: 10,000 MNIST-sized digits through ../shared/models/qkeras_mnist_cnn with
+//    predict() on one thread and with { threads: 2 } (wall time; the workers' memory).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
@@ -21,6 +23,8 @@ const option = (name, fallback) => {
 };
 const starts = Number(option('--starts', 5));
 const runs = Number(option('--runs', 15));
+const only = option('--only', null); // size, cold, trace or batch: that section alone (size always prints)
+const section = (name) => only === null || only === name;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const kb = (n) => (n / 1024).toFixed(1);
 
@@ -93,7 +97,9 @@ console.log('sections (raw): ' + Object.entries(size.sections).sort((a, b) => b[
 // ---- 2. cold start ----
 const results = { size };
 const rn07 = `${root}../shared/models/mlperftiny_ic_rn07/model_best.h5`;
-if (!existsSync(rn07)) {
+if (!section('cold')) {
+  // skipped (--only)
+} else if (!existsSync(rn07)) {
   console.log('cold start: skipped (../shared/models/mlperftiny_ic_rn07 is absent)');
 } else {
   const { loadModel, convert } = await import('../web/index.js');
@@ -135,7 +141,7 @@ const traceModels = [
   'mlperftiny_ic_rn07/model_best.h5',
   'hls4ml_tutorial_qpruned_cnn_plm/quantized_pruned_cnn_model.h5',
 ].map((f) => `${root}../shared/models/${f}`).filter((f) => existsSync(f));
-if (traceModels.length) {
+if (section('trace') && traceModels.length) {
   const { loadModel } = await import('../web/index.js');
   console.log(`== footprint: trace ÷ predict (median of ${runs}, one process)`);
   results.trace = {};
@@ -159,5 +165,52 @@ if (traceModels.length) {
     console.log(`${name.padEnd(34)} predict ${median(p).toFixed(3)} ms, trace ${median(t).toFixed(3)} ms, ${(median(t) / median(p)).toFixed(1)}x`);
   }
 }
+// ---- 4. batch scaling: 10,000 MNIST-sized digits through the CNN on 1 and 2 threads ----
+const mnistCnn = `${root}../shared/models/qkeras_mnist_cnn/`;
+if (section('batch') && existsSync(`${mnistCnn}qkeras_mnist_cnn.json`)) {
+  const { loadModel } = await import('../web/index.js');
+  const model = await loadModel({ config: readFileSync(`${mnistCnn}qkeras_mnist_cnn.json`, 'utf8'), weights: readFileSync(`${mnistCnn}qkeras_mnist_cnn_weights.h5`) });
+  const digits = Number(option('--digits', 10000));
+  const dims = model.inputs[0].shape.slice(1);
+  const per = dims.reduce((a, b) => a * b, 1);
+  const x = Float32Array.from({ length: digits * per }, (_, i) => ((i * 7919) % 256) / 255);
+  const shape = [digits, ...dims];
+  const one = await model.predict(x, shape);
+  const two = await model.predict(x, shape, { threads: 2 }); // starts the pool (timed below, warm)
+  const identical = Buffer.from(one.data.buffer).equals(Buffer.from(two.data.buffer));
+  const batchRuns = Number(option('--batch-runs', 3));
+  // Wall time, and the process's CPU time (every thread): on a machine shared with other work
+  // the wall ratio is noise, while 2 ÷ (CPU of 2 threads ÷ CPU of 1) is the speed-up two idle
+  // cores would give for an even split (what the workers add: copies, messages, a second instance).
+  const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+  const t1 = [], t2 = [], c1 = [], c2 = [];
+  for (let i = 0; i < batchRuns; i++) {  // interleaved, so both see the same machine load
+    let t0 = performance.now();
+    let u0 = cpu();
+    await model.predict(x, shape);
+    t1.push(performance.now() - t0);
+    c1.push(cpu() - u0);
+    t0 = performance.now();
+    u0 = cpu();
+    await model.predict(x, shape, { threads: 2 });
+    t2.push(performance.now() - t0);
+    c2.push(cpu() - u0);
+  }
+  const [memory] = await model._threadPool.memory(); // after its 5,000-digit pieces
+  // Worker cost: its WASM memory after its piece, the .qkwm bytes it was sent; against it, the
+  // one-thread instance's memory after the whole batch in one go.
+  const { loadedWasmModule } = await import('../web/wasm-module.js');
+  const mainMemory = loadedWasmModule()?.HEAP8?.buffer.byteLength ?? 0;
+  const modelBytes = model._threadPool.initMessage.model.length;
+  const { loadavg } = await import('node:os');
+  const cpuRatio = median(c2) / median(c1);
+  results.batchScaling = { digits, runs: batchRuns, oneThreadMs: median(t1), twoThreadsMs: median(t2), speedup: median(t1) / median(t2), oneThreadCpuMs: median(c1), twoThreadsCpuMs: median(c2), idleSpeedupBound: 2 / cpuRatio, identical, workerMemoryBytes: memory, mainMemoryAfterBatchBytes: mainMemory, modelBytes, loadAverage: loadavg()[0] };
+  console.log(`== footprint: batch scaling, ${digits} MNIST digits through qkeras_mnist_cnn (wall time, median of ${batchRuns}; load average ${loadavg()[0].toFixed(1)})`);
+  console.log(`1 thread ${(median(t1) / 1000).toFixed(2)} s, 2 threads ${(median(t2) / 1000).toFixed(2)} s: ${(median(t1) / median(t2)).toFixed(2)}x wall (goal >= 1.8x); bit-identical: ${identical}`);
+  console.log(`CPU time 1 thread ${(median(c1) / 1000).toFixed(2)} s, 2 threads ${(median(c2) / 1000).toFixed(2)} s (all threads): on 2 idle cores at most ${(2 / cpuRatio).toFixed(2)}x`);
+  console.log(`per worker: WASM memory ${(memory / 2 ** 20).toFixed(1)} MiB after its ${digits / 2} digits (sub-batches of 1,024; one thread's instance grew to ${(mainMemory / 2 ** 20).toFixed(1)} MiB for all ${digits}), model sent as ${(modelBytes / 1024).toFixed(1)} KB of .qkwm`);
+  model.dispose();
+}
+
 mkdirSync(`${root}build/bench`, { recursive: true });
 writeFileSync(`${root}build/bench/footprint.json`, JSON.stringify(results, null, 2));

@@ -6,7 +6,8 @@
 #   2. the Node benchmark (bench/run.mjs): qkeras-wasm vs TF.js wasm vs onnxruntime-web int8 in
 #      one process, tables on stdout and build/bench/results.json.
 #   3. the footprint section (bench/footprint.mjs): size by part, cold start against
-#      onnxruntime-web in fresh processes, trace ÷ predict; build/bench/footprint.json.
+#      onnxruntime-web in fresh processes, trace ÷ predict, batch scaling over 1 and 2 threads
+#      (10,000 MNIST digits); build/bench/footprint.json.
 # Arguments go to bench/run.mjs (--runs N, --models A,B,rn07, --smoke, --json FILE).
 # Reports, not tests: nothing here fails on a slow result.
 set -euo pipefail
@@ -30,5 +31,5 @@ if [ "${QKW_BENCH_NATIVE:-1}" != 0 ]; then
 fi
 echo "== Node: qkeras-wasm vs TF.js vs onnxruntime-web"
 node bench/run.mjs "$@"
-echo "== footprint: size, cold start, trace overhead"
+echo "== footprint: size, cold start, trace overhead, batch scaling"
 node bench/footprint.mjs

@@ -21,33 +21,36 @@ export async function convert(source, options = {}) {
   const handle = await buildModel(graph, weights, options);
   const instance = instanceOfHandle(handle);
   try {
-    const effective = guardTrap(instance, 'converting', () => handle.effectiveWeights());
-    const effectiveLayers = new Set(effective.map((w) => w.layer));
-    const outGraph = structuredClone(graph);
-    for (const layer of outGraph.layers) {
-      if (effectiveLayers.has(layer.name)) layer.config = { ...layer.config, qkw_effective_weights: true };
-    }
-    const tensors = [...effective];
-    for (const [layer, list] of weights) {
-      if (effectiveLayers.has(layer)) continue;
-      for (const w of list) tensors.push({ layer, role: w.role ?? '', index: w.index ?? 0, shape: w.shape, data: w.data });
-    }
-    // Sorted so the output does not depend on object iteration order.
-    tensors.sort((a, b) => (a.layer < b.layer ? -1 : a.layer > b.layer ? 1 : a.index - b.index || (a.role < b.role ? -1 : a.role > b.role ? 1 : 0)));
-    const info = JSON.parse(guardTrap(instance, 'converting', () => handle.info()));
-    return encodeQkwm({
-      graph: outGraph,
-      provenance: {
-        source: options.sourceName ?? provenance?.source ?? graph.source ?? null,
-        sourceFormat: graph.format ?? null,
-        kerasVersion: provenance?.kerasVersion ?? graph.kerasVersion ?? null,
-        converter: `qkeras-wasm ${CONVERTER_VERSION}`,
-      },
-      inputs: info.inputs,
-      outputs: info.outputs,
-      tensors,
+    return encodeBuilt(handle, instance, graph, weights, {
+      source: options.sourceName ?? provenance?.source ?? graph.source ?? null,
+      sourceFormat: graph.format ?? null,
+      kerasVersion: provenance?.kerasVersion ?? graph.kerasVersion ?? null,
+      converter: `qkeras-wasm ${CONVERTER_VERSION}`,
     });
   } finally {
     if (isLive(instance)) handle.delete();
   }
+}
+
+/**
+ * @internal The .qkwm bytes of a model built on `instance` from `graph` and `weights` (a Map):
+ * convert()'s output, and what web/threads.js gives each batch worker. A graph that came from a
+ * .qkwm file already carries effective weights (qkw_effective_weights) and is stored as it is.
+ */
+export function encodeBuilt(handle, instance, graph, weights, provenance, { converted = false } = {}) {
+  const effective = converted ? [] : guardTrap(instance, 'converting', () => handle.effectiveWeights());
+  const effectiveLayers = new Set(effective.map((w) => w.layer));
+  const outGraph = structuredClone(graph);
+  for (const layer of outGraph.layers) {
+    if (effectiveLayers.has(layer.name)) layer.config = { ...layer.config, qkw_effective_weights: true };
+  }
+  const tensors = [...effective];
+  for (const [layer, list] of weights instanceof Map ? weights : Object.entries(weights)) {
+    if (effectiveLayers.has(layer)) continue;
+    for (const w of list) tensors.push({ layer, role: w.role ?? '', index: w.index ?? 0, shape: w.shape, data: w.data });
+  }
+  // Sorted so the output does not depend on object iteration order.
+  tensors.sort((a, b) => (a.layer < b.layer ? -1 : a.layer > b.layer ? 1 : a.index - b.index || (a.role < b.role ? -1 : a.role > b.role ? 1 : 0)));
+  const info = JSON.parse(guardTrap(instance, 'converting', () => handle.info()));
+  return encodeQkwm({ graph: outGraph, provenance, inputs: info.inputs, outputs: info.outputs, tensors });
 }

@@ -287,6 +287,19 @@ export interface TraceOptions {
   batchSize?: number;
   /** Recurrent layers also return their states at every time step (entry.steps). */
   steps?: boolean;
+  /** Split the batch across this many workers (1 to 64, default 1); see PredictOptions.threads. Not with steps. */
+  threads?: number;
+}
+
+export interface PredictOptions {
+  /**
+   * Split the batch across this many workers (Web Workers; worker_threads in Node), 1 to 64,
+   * default 1. Each worker holds its own WASM instance with the model (about 32 MiB of WASM
+   * memory plus the activations of its piece); started on first use, kept until dispose().
+   * Pieces are whole multiples of 32 samples (Keras's predict batch), so batches of 32 or
+   * fewer run on one thread. Results are bit-identical to one thread.
+   */
+  threads?: number;
 }
 
 /** Numbers nested to any depth: [[1, 2], [3, 4]] has shape [2, 2]. */
@@ -393,9 +406,11 @@ export class Model {
    * multi-output ones, also readable by output name (pass TensorData[] or Keyed<TensorData> as
    * the type argument there). A null batch in the shape is taken from the data.
    */
-  predict<T extends TensorData | TensorData[] = TensorData>(data: PredictInput, shape?: (number | null)[] | (number | null)[][]): Promise<T>;
+  predict<T extends TensorData | TensorData[] = TensorData>(data: PredictInput, shape?: (number | null)[] | (number | null)[][], options?: PredictOptions): Promise<T>;
+  predict<T extends TensorData | TensorData[] = TensorData>(data: PredictInput, options: PredictOptions): Promise<T>;
   /** Every layer's output in execution order, with its quantization status and statistics; trace.get('layer') reads one by name. */
   trace(data: PredictInput, shape?: (number | null)[] | (number | null)[][], options?: TraceOptions): Promise<Keyed<TraceEntry>>;
+  trace(data: PredictInput, options: TraceOptions): Promise<Keyed<TraceEntry>>;
   /** The k highest values of each sample of one output, best first: one list for a rank-1 output or plain array, else one list per sample. */
   topK(output: TensorData, k?: number, labels?: string[]): TopKEntry[][];
   topK(output: ArrayLike<number> | { data: ArrayLike<number>; shape: [number] }, k?: number, labels?: string[]): TopKEntry[];
@@ -407,7 +422,7 @@ export class Model {
   hls4mlConfig(options?: { input?: PredictInput; inputShape?: number[]; bits?: number; reuseFactor?: number; strategy?: string }): Promise<{ config: Hls4mlConfig; report: Hls4mlReportEntry[] }>;
   /** A Keras-like text table with each layer's quantizers. */
   summary(): string;
-  /** Frees the WASM memory now (a FinalizationRegistry frees it eventually otherwise). */
+  /** Frees the WASM memory now (a FinalizationRegistry frees it eventually otherwise) and ends the model's workers (options.threads). */
   dispose(): void;
 }
 

@@ -9,8 +9,14 @@ import { keyedTrace, mergeTracePieces, shapeAnalysis, shapeTrace } from './trace
 import { keyedByName, topK } from './outputs.js';
 import { modelWeights } from './weights.js';
 import { hls4mlConfig } from './hls4ml.js';
+import { ThreadPool, checkThreads, joinOutputs, sliceInputs, splitBatch } from './threads.js';
+import { encodeBuilt } from './convert.js';
 
-const TRACE_OPTIONS = ['layers', 'includeData', 'histogramBins', 'batchSize', 'steps'];
+const TRACE_OPTIONS = ['layers', 'includeData', 'histogramBins', 'batchSize', 'steps', 'threads'];
+const PREDICT_OPTIONS = ['threads'];
+
+/** predict(x, options) / trace(x, options): a plain object where the shape would be. */
+const isOptionsObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v) && !ArrayBuffer.isView(v);
 const LOAD_OPTIONS = ['onProgress', 'internalSigmoid', 'qnoiseFactor', 'tfKernels', 'integerKernels', 'fuse', 'limits', 'ignoreExtraWeights', 'name'];
 
 // Frees the WASM side of a Model that was garbage-collected without dispose().
@@ -124,6 +130,8 @@ export class Model {
   // What the model is rebuilt from if its WASM instance crashes (see instance.js).
   #rebuildFrom;
   #warnings = null;
+  /** @type {ThreadPool | null} the batch workers of predict/trace({threads}) (threads.js) */
+  #pool = null;
 
   constructor(handle, graph, { converted = false, provenance = null, weights = null, options = {} } = {}) {
     this.#handle = handle;
@@ -280,10 +288,20 @@ export class Model {
    * (outputs.get('name'), or outputs.name where the name is not an Array method).
    * @returns {Promise<{data: Float32Array, shape: number[]} | {data: Float32Array, shape: number[]}[]>}
    */
-  async predict(data, shape) {
+  async predict(data, shape, options) {
+    if (options === undefined && isOptionsObject(shape)) [shape, options] = [undefined, shape];
+    checkOptionKeys(options, PREDICT_OPTIONS, 'predict');
+    const threads = checkThreads(options?.threads, 'predict');
     await this.#ready();
     const { arrays, shapes } = this.#prepareInputs(data, shape);
-    const outputs = this.#call('predicting with', (handle) => handle.predict(arrays, shapes));
+    const pieces = splitBatch(shapes[0][0], threads);
+    const outputs =
+      pieces.length > 1
+        ? joinOutputs(await this.#threadPool().run(pieces.map(([start, end]) => {
+            const piece = sliceInputs(arrays, shapes, start, end);
+            return { op: 'predict', payload: piece, transfer: piece.arrays.map((x) => x.buffer) };
+          })))
+        : this.#call('predicting with', (handle) => handle.predict(arrays, shapes));
     return outputs.length === 1 ? outputs[0] : keyedByName(outputs, this.outputs.map((o) => o.name), 'output');
   }
 
@@ -318,9 +336,11 @@ export class Model {
    *   steps: recurrent layers also return their states at every time step (entry.steps).
    */
   async trace(data, shape, options = {}) {
+    if (isOptionsObject(shape) && (options === undefined || (isOptionsObject(options) && Object.keys(options).length === 0))) [shape, options] = [undefined, shape];
     await this.#ready();
     checkOptionKeys(options, TRACE_OPTIONS, 'trace');
     const { layers = null, includeData = true, histogramBins = 16, batchSize, steps = false } = options ?? {};
+    const threads = checkThreads(options?.threads, 'trace');
     if (typeof includeData !== 'boolean') throw new TypeError('trace options.includeData must be true or false');
     if (typeof steps !== 'boolean') throw new TypeError('trace options.steps must be true or false');
     if (layers !== null && (!Array.isArray(layers) || layers.some((l) => typeof l !== 'string'))) {
@@ -334,6 +354,9 @@ export class Model {
     }
     if (steps && batchSize !== undefined) {
       throw new TypeError('trace options.steps cannot be combined with batchSize (per-step states are recorded for one pass)');
+    }
+    if (steps && threads > 1) {
+      throw new TypeError('trace options.steps cannot be combined with threads (per-step states are recorded for one pass)');
     }
     const { arrays, shapes } = this.#prepareInputs(data, shape);
     const analysis = this.analyze();
@@ -351,6 +374,18 @@ export class Model {
         throw new Error(`trace of ${batch} sample${batch === 1 ? '' : 's'}: ${error.message}; try ${hints.join(', or ')}`, { cause: error });
       }
     };
+    const split = splitBatch(batch, threads, batchSize);
+    if (split.length > 1) {
+      // Each worker traces its piece (in pieces of batchSize, if given) with the data, which the
+      // exact merge of the statistics needs; the merge is the one batchSize uses.
+      const results = await this.#threadPool().run(split.map(([start, end]) => {
+        const piece = sliceInputs(arrays, shapes, start, end);
+        const pieceOptions = { layers, includeData: true, histogramBins, ...(batchSize !== undefined ? { batchSize } : {}) };
+        return { op: 'trace', payload: { ...piece, options: pieceOptions }, transfer: piece.arrays.map((x) => x.buffer) };
+      }));
+      const pieces = results.map(({ entries, data: all }) => entries.map(({ at, ...e }) => ({ ...e, data: all.subarray(at.offset, at.offset + at.count) })));
+      return keyedTrace(mergeTracePieces(pieces, batch, { includeData, histogramBins }));
+    }
     if (batchSize === undefined || batchSize >= batch) return keyedTrace(run(arrays, shapes, includeData));
     const pieces = function* () {
       for (let start = 0; start < batch; start += batchSize) {
@@ -392,11 +427,37 @@ export class Model {
 
   /** Frees the model's WASM memory. The model cannot be used afterwards. */
   dispose() {
+    this.#pool?.dispose();
+    this.#pool = null;
     if (this.#handle === null) return;
     leakGuard?.unregister(this);
     if (isLive(this.#instance)) this.#handle.delete();
     this.#handle = null;
     this.#rebuildFrom = null;
+  }
+
+  /**
+   * The workers of predict/trace({threads}), created on first use: each loads this model from
+   * its converted (.qkwm) bytes, made once here, with the options it was loaded with.
+   */
+  #threadPool() {
+    if (this.#pool) return this.#pool;
+    if (this.#rebuildFrom === null) {
+      throw new Error(`model '${this.name}': options.threads needs a model made by loadModel() (the workers build it from its weights)`);
+    }
+    const { weights, options } = this.#rebuildFrom;
+    this.#pool = new ThreadPool(() => {
+      const handle = this.#live();
+      const model = encodeBuilt(handle, this.#instance, this.graph, weights, this.provenance, { converted: this.converted });
+      const { onProgress, ...rest } = options; // functions do not cross to a worker
+      return { model, options: rest };
+    });
+    return this.#pool;
+  }
+
+  /** @internal the batch workers, if predict/trace({threads}) started them (tests, benchmarks) */
+  get _threadPool() {
+    return this.#pool;
   }
 
   /** @internal the Embind handle, for sibling modules (tracing, conversion) */

@@ -50,6 +50,28 @@ export function discardWasmModule(module) {
 let currentModule = null;
 let compiled = null;  // {key: location, module: Promise<WebAssembly.Module>}
 
+/**
+ * @internal The compiled WebAssembly.Module (compiled on first use), for the batch workers of
+ * web/threads.js: a Module is posted to a worker, which instantiates it without fetching or
+ * compiling again.
+ * @returns {Promise<WebAssembly.Module>}
+ */
+export async function compiledWasm() {
+  await getWasmModule();
+  return compiled.module;
+}
+
+/**
+ * @internal In a batch worker (web/thread-worker.js): instantiate this already-compiled Module
+ * instead of loading the .wasm. Must be called before the first API call.
+ * @param {WebAssembly.Module} module
+ */
+export function useCompiledWasm(module) {
+  if (modulePromise) throw new Error('useCompiledWasm() must be called before the WASM module is loaded');
+  if (!(module instanceof WebAssembly.Module)) throw new TypeError('useCompiledWasm(module): module must be a WebAssembly.Module');
+  compiled = { key: String(wasmLocation ?? defaultWasmUrl()), module: Promise.resolve(module) };
+}
+
 /** The module once getWasmModule() has resolved (a Model exists), else null: for synchronous helpers. */
 export function loadedWasmModule() {
   return currentModule;

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { CHROMIUM, CHROMIUM_ARGS, skipWithoutChromium } from '../browser/demo_page.js';
 import { convert, loadModel } from '../../web/index.js';
 import { writeKerasH5, sequentialConfig, inputLayer, qDense, qActivation, activation, quantizedBits, fixtureValues } from '../fixtures/keras_writer.js';
-import { inputs } from '../bundlers/app/inputs.js';
+import { inputs, batch70 } from '../bundlers/app/inputs.js';
 import { writeCifarScenarioH5 } from '../fixtures/cifar_scenario.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
@@ -86,7 +86,9 @@ async function buildAll() {
   await timed('esbuild', async () => {
     const esbuild = await import('esbuild');
     await esbuild.build({
-      absWorkingDir: appDir, entryPoints: ['main.js'], bundle: true, format: 'esm', splitting: true, platform: 'browser',
+      absWorkingDir: appDir, bundle: true, format: 'esm', splitting: true, platform: 'browser',
+      // The README's esbuild step for { threads }: the package's worker script is an entry point too.
+      entryPoints: ['main.js', { in: 'node_modules/qkeras-wasm/web/thread-worker.js', out: 'thread-worker' }],
       outdir: join(outDir, 'esbuild'), logLevel: 'silent',
     });
     // The README's one esbuild step: the .wasm beside the bundle, in wasm/.
@@ -189,6 +191,7 @@ before(async () => {
   const out = await model.predict(inputs);
   const trace = await model.trace(inputs);
   expected = {
+    batch70: Array.from((await model.predict(batch70, [70, 8])).data),
     predict: { data: Array.from(out.data), shape: out.shape },
     trace: trace.map((t) => ({ name: t.name, status: t.status, onGrid: t.stats.onGrid, distinct: t.stats.distinct })),
   };
@@ -214,6 +217,9 @@ for (const bundler of ['vite', 'webpack', 'esbuild']) {
     assert.deepEqual(result.trace, expected.trace);
     assert.deepEqual(result.inputGrid && [result.inputGrid.bits, result.inputGrid.step], [8, 1 / 256], 'the input was observed on the 1/256 grid');
     assert.equal(result.top.length, 2);
+    assert.equal(result.threads.workers, 2, 'two Web Workers ran the batch of 70');
+    assert.ok(result.threads.predictSame && result.threads.traceSame, 'threads: bit-identical to one thread in the page');
+    assert.deepEqual(result.threads.predict, expected.batch70, 'threads: numbers identical to Node');
 
     const files = emitted(bundler);
     const wasm = files.filter(([f]) => f.endsWith('.wasm'));
@@ -222,7 +228,9 @@ for (const bundler of ['vite', 'webpack', 'esbuild']) {
     // h5wasm is a chunk of its own, loaded only when an .h5 is read: the code that loads the
     // core (our wasm-module.js) is not in the same file as h5wasm's.
     const js = files.filter(([f]) => f.endsWith('.js'));
-    const core = js.filter(([f]) => readFileSync(join(outDir, bundler, f), 'utf8').includes('could not fetch the WebAssembly module'));
+    // (The batch worker's bundle may carry its own copy of the loader: it never fetches, it is given the compiled Module.)
+    const isWorker = (f) => readFileSync(join(outDir, bundler, f), 'utf8').includes('batch worker: unknown operation');
+    const core = js.filter(([f]) => !isWorker(f) && readFileSync(join(outDir, bundler, f), 'utf8').includes('could not fetch the WebAssembly module'));
     const hdf5 = js.filter(([f]) => readFileSync(join(outDir, bundler, f), 'utf8').includes('H5Fopen'));
     assert.equal(core.length, 1, `one chunk holds the core loader: ${JSON.stringify(js)}`);
     assert.ok(hdf5.length >= 1 && !hdf5.some(([f]) => f === core[0][0]), `h5wasm is a separate chunk: ${JSON.stringify(js)}`);

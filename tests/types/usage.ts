@@ -39,6 +39,13 @@ async function usage(): Promise<void> {
   void [withNullBatch, dense, best, grid];
   // @ts-expect-error unknown trace options are errors
   await model.trace(new Float32Array(16), [1, 16], { includedata: false });
+  // Issue 11: a batch across workers, options in place of the shape or after it.
+  const threaded: TensorData = await model.predict(new Float32Array(64 * 16), { threads: 2 });
+  const threadedShaped: TensorData = await model.predict(new Float32Array(64 * 16), [64, 16], { threads: 2 });
+  const threadedTrace: TraceEntry[] = await model.trace(new Float32Array(64 * 16), { threads: 2, includeData: false });
+  void [threaded, threadedShaped, threadedTrace];
+  // @ts-expect-error predict takes only the threads option
+  await model.predict(new Float32Array(16), { thread: 2 });
   for (const w of await model.weights('q_dense')) {
     const codes: Int8Array | Int16Array | Int32Array | null = w.integers;
     const s: number | Float32Array | null = w.scale;
