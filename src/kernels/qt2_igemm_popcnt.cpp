@@ -34,6 +34,7 @@ inline V twice16(V a) { return wasm_i16x8_add(a, a); }
 inline V i16LoTo32(V a) { return wasm_i32x4_extend_low_i16x8(a); }
 inline V i16HiTo32(V a) { return wasm_i32x4_extend_high_i16x8(a); }
 inline V add32(V a, V b) { return wasm_i32x4_add(a, b); }
+inline V sub32(V a, V b) { return wasm_i32x4_sub(a, b); }
 inline V splat32(int32_t v) { return wasm_i32x4_splat(v); }
 inline V toF32(V a) { return wasm_f32x4_convert_i32x4(a); }
 inline V mulF32(V a, V b) { return wasm_f32x4_mul(a, b); }
@@ -63,6 +64,7 @@ inline V twice16(V a) { return _mm_add_epi16(a, a); }
 inline V i16LoTo32(V a) { return _mm_cvtepi16_epi32(a); }
 inline V i16HiTo32(V a) { return _mm_cvtepi16_epi32(_mm_srli_si128(a, 8)); }
 inline V add32(V a, V b) { return _mm_add_epi32(a, b); }
+inline V sub32(V a, V b) { return _mm_sub_epi32(a, b); }
 inline V splat32(int32_t v) { return _mm_set1_epi32(v); }
 inline V toF32(V a) { return _mm_castps_si128(_mm_cvtepi32_ps(a)); }
 inline V mulF32(V a, V b) { return _mm_castps_si128(_mm_mul_ps(_mm_castsi128_ps(a), _mm_castsi128_ps(b))); }
@@ -100,7 +102,8 @@ inline void flush(V* p, V* q, int32_t (*acc)[kQt2GemmNR]) {
 // tap); else the qt2 and loop.
 template <int MR, bool kBinary>
 inline void tile(const uint8_t* base, const int32_t* offsets, int64_t ks, int64_t kcb, int32_t kTerms,
-                 const uint8_t* w, int64_t nr, const float* scale, const float* bias, float* y, int64_t ldy) {
+                 int32_t zeroOffset, const uint8_t* w, const int32_t* tapSums, int64_t nr, const float* scale,
+                 const float* bias, float* y, int64_t ldy) {
   alignas(16) int32_t acc[MR][kQt2GemmNR];
   std::memset(acc, 0, sizeof(acc));
   V p[MR], q[MR];
@@ -128,6 +131,14 @@ inline void tile(const uint8_t* base, const int32_t* offsets, int64_t ks, int64_
     }
   }
   if (pending) flush<MR, kBinary>(p, q, acc);
+  // The xor loop read the zero pixel's neg plane (0) as +1 codes: a padding tap t added
+  // sum_k w[t][k][n] = tapSums[t][n], which comes off again here.
+  if (kBinary && zeroOffset >= 0)
+    for (int r = 0; r < MR; ++r)
+      for (int64_t t = 0; t < ks; ++t)
+        if (offsets[r * ks + t] == zeroOffset)
+          for (int i = 0; i < kQt2GemmNR; i += 4)
+            store(acc[r] + i, sub32(load(acc[r] + i), load(tapSums + t * kQt2GemmNR + i)));
   const V terms = splat32(kBinary ? kTerms : 0);
   for (int r = 0; r < MR; ++r) {
     alignas(16) float out[kQt2GemmNR];
@@ -140,24 +151,12 @@ inline void tile(const uint8_t* base, const int32_t* offsets, int64_t ks, int64_
   }
 }
 
-enum class Mode { kTernary, kBinary, kChoose };
-
-template <Mode kMode>
-void run(int64_t m, const uint8_t* base, const int32_t* offsets, int32_t zeroOffset, const Qt2PackedWeights& w,
-         const float* scale, const float* bias, float* y, int64_t ldy) {
+void run(bool binary, int64_t m, const uint8_t* base, const int32_t* offsets, int32_t zeroOffset,
+         const Qt2PackedWeights& w, const float* scale, const float* bias, float* y, int64_t ldy) {
   const int64_t ks = w.ks, kcb = w.kcb;
   const int64_t blockBytes = ks * kcb * 2 * kQt2GemmNR;
   const auto kTerms = static_cast<int32_t>(ks * w.kcIn);
   alignas(16) float scaleTail[kQt2GemmNR], biasTail[kQt2GemmNR];
-  // A row tile may take the xor loop when none of its taps is the zero pixel.
-  auto binaryTile = [&](const int32_t* off, int64_t rows) {
-    if (kMode == Mode::kBinary) return true;
-    if (kMode == Mode::kTernary) return false;
-    if (zeroOffset < 0) return true;
-    for (int64_t i = 0; i < rows * ks; ++i)
-      if (off[i] == zeroOffset) return false;
-    return true;
-  };
   for (int64_t n0 = 0; n0 < w.n; n0 += kQt2GemmNR) {
     const int64_t nr = std::min<int64_t>(kQt2GemmNR, w.n - n0);
     const float* sc = scale + n0;
@@ -171,15 +170,16 @@ void run(int64_t m, const uint8_t* base, const int32_t* offsets, int32_t zeroOff
       bi = bi ? biasTail : nullptr;
     }
     const uint8_t* wb = w.data.data() + (n0 / kQt2GemmNR) * blockBytes;
+    const int32_t* sums = w.tapSums.data() + (n0 / kQt2GemmNR) * ks * kQt2GemmNR;
     int64_t r = 0;
     auto step = [&](auto rowsTag) {
       constexpr int R = decltype(rowsTag)::value;
       const int32_t* off = offsets + r * ks;
       float* yr = y + r * ldy + n0;
-      if (binaryTile(off, R))
-        tile<R, true>(base, off, ks, kcb, kTerms, wb, nr, sc, bi, yr, ldy);
+      if (binary)
+        tile<R, true>(base, off, ks, kcb, kTerms, zeroOffset, wb, sums, nr, sc, bi, yr, ldy);
       else
-        tile<R, false>(base, off, ks, kcb, kTerms, wb, nr, sc, bi, yr, ldy);
+        tile<R, false>(base, off, ks, kcb, kTerms, zeroOffset, wb, sums, nr, sc, bi, yr, ldy);
       r += R;
     };
     while (r + kMR <= m) step(std::integral_constant<int, kMR>());
@@ -200,6 +200,11 @@ Qt2PackedWeights qt2_pack_igemm_weights(const int16_t* codes, int64_t ks, int64_
   for (int64_t i = 0; i < ks * kcIn * n; ++i) p.binary = p.binary && codes[i] != 0;
   const int64_t blocks = (n + kQt2GemmNR - 1) / kQt2GemmNR;
   p.data.assign(static_cast<size_t>(blocks * ks * p.kcb * 2 * kQt2GemmNR), 0);
+  p.tapSums.assign(static_cast<size_t>(blocks * ks * kQt2GemmNR), 0);
+  for (int64_t t = 0; t < ks; ++t)
+    for (int64_t k = 0; k < kcIn; ++k)
+      for (int64_t col = 0; col < n; ++col)
+        p.tapSums[((col / kQt2GemmNR) * ks + t) * kQt2GemmNR + col % kQt2GemmNR] += codes[(t * kcIn + k) * n + col];
   uint8_t* out = p.data.data();
   for (int64_t b = 0; b < blocks; ++b)
     for (int64_t t = 0; t < ks; ++t)
@@ -219,20 +224,18 @@ Qt2PackedWeights qt2_pack_igemm_weights(const int16_t* codes, int64_t ks, int64_
 void qt2_igemm_4x16c8__popcnt(int64_t m, const uint8_t* base, const int32_t* offsets, int32_t zeroOffset,
                               bool inputBinary, const Qt2PackedWeights& w, const float* scale, const float* bias,
                               float* y, int64_t ldy) {
-  if (w.binary && inputBinary)
-    run<Mode::kChoose>(m, base, offsets, zeroOffset, w, scale, bias, y, ldy);
-  else
-    run<Mode::kTernary>(m, base, offsets, zeroOffset, w, scale, bias, y, ldy);
+  run(w.binary && inputBinary, m, base, offsets, zeroOffset, w, scale, bias, y, ldy);
 }
 
 void qt2_igemm_4x16c8__and_popcnt(int64_t m, const uint8_t* base, const int32_t* offsets, const Qt2PackedWeights& w,
                                   const float* scale, const float* bias, float* y, int64_t ldy) {
-  run<Mode::kTernary>(m, base, offsets, -1, w, scale, bias, y, ldy);
+  run(false, m, base, offsets, -1, w, scale, bias, y, ldy);
 }
 
-void qb1_igemm_4x16c8__xor_popcnt(int64_t m, const uint8_t* base, const int32_t* offsets, const Qt2PackedWeights& w,
-                                  const float* scale, const float* bias, float* y, int64_t ldy) {
-  run<Mode::kBinary>(m, base, offsets, -1, w, scale, bias, y, ldy);
+void qb1_igemm_4x16c8__xor_popcnt(int64_t m, const uint8_t* base, const int32_t* offsets, int32_t zeroOffset,
+                                  const Qt2PackedWeights& w, const float* scale, const float* bias, float* y,
+                                  int64_t ldy) {
+  run(true, m, base, offsets, zeroOffset, w, scale, bias, y, ldy);
 }
 
 bool f32_to_qt2_planes(const float* x, int64_t pixels, int64_t channels, float step, int32_t lo, int32_t hi,

@@ -8,11 +8,12 @@
 // A code v is two bits: nz = (v != 0), neg = (v < 0). With m = nzA & nzW and x = negA ^ negW the
 // product a * w is 0 where m is 0, else +1 or -1 as x is 0 or 1, so
 //   sum a*w = popcount(m) - 2 * popcount(m & x)                           (qt2: and + popcount)
-// and where every a and w is ±1 (no zero code, no padding tap) m is all ones:
+// and where every a and w is ±1 m is all ones:
 //   sum a*w = kcIn * ks - 2 * popcount(negA ^ negW)                         (qb1: xor + popcount)
 // Bits past kcIn are 0 in both planes of both operands, so they count in neither sum (for qb1,
 // x is 0 there and kcIn counts only real channels). The zero pixel 'same' padding taps read has
-// nz = 0: it adds exactly 0 in qt2; qb1 runs only on row tiles that read no padding tap.
+// nz = 0 and neg = 0: it adds exactly 0 in qt2; qb1 reads it as +1 codes, so a padding tap t adds
+// sum_k w[t][k][n], which the epilogue subtracts again (tapSums, exact integers).
 //
 // Layouts. Input rows: per pixel 2 * kcb bytes, kcb = ceil(kcIn / 8): the nz plane, then the neg
 // plane; bit b of byte k is channel 8k + b. Weights are packed once (qt2_pack_igemm_weights): per
@@ -38,6 +39,7 @@ struct Qt2PackedWeights {
   int64_t kcb = 0;   // bytes per plane per tap row: ceil(kcIn / 8)
   bool binary = false;  // every weight code is ±1 (the qb1 inner loop may run)
   std::vector<uint8_t> data;
+  std::vector<int32_t> tapSums;  // per block of 16 channels, per tap: sum_k codes[t][k][n] (qb1 padding)
 };
 
 // codes: (ks, kcIn, n) row-major, every value in {-1, 0, 1} (the caller checked).
@@ -45,18 +47,19 @@ Qt2PackedWeights qt2_pack_igemm_weights(const int16_t* codes, int64_t ks, int64_
 
 // Rows [0, m) of y (row stride ldy floats). base + offsets[r * ks + t] is row r's tap-t input
 // (2 * kcb bytes). zeroOffset: the offset of the zero pixel padding taps read (-1: none).
-// inputBinary: the input rows hold no zero code (f32_to_qt2_planes said so); then row tiles that
-// read no zero pixel run the qb1 xor loop when the weights are binary, the rest run qt2.
+// inputBinary: the input rows hold no zero code (f32_to_qt2_planes said so); then, when the weights
+// are binary too, the qb1 xor loop runs, else the qt2 and loop.
 void qt2_igemm_4x16c8__popcnt(int64_t m, const uint8_t* base, const int32_t* offsets, int32_t zeroOffset,
                               bool inputBinary, const Qt2PackedWeights& w, const float* scale, const float* bias,
                               float* y, int64_t ldy);
 
-// The two inner loops on their own (benchmarks and tests): every row tile runs qt2, or qb1 (the
-// caller guarantees binary weights, zero-free rows and no padding tap).
+// The two inner loops on their own (benchmarks and tests): qt2 reads any rows (padding included:
+// its nz plane is 0); qb1 needs binary weights and zero-free rows apart from the zero pixel.
 void qt2_igemm_4x16c8__and_popcnt(int64_t m, const uint8_t* base, const int32_t* offsets, const Qt2PackedWeights& w,
                                   const float* scale, const float* bias, float* y, int64_t ldy);
-void qb1_igemm_4x16c8__xor_popcnt(int64_t m, const uint8_t* base, const int32_t* offsets, const Qt2PackedWeights& w,
-                                  const float* scale, const float* bias, float* y, int64_t ldy);
+void qb1_igemm_4x16c8__xor_popcnt(int64_t m, const uint8_t* base, const int32_t* offsets, int32_t zeroOffset,
+                                  const Qt2PackedWeights& w, const float* scale, const float* bias, float* y,
+                                  int64_t ldy);
 
 // Input planes: for `pixels` rows of `channels` floats, writes rows of 2 * ceil(channels / 8)
 // bytes (nz plane, neg plane; bits past `channels` zero). Returns false as soon as a value is not
