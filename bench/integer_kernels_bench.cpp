@@ -1,6 +1,7 @@
-// Integer kernels (qs16 IGEMM dot16x2, depthwise extmul, float -> code conversion) against the
-// float32 SIMD kernels on the conv shapes of the CIFAR-10 CNN (B), in GMAC/s.
-//   build/native/qkw_bench --benchmark_filter='Qs16|F32ConvB'
+// Integer kernels (qs16 IGEMM dot16x2, depthwise extmul, float -> code conversion; the popcount
+// IGEMMs for binary/ternary codes) against the float32 SIMD kernels on the conv shapes of the
+// issue's CIFAR-10 CNN (B), in GMAC/s.
+//   build/native/qkw_bench --benchmark_filter='Qs16|Qt2|Qb1|F32ConvB'
 #include <benchmark/benchmark.h>
 
 #include <random>
@@ -9,6 +10,7 @@
 #include "conv_shapes.h"
 #include "kernels/conv2d_f32_simd.h"
 #include "kernels/qs16_igemm_dot16x2.h"
+#include "kernels/qt2_igemm_popcnt.h"
 
 namespace qkw {
 namespace {
@@ -59,6 +61,87 @@ void cifarShapes(benchmark::internal::Benchmark* b) {
 }
 BENCHMARK(BM_Qs16Conv2dIgemm4x8c2Dot16x2)->Apply(cifarShapes);
 BENCHMARK(BM_F32ConvB_conv2d_f32_simd)->Apply(cifarShapes);
+
+// The popcount kernels on the same shapes, codes in {-1, 0, 1} (qt2: and + popcount, every tile)
+// or ±1 (qb1: xor + popcount; the driver sends the border tiles, which read 'same' padding, to
+// qt2, as the layers run it).
+void popcountConv(benchmark::State& state, bool binary) {
+  const int64_t hw = state.range(0), c = state.range(1), n = state.range(2);
+  const Conv2DGeometry g = sameConvGeometry(hw, c, 3);
+  const int64_t kcb = (c + 7) / 8;
+  std::mt19937 rng(4);
+  std::uniform_int_distribution<int> t(-1, 1), b(0, 1);
+  auto code = [&] { return binary ? 2 * b(rng) - 1 : t(rng); };
+  std::vector<float> x(hw * hw * c);
+  for (auto& v : x) v = static_cast<float>(code());
+  std::vector<int16_t> w(9 * c * n);
+  for (auto& v : w) v = static_cast<int16_t>(code());
+  std::vector<uint8_t> planes((hw * hw + 1) * 2 * kcb, 0);
+  bool anyZero = false;
+  if (!f32_to_qt2_planes(x.data(), hw * hw, c, 1.0f, -1, 1, planes.data(), &anyZero)) state.SkipWithError("codes");
+  const Qt2PackedWeights packed = qt2_pack_igemm_weights(w.data(), 9, c, n);
+  const std::vector<int32_t> offsets = qs16_conv_indirection(g, 2 * kcb);
+  const auto zeroOffset = static_cast<int32_t>(hw * hw * 2 * kcb);
+  std::vector<float> scale(n, 1.0f / 128), bias(n, 0.25f), y(hw * hw * n);
+  for (auto _ : state) {
+    qt2_igemm_4x16c8__popcnt(hw * hw, planes.data(), offsets.data(), zeroOffset, !anyZero, packed, scale.data(),
+                             bias.data(), y.data(), n);
+    benchmark::DoNotOptimize(y.data());
+    benchmark::ClobberMemory();
+  }
+  setRate(state, static_cast<double>(hw * hw * 9 * c * n));
+}
+void BM_Qt2Conv2dIgemm4x16c8Popcnt_ternary(benchmark::State& state) { popcountConv(state, false); }
+void BM_Qt2Conv2dIgemm4x16c8Popcnt_binary(benchmark::State& state) { popcountConv(state, true); }
+BENCHMARK(BM_Qt2Conv2dIgemm4x16c8Popcnt_ternary)->Apply(cifarShapes);
+BENCHMARK(BM_Qt2Conv2dIgemm4x16c8Popcnt_binary)->Apply(cifarShapes);
+
+// Args: rows, in, units; codes ±1 (xor loop) or {-1, 0, 1} (and loop).
+void popcountDense(benchmark::State& state, bool binary) {
+  const int64_t rows = state.range(0), in = state.range(1), n = state.range(2);
+  const int64_t kcb = (in + 7) / 8;
+  std::mt19937 rng(5);
+  std::uniform_int_distribution<int> t(-1, 1), b(0, 1);
+  auto code = [&] { return binary ? 2 * b(rng) - 1 : t(rng); };
+  std::vector<float> x(rows * in);
+  for (auto& v : x) v = static_cast<float>(code());
+  std::vector<int16_t> w(in * n);
+  for (auto& v : w) v = static_cast<int16_t>(code());
+  std::vector<uint8_t> planes(rows * 2 * kcb);
+  bool anyZero = false;
+  if (!f32_to_qt2_planes(x.data(), rows, in, 1.0f, -1, 1, planes.data(), &anyZero)) state.SkipWithError("codes");
+  std::vector<int32_t> offsets(rows);
+  for (int64_t r = 0; r < rows; ++r) offsets[r] = static_cast<int32_t>(r * 2 * kcb);
+  const Qt2PackedWeights packed = qt2_pack_igemm_weights(w.data(), 1, in, n);
+  std::vector<float> scale(n, 1.0f / 128), y(rows * n);
+  for (auto _ : state) {
+    qt2_igemm_4x16c8__popcnt(rows, planes.data(), offsets.data(), -1, !anyZero, packed, scale.data(), nullptr,
+                             y.data(), n);
+    benchmark::DoNotOptimize(y.data());
+    benchmark::ClobberMemory();
+  }
+  setRate(state, static_cast<double>(rows * in * n));
+}
+void BM_Qt2DenseIgemm4x16c8Popcnt_ternary(benchmark::State& state) { popcountDense(state, false); }
+void BM_Qt2DenseIgemm4x16c8Popcnt_binary(benchmark::State& state) { popcountDense(state, true); }
+BENCHMARK(BM_Qt2DenseIgemm4x16c8Popcnt_ternary)->Args({1, 2048, 128})->Args({16, 784, 128});
+BENCHMARK(BM_Qt2DenseIgemm4x16c8Popcnt_binary)->Args({1, 2048, 128})->Args({16, 784, 128});
+
+// Elements per second of the checked float -> bit-plane conversion.
+void BM_Qt2PlanesFromF32(benchmark::State& state) {
+  const int64_t pixels = state.range(0), c = state.range(1);
+  std::vector<float> x(pixels * c);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(static_cast<int>(i % 3) - 1);
+  std::vector<uint8_t> planes(pixels * 2 * ((c + 7) / 8));
+  bool anyZero = false;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(f32_to_qt2_planes(x.data(), pixels, c, 1.0f, -1, 1, planes.data(), &anyZero));
+    benchmark::ClobberMemory();
+  }
+  state.counters["Gelem/s"] = benchmark::Counter(static_cast<double>(pixels * c) * 1e-9,
+                                                  benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_Qt2PlanesFromF32)->Args({1024, 32})->Args({256, 3});
 
 // Args: rows, in, units.
 void BM_Qs16DenseIgemm4x8c2Dot16x2(benchmark::State& state) {

@@ -5,7 +5,9 @@
 #      build/bench/kernels.json (skipped with QKW_BENCH_NATIVE=0);
 #   2. the Node benchmark (bench/run.mjs): qkeras-wasm vs TF.js wasm vs onnxruntime-web int8 in
 #      one process, tables on stdout and build/bench/results.json.
-#   3. the footprint section (bench/footprint.mjs): size by part, cold start against
+#   3. the popcount kernels (bench/popcount.mjs): binary/ternary convs in WASM against the int16
+#      dot16x2 path and the float kernels, GMAC/s per shape;
+#   4. the footprint section (bench/footprint.mjs): size by part, cold start against
 #      onnxruntime-web in fresh processes, trace ÷ predict, batch scaling over 1 and 2 threads
 #      (10,000 MNIST digits); build/bench/footprint.json.
 # Arguments go to bench/run.mjs (--runs N, --models A,B,rn07, --smoke, --json FILE).
@@ -31,5 +33,7 @@ if [ "${QKW_BENCH_NATIVE:-1}" != 0 ]; then
 fi
 echo "== Node: qkeras-wasm vs TF.js vs onnxruntime-web"
 node bench/run.mjs "$@"
+echo "== popcount kernels (WASM): binary/ternary conv vs int16 dot16x2 vs f32"
+node bench/popcount.mjs --runs 100
 echo "== footprint: size, cold start, trace overhead, batch scaling"
 node bench/footprint.mjs

@@ -559,6 +559,20 @@ InputFacts inputFactsOf(const TensorAnalysis& a) {
     f.why = "input " + who + " is not on one uniform grid";
     return f;
   }
+  // A binary grid {-a, +a} (step 2a, so min is off the multiples of the step) lies on the grid of
+  // step a; that grid adds 0, a value the tensor never takes (zeroFree).
+  if (isPowerOfTwo(g.step) && std::isfinite(g.min) && std::isfinite(g.max) && std::remainder(g.min, g.step) != 0 &&
+      std::remainder(g.min, g.step / 2) == 0 && std::remainder(g.max, g.step / 2) == 0 &&
+      std::remainder(g.max - g.min, g.step) == 0) {
+    f.onUniformGrid = true;
+    f.zeroFree = true;
+    f.bits = g.bits;
+    f.isSigned = g.isSigned;
+    f.step = g.step / 2;
+    f.min = g.min;
+    f.max = g.max;
+    return f;
+  }
   if (!isPowerOfTwo(g.step) || !std::isfinite(g.min) || !std::isfinite(g.max) || std::remainder(g.min, g.step) != 0 ||
       std::remainder(g.max, g.step) != 0) {
     f.why = "input " + who + "'s grid step " + formatStep(g.step) + " is not a power of two dividing its range";

@@ -1,5 +1,6 @@
 #include "kernels/integer_kernels_self_test.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -7,6 +8,7 @@
 
 #include "kernels/conv2d_f32_reference.h"
 #include "kernels/qs16_igemm_dot16x2.h"
+#include "kernels/qt2_igemm_popcnt.h"
 
 namespace qkw {
 
@@ -167,6 +169,125 @@ void codesCase(Rng& r, KernelSelfTestResult& result) {
   }
 }
 
+// Ternary / binary codes as floats code * step; `binary`: no zero code. One value may be -0.0.
+std::vector<float> ternaryValues(Rng& r, int64_t count, float step, bool binary) {
+  std::vector<float> x(count);
+  for (auto& v : x) v = static_cast<float>(binary ? (r.coin() ? 1 : -1) : r.uniform(-1, 1)) * step;
+  if (!binary && count > 0 && r.coin()) x[r.uniform(0, static_cast<int>(count) - 1)] = -0.0f;
+  return x;
+}
+
+// The popcount kernels against the int16 reference twin on the same codes: conv windows (zero
+// pixel for 'same' padding), channel counts that are not multiples of 8/16/32/64, reductions
+// longer than the 31-byte u8 flush.
+void qt2Case(Rng& r, KernelSelfTestResult& result, bool dense) {
+  Conv2DGeometry g;
+  if (dense) {
+    g.inH = r.uniform(1, 9), g.inW = 1, g.kH = g.kW = 1, g.outH = g.inH, g.outW = 1;
+  } else {
+    g = randomGeometry(r);
+  }
+  static const int kChannels[] = {1, 3, 7, 8, 9, 15, 16, 17, 31, 33, 63, 65, 100, 130};
+  const int64_t c = dense ? r.uniform(1, 300) : kChannels[r.uniform(0, 13)];
+  const int64_t n = kChannels[r.uniform(0, 12)];
+  const int64_t ks = g.kH * g.kW, kcb = (c + 7) / 8, pixels = g.inH * g.inW;
+  const bool binaryIn = r.coin(), binaryW = r.coin();
+  const float step = std::ldexp(1.0f, r.uniform(-6, 2));
+  const std::vector<float> x = ternaryValues(r, pixels * c, step, binaryIn);
+  std::vector<uint8_t> planes((pixels + 1) * 2 * kcb, 0xA5);
+  std::fill(planes.end() - 2 * kcb, planes.end(), uint8_t(0));  // the zero pixel
+  bool anyZero = true;
+  const std::string what = describe(dense ? "qt2 dense" : "qt2 conv", g, c, n) + (binaryIn ? " binary in" : "") +
+                           (binaryW ? " binary w" : "");
+  ++result.cases;
+  if (!f32_to_qt2_planes(x.data(), pixels, c, step, -1, 1, planes.data(), &anyZero)) {
+    result.failures.push_back(what + ": f32_to_qt2_planes rejected codes in {-1, 0, 1}");
+    return;
+  }
+  // The reference's input: int16 codes from the float reference conversion, zero pixel last.
+  std::vector<int16_t> codes((pixels + 1) * c, 0), back((pixels + 1) * c, 0);
+  if (!f32_to_qs16_codes_reference(x.data(), pixels, c, c, step, -1, 1, codes.data())) {
+    result.failures.push_back(what + ": the reference conversion rejected the input");
+    return;
+  }
+  qt2_planes_to_codes(planes.data(), pixels + 1, c, back.data(), c);
+  if (back != codes) result.failures.push_back(what + ": f32_to_qt2_planes codes differ from the reference's");
+  bool hasZero = false;
+  for (int64_t i = 0; i < pixels * c; ++i) hasZero = hasZero || codes[i] == 0;
+  if (anyZero != hasZero) result.failures.push_back(what + ": f32_to_qt2_planes anyZero is wrong");
+  std::vector<int16_t> w(ks * c * n);
+  for (auto& v : w) v = static_cast<int16_t>(binaryW ? (r.coin() ? 1 : -1) : r.uniform(-1, 1));
+  std::vector<int32_t> offsets, planeOffsets;
+  if (dense) {
+    for (int64_t i = 0; i < pixels; ++i) {
+      offsets.push_back(static_cast<int32_t>(i * c));
+      planeOffsets.push_back(static_cast<int32_t>(i * 2 * kcb));
+    }
+  } else {
+    offsets = qs16_conv_indirection(g, c);
+    planeOffsets = qs16_conv_indirection(g, 2 * kcb);
+  }
+  const auto zeroOffset = static_cast<int32_t>(dense ? -1 : pixels * 2 * kcb);
+  const std::vector<float> scale = scales(r, n), bias = biases(r, n);
+  const float* b = r.coin() ? bias.data() : nullptr;
+  const int64_t m = g.outH * g.outW;
+  const Qt2PackedWeights packed = qt2_pack_igemm_weights(w.data(), ks, c, n);
+  const bool allNonzero = std::find(w.begin(), w.end(), int16_t(0)) == w.end();  // ternary draws may have no 0
+  if (packed.binary != allNonzero) result.failures.push_back(what + ": qt2_pack_igemm_weights binary flag is wrong");
+  std::vector<float> ref(m * n, kSentinel), fast(m * n, kSentinel), ternary(m * n, kSentinel);
+  qs16_igemm_reference(m, codes.data(), offsets.data(), ks, c, w.data(), n, scale.data(), b, ref.data(), n);
+  qt2_igemm_4x16c8__popcnt(m, planes.data(), planeOffsets.data(), zeroOffset, !anyZero, packed, scale.data(), b,
+                           fast.data(), n);
+  qt2_igemm_4x16c8__and_popcnt(m, planes.data(), planeOffsets.data(), packed, scale.data(), b, ternary.data(), n);
+  result.macs += 2 * m * n * ks * c;
+  compare(fast, ref, what + " qt2_igemm_4x16c8__popcnt", result);
+  compare(ternary, ref, what + " qt2_igemm_4x16c8__and_popcnt", result);
+  if (binaryIn && allNonzero) {  // the xor loop alone, where its contract holds (padding included)
+    std::vector<float> xorOut(m * n, kSentinel);
+    qb1_igemm_4x16c8__xor_popcnt(m, planes.data(), planeOffsets.data(), zeroOffset, packed, scale.data(), b,
+                                 xorOut.data(), n);
+    result.macs += m * n * ks * c;
+    compare(xorOut, ref, what + " qb1_igemm_4x16c8__xor_popcnt", result);
+  }
+}
+
+// f32_to_qt2_planes on values on and off {-step, 0, step} within [lo, hi] against the reference
+// conversion (f32_to_qs16_codes_reference), both accepting and rejecting.
+void qt2PlanesCase(Rng& r, KernelSelfTestResult& result) {
+  const int64_t pixels = r.uniform(1, 6), channels = r.uniform(1, 40);
+  const float step = std::ldexp(1.0f, r.uniform(-8, 3));
+  const int32_t lo = -r.uniform(0, 1), hi = r.uniform(lo == 0 ? 1 : 0, 1);
+  std::vector<float> x(pixels * channels);
+  for (auto& v : x) v = static_cast<float>(r.uniform(lo, hi)) * step;
+  const int bad = r.uniform(0, 5);  // 0..4: one bad value of some kind; 5: none
+  const float bads[] = {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity(),
+                        static_cast<float>(hi + 1) * step, static_cast<float>(lo - 1) * step, step * 0.5f};
+  if (bad < 5) x[r.uniform(0, static_cast<int>(x.size()) - 1)] = bads[bad];
+  const int64_t kcb = (channels + 7) / 8;
+  std::vector<uint8_t> planes(pixels * 2 * kcb, 0x5A);
+  std::vector<int16_t> codes(pixels * channels, 777), back(pixels * channels, 555);
+  bool anyZero = false;
+  const bool ok = f32_to_qt2_planes(x.data(), pixels, channels, step, lo, hi, planes.data(), &anyZero);
+  const bool okRef = f32_to_qs16_codes_reference(x.data(), pixels, channels, channels, step, lo, hi, codes.data());
+  ++result.cases;
+  const std::string what = "f32_to_qt2_planes pixels " + std::to_string(pixels) + " channels " +
+                           std::to_string(channels) + " codes [" + std::to_string(lo) + ", " + std::to_string(hi) +
+                           "] bad kind " + std::to_string(bad);
+  if (ok != okRef) {
+    result.failures.push_back(what + ": accepts " + std::to_string(ok) + ", the reference " + std::to_string(okRef));
+    return;
+  }
+  if (ok != (bad == 5)) result.failures.push_back(what + (ok ? ": a bad value was accepted" : ": a good input was rejected"));
+  if (!ok) return;
+  qt2_planes_to_codes(planes.data(), pixels, channels, back.data(), channels);
+  if (back != codes) result.failures.push_back(what + ": codes differ");
+  for (int64_t p = 0; p < pixels; ++p)  // bits past `channels` are zero in both planes
+    for (int64_t k = 0; k < 2 * kcb; ++k) {
+      const int used = static_cast<int>(std::min<int64_t>(8, channels - 8 * (k % kcb)));
+      if (used < 8 && (planes[p * 2 * kcb + k] >> used) != 0) result.failures.push_back(what + ": padding bits set");
+    }
+}
+
 }  // namespace
 
 KernelSelfTestResult runIntegerKernelSelfTest(uint32_t seed, int rounds) {
@@ -177,6 +298,9 @@ KernelSelfTestResult runIntegerKernelSelfTest(uint32_t seed, int rounds) {
     denseCase(r, result);
     depthwiseCase(r, result);
     codesCase(r, result);
+    qt2Case(r, result, /*dense=*/false);
+    qt2Case(r, result, /*dense=*/true);
+    qt2PlanesCase(r, result);
   }
   return result;
 }

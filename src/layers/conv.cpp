@@ -49,6 +49,12 @@ KernelChoice ConvLayer::prepare(const PrepareContext& ctx) {
     plan_ = IntegerPlan{};
     return {floatKernel, *problem};
   }
+  popcount_ = popcountCodes(input, weights);
+  if (popcount_) {
+    bitWeights_ = qt2_pack_igemm_weights(weights.codes.data(), g.kH * g.kW, g.inC, filters());
+    offsets_ = qs16_conv_indirection(g, 2 * bitWeights_.kcb);
+    return {popcountKernelName("conv2d", bitWeights_.binary, input), ""};
+  }
   packed_ = qs16_pack_igemm_weights(weights.codes.data(), g.kH * g.kW, g.inC, filters());
   offsets_ = qs16_conv_indirection(g, paddedC_);
   return {integerTypeName(input, weights) + "_conv2d_igemm_4x8c2_" + qs16KernelIsa() + "_dot16x2", ""};
@@ -60,7 +66,29 @@ void ConvLayer::forwardFloat(const Tensor& x, Tensor& output) const {
                   bias_.data.empty() ? nullptr : bias_.data.data(), output.data.data());
 }
 
+bool ConvLayer::forwardPopcount(const Tensor& x, Tensor& output) const {
+  const Conv2DGeometry g = batchedGeometry(params_, prefix(), x);
+  const int64_t pixels = g.inH * g.inW, rowBytes = 2 * bitWeights_.kcb, perImage = (pixels + 1) * rowBytes;
+  if (planes_.size() < static_cast<size_t>(perImage)) planes_.resize(static_cast<size_t>(perImage));
+  const IntegerInput& in = plan_.input;
+  const int64_t outPixels = g.outH * g.outW;
+  // Image by image: a later image off the grid sends the whole call to the float path, which
+  // rewrites every output.
+  for (int64_t n = 0; n < g.batch; ++n) {
+    bool anyZero = true;
+    if (!f32_to_qt2_planes(x.data.data() + n * pixels * g.inC, pixels, g.inC, in.step, in.lo, in.hi, planes_.data(),
+                           &anyZero))
+      return false;
+    std::fill(planes_.data() + pixels * rowBytes, planes_.data() + perImage, uint8_t(0));  // the zero pixel
+    qt2_igemm_4x16c8__popcnt(outPixels, planes_.data(), offsets_.data(), static_cast<int32_t>(pixels * rowBytes),
+                             !anyZero, bitWeights_, plan_.scale.data(), bias_.data.empty() ? nullptr : bias_.data.data(),
+                             output.data.data() + n * outPixels * filters(), filters());
+  }
+  return true;
+}
+
 bool ConvLayer::forwardInteger(const Tensor& x, Tensor& output) const {
+  if (popcount_) return forwardPopcount(x, output);
   const Conv2DGeometry g = batchedGeometry(params_, prefix(), x);
   const int64_t pixels = g.inH * g.inW, perImage = (pixels + 1) * paddedC_;
   if (codes_.size() < static_cast<size_t>(g.batch * perImage)) codes_.resize(static_cast<size_t>(g.batch * perImage));

@@ -40,6 +40,11 @@ class ConvLayer : public QuantizedLayer {
   std::vector<int32_t> offsets_;
   int64_t paddedC_ = 0;
   mutable std::vector<int16_t> codes_;
+  // Popcount path (codes in {-1, 0, 1}): bit-plane weights; offsets_ then count plane bytes.
+  bool popcount_ = false;
+  Qt2PackedWeights bitWeights_;
+  mutable std::vector<uint8_t> planes_;
+  bool forwardPopcount(const Tensor& x, Tensor& output) const;
 };
 
 class DepthwiseConvLayer : public QuantizedLayer {

@@ -39,6 +39,12 @@ KernelChoice DenseLayer::prepare(const PrepareContext& ctx) {
     plan_ = IntegerPlan{};
     return {"f32_dense_simd", *problem};
   }
+  popcount_ = popcountCodes(input, weights);
+  if (popcount_) {
+    bitWeights_ = qt2_pack_igemm_weights(weights.codes.data(), 1, inputDim(), units());
+    paddedIn_ = 2 * bitWeights_.kcb;
+    return {popcountKernelName("dense", bitWeights_.binary, input), ""};
+  }
   paddedIn_ = (inputDim() + 1) / 2 * 2;
   packed_ = qs16_pack_igemm_weights(weights.codes.data(), 1, inputDim(), units());
   return {integerTypeName(input, weights) + "_dense_igemm_4x8c2_" + qs16KernelIsa() + "_dot16x2", ""};
@@ -47,8 +53,21 @@ KernelChoice DenseLayer::prepare(const PrepareContext& ctx) {
 bool DenseLayer::forwardInteger(const Tensor& x, Tensor& output) const {
   const int64_t rows = x.size() / inputDim();
   if (rows * paddedIn_ > (int64_t(1) << 30)) return false;  // int32 offsets
-  if (codes_.size() < static_cast<size_t>(rows * paddedIn_)) codes_.resize(static_cast<size_t>(rows * paddedIn_));
   const IntegerInput& in = plan_.input;
+  if (popcount_) {
+    if (planes_.size() < static_cast<size_t>(rows * paddedIn_)) planes_.resize(static_cast<size_t>(rows * paddedIn_));
+    bool anyZero = true;
+    if (!f32_to_qt2_planes(x.data.data(), rows, inputDim(), in.step, in.lo, in.hi, planes_.data(), &anyZero))
+      return false;
+    if (rowOffsets_.size() < static_cast<size_t>(rows)) {
+      rowOffsets_.resize(static_cast<size_t>(rows));
+      for (int64_t r = 0; r < rows; ++r) rowOffsets_[r] = static_cast<int32_t>(r * paddedIn_);
+    }
+    qt2_igemm_4x16c8__popcnt(rows, planes_.data(), rowOffsets_.data(), -1, !anyZero, bitWeights_, plan_.scale.data(),
+                             bias_.data.empty() ? nullptr : bias_.data.data(), output.data.data(), units());
+    return true;
+  }
+  if (codes_.size() < static_cast<size_t>(rows * paddedIn_)) codes_.resize(static_cast<size_t>(rows * paddedIn_));
   if (!f32_to_qs16_codes__simd(x.data.data(), rows, inputDim(), paddedIn_, in.step, in.invStep, in.lo, in.hi,
                                codes_.data()))
     return false;

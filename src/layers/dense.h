@@ -35,6 +35,10 @@ class DenseLayer : public QuantizedLayer {
   int64_t paddedIn_ = 0;
   mutable std::vector<int16_t> codes_;
   mutable std::vector<int32_t> rowOffsets_;
+  // Popcount path (codes in {-1, 0, 1}): bit-plane weights; paddedIn_ is then the plane bytes per row.
+  bool popcount_ = false;
+  Qt2PackedWeights bitWeights_;
+  mutable std::vector<uint8_t> planes_;
 };
 
 }  // namespace qkw

@@ -36,6 +36,7 @@ std::optional<std::string> integerInputProblem(const PrepareContext& ctx, Intege
   input->lo = static_cast<int32_t>(lo);
   input->hi = static_cast<int32_t>(hi);
   input->fitsInt8 = lo >= -128 && hi <= 127;
+  input->zeroFree = in.zeroFree;
   return std::nullopt;
 }
 
@@ -91,6 +92,18 @@ std::optional<std::string> finishPlan(const PrepareContext& ctx, const Tensor& k
 
 std::string integerTypeName(const IntegerInput& input, const WeightCodes& weights) {
   return input.fitsInt8 && weights.fitsInt8 ? "qs8" : "qs16";
+}
+
+bool popcountCodes(const IntegerInput& input, const WeightCodes& weights) {
+  if (input.lo < -1 || input.hi > 1) return false;
+  for (int16_t c : weights.codes)
+    if (c < -1 || c > 1) return false;
+  return true;
+}
+
+std::string popcountKernelName(const std::string& op, bool binaryWeights, const IntegerInput& input) {
+  return binaryWeights && input.zeroFree ? "qb1_" + op + "_igemm_4x16c8_" + qs16KernelIsa() + "_xor_popcnt"
+                                         : "qt2_" + op + "_igemm_4x16c8_" + qs16KernelIsa() + "_popcnt";
 }
 
 }  // namespace qkw

@@ -24,6 +24,7 @@
 #include "core/tensor.h"
 #include "kernels/conv2d_f32_reference.h"
 #include "kernels/qs16_igemm_dot16x2.h"
+#include "kernels/qt2_igemm_popcnt.h"
 #include "layers/layer.h"
 
 namespace qkw {
@@ -33,6 +34,7 @@ struct IntegerInput {
   float step = 1, invStep = 1;
   int32_t lo = 0, hi = 0;
   bool fitsInt8 = false;
+  bool zeroFree = false;  // no value is 0 (InputFacts::zeroFree)
 };
 
 // Per output channel weight codes: channel of element i is i % channels.
@@ -61,5 +63,12 @@ std::optional<std::string> finishPlan(const PrepareContext& ctx, const Tensor& k
 
 // "qs8" when both operands' codes fit int8, else "qs16" (both run on int16 lanes).
 std::string integerTypeName(const IntegerInput& input, const WeightCodes& weights);
+
+// The popcount path (kernels/qt2_igemm_popcnt.h): every input code and every weight code in
+// {-1, 0, 1}. Same plan, same exactness argument; only the kernel differs.
+bool popcountCodes(const IntegerInput& input, const WeightCodes& weights);
+// "qb1_<op>_igemm_4x16c8_<isa>_xor_popcnt" for binary weights on a zero-free input, else
+// "qt2_<op>_igemm_4x16c8_<isa>_popcnt" (whose xor loop still runs on calls whose input holds no 0).
+std::string popcountKernelName(const std::string& op, bool binaryWeights, const IntegerInput& input);
 
 }  // namespace qkw

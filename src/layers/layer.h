@@ -108,6 +108,7 @@ struct InputFacts {
   int bits = 0;
   bool isSigned = false;
   double step = 0, min = 0, max = 0;
+  bool zeroFree = false;  // 0 is not among the values (a binary grid {-a, +a}: step 2a, read as step a)
 };
 
 // The analysis' bound (AccumulatorBound) of the partial sums of a linear kernel over the input's

@@ -16,7 +16,7 @@ test('integer kernels match their reference twins in WASM (random shapes, bitwis
   for (const seed of [1, 2, 3]) {
     const r = JSON.parse(wasm.selfTestKernels(seed, 150));
     assert.equal(r.isa, 'wasmsimd');
-    assert.equal(r.cases, 600);
+    assert.ok(r.cases >= 1650, `cases ${r.cases}`); // 4 qs16 cases + 3 popcount case kinds (>= 7 comparisons) per round
     assert.ok(r.macs > 0);
     assert.deepEqual(r.failures, [], `seed ${seed}`);
   }
@@ -158,4 +158,102 @@ test('integerKernels must be a boolean', async () => {
     loadModel(`${examplesDir}cifar10_qkeras_fixed.h5`, { integerKernels: 'yes' }),
     /integerKernels/,
   );
+});
+
+// Binary and ternary layers (issue 7: xor/and + popcount). Fixture models whose convs and dense
+// layers read ±1, {-1, 0, 1} or {0, 1} activations with binary or ternary weights: every such
+// layer runs a popcount kernel, and every layer's output is bit for bit the float kernels'.
+const binaryQ = (alpha = 1, use01 = false) => ({ class_name: 'binary', config: { use_01: use01, alpha, use_stochastic_rounding: false } });
+const ternaryQ = (alpha = null, threshold = null) => ({
+  class_name: 'ternary',
+  config: { alpha, threshold, use_stochastic_rounding: false, number_of_unrolls: 5 },
+});
+
+async function popcountFixture(layers, input) {
+  const kw = await import('../fixtures/keras_writer.js');
+  const config = kw.sequentialConfig('popcount', [kw.inputLayer('input', input), ...layers]);
+  const shapes = {};
+  let shape = input;
+  let seed = 11;
+  const weights = {};
+  for (const l of layers) {
+    const c = l.config;
+    if (l.class_name === 'QConv2D') {
+      const kernel = [...c.kernel_size, shape[2], c.filters];
+      const stride = c.strides, dil = c.dilation_rate;
+      const out = [0, 1].map((i) => {
+        const k = (c.kernel_size[i] - 1) * dil[i] + 1;
+        return c.padding === 'same' ? Math.ceil(shape[i] / stride[i]) : Math.floor((shape[i] - k) / stride[i]) + 1;
+      });
+      weights[c.name] = [
+        { name: `${c.name}/kernel:0`, shape: kernel, data: kw.fixtureValues(kernel.reduce((a, b) => a * b, 1), seed++) },
+        { name: `${c.name}/bias:0`, shape: [c.filters], data: kw.fixtureValues(c.filters, seed++).map((v) => v / 4) },
+      ];
+      shape = [...out, c.filters];
+    } else if (l.class_name === 'QDense') {
+      const kernel = [shape[shape.length - 1], c.units];
+      weights[c.name] = [
+        { name: `${c.name}/kernel:0`, shape: kernel, data: kw.fixtureValues(kernel[0] * kernel[1], seed++) },
+        { name: `${c.name}/bias:0`, shape: [c.units], data: kw.fixtureValues(c.units, seed++).map((v) => v / 4) },
+      ];
+      shape = [shape.reduce((a, b) => a * b, 1) / shape[shape.length - 1], c.units];
+    } else if (l.class_name === 'Flatten') {
+      shape = [shape.reduce((a, b) => a * b, 1)];
+    }
+    shapes[c.name] = shape;
+  }
+  return kw.writeKerasH5({ modelConfig: config, weights });
+}
+
+test('binary/ternary fixture CNN: popcount kernels (qb1 xor, qt2 and), bit-identical to the float kernels', async (t) => {
+  const kw = await import('../fixtures/keras_writer.js');
+  const conv = (name, filters, k, options) => {
+    const l = kw.qConv2D(name, filters, k, options);
+    if (options.dilation_rate) l.config.dilation_rate = options.dilation_rate;
+    return l;
+  };
+  const bytes = await popcountFixture([
+    // A float layer first: its signed outputs make the binary activation take both signs.
+    conv('c0', 8, [1, 1], { kernel_quantizer: kw.quantizedBits(4, 0, { alpha: 1 }) }),
+    kw.qActivation('a0', binaryQ(1)),
+    conv('c1', 13, [3, 3], { padding: 'same', kernel_quantizer: binaryQ(null) }),
+    kw.qActivation('a1', binaryQ(0.5)),
+    conv('c2', 21, [3, 2], { padding: 'same', strides: [2, 1], dilation_rate: [1, 2], kernel_quantizer: ternaryQ() }),
+    kw.qActivation('a2', ternaryQ(1, 0.5)),
+    conv('c3', 70, [2, 2], { padding: 'valid', kernel_quantizer: binaryQ(null) }),
+    kw.qActivation('a3', binaryQ(1, true)),
+    conv('c4', 9, [1, 1], { kernel_quantizer: ternaryQ() }),
+    kw.qActivation('a4', binaryQ(1)),
+    kw.flatten('f'),
+    kw.qDense('d0', 17, { kernel_quantizer: binaryQ(null) }),
+    kw.qActivation('a5', ternaryQ(1, 0.5)),
+    kw.qDense('d1', 5, { kernel_quantizer: ternaryQ() }),
+  ], [11, 9, 3]);
+  const kernels = await assertSamePredictions(t, () => bytes);
+  assert.ok(kernels, 'the fixture loads');
+  const byName = Object.fromEntries(kernels.map((k) => [k.name, k]));
+  const expected = {
+    c1: 'qb1_conv2d_igemm_4x16c8_wasmsimd_xor_popcnt', // ±1 input (zero-free), binary weights
+    c2: 'qt2_conv2d_igemm_4x16c8_wasmsimd_popcnt', // ternary weights
+    c3: 'qt2_conv2d_igemm_4x16c8_wasmsimd_popcnt', // {-1, 0, 1} input
+    c4: 'qt2_conv2d_igemm_4x16c8_wasmsimd_popcnt', // {0, 1} input
+    d0: 'qb1_dense_igemm_4x16c8_wasmsimd_xor_popcnt',
+    d1: 'qt2_dense_igemm_4x16c8_wasmsimd_popcnt',
+  };
+  for (const [name, kernel] of Object.entries(expected)) {
+    assert.ok((byName[name].kernel ?? '').split('+')[0] === kernel, `${name}: ${byName[name].kernel} (${byName[name].reason})`);
+  }
+  assert.match(byName.c0.kernel, /^f32_conv2d/);
+});
+
+test('binary inputs with 4-bit weights take the int16 path (a binary grid {-a, a} is read on step a)', async (t) => {
+  const kw = await import('../fixtures/keras_writer.js');
+  const bytes = await popcountFixture([
+    kw.qConv2D('c0', 6, [1, 1], { kernel_quantizer: kw.quantizedBits(4, 0, { alpha: 1 }) }),
+    kw.qActivation('a0', binaryQ(2)),
+    kw.qConv2D('c1', 7, [3, 3], { padding: 'same', kernel_quantizer: kw.quantizedBits(4, 0, { alpha: 1 }) }),
+  ], [5, 6, 2]);
+  const kernels = await assertSamePredictions(t, () => bytes);
+  const c1 = kernels.find((k) => k.name === 'c1');
+  assert.match(c1.kernel, /^qs8_conv2d_igemm_4x8c2_wasmsimd_dot16x2/, `${c1.kernel} (${c1.reason})`);
 });
