@@ -50,16 +50,12 @@ class ActivationLayer : public QuantizedLayer {
     return ctx.floatResult(reason);
   }
 
-  // Elementwise unless softmax (a row op) or a quantizer without a fixed grid (its scale comes
-  // from the whole tensor, e.g. alpha='auto'); apply() may alias, so in place is forward().
+  // Fusable when the function reads each element alone, wherever it sits in the tensor
+  // (ActivationFunction::isPerElement); apply() may alias, so in place is forward().
   std::string elementwiseFusionTag(const Shape& inputShape) const override {
     (void)inputShape;
-    using K = ActivationFunction::Kind;
-    if (activation_.kind() == K::Softmax) return "";
-    if (activation_.kind() == K::Quantizer) {
-      const QuantizerPtr q = activation_.quantizer();
-      return q && q->grid() ? q->className() : "";
-    }
+    if (!activation_.isPerElement()) return "";
+    if (QuantizerPtr q = activation_.quantizer()) return q->className();
     return activation_.isIdentity() ? "linear" : activation_.display();
   }
   void applyElementwiseInPlace(float* data, int64_t count, int64_t channels) const override {
