@@ -12,7 +12,6 @@
 
 #include "graph/analysis.h"
 #include "graph/planner.h"
-#include "layers/conv.h"
 #include "layers/output_select.h"
 #include "quant/quantizer_description.h"
 
@@ -141,8 +140,7 @@ class GraphModel : public Model {
   // step p's output right after p; fusedInto_[c] is that p for each of them (or npos).
   std::vector<std::vector<size_t>> fusedChain_;
   std::vector<size_t> fusedInto_;
-  std::vector<Layer::RowEpilogue> fusedEpilogue_;  // step p's chain as one call (empty: none)
-  std::vector<const ConvLayer*> handoffTo_;        // the integer conv step p's epilogue writes codes for
+  void runFusedChain(size_t producer, Tensor& output) const;
 
   ArenaPlan plan_;
   Arena arena_;
@@ -621,8 +619,6 @@ void GraphModel::planElementwiseFusion(const ModelOptions& options) {
   const size_t n = layers_.size();
   fusedChain_.assign(n, {});
   fusedInto_.assign(n, std::string::npos);
-  fusedEpilogue_.assign(n, {});
-  handoffTo_.assign(n, nullptr);
   if (!options.fuseElementwise) return;
   std::vector<std::vector<size_t>> consumers(n);
   for (size_t s = 0; s < n; ++s)
@@ -645,31 +641,28 @@ void GraphModel::planElementwiseFusion(const ModelOptions& options) {
       tags += "+" + tag;
       last = c;
     }
-    // Integer handoff: when the chain's result is read by one integer conv alone, the epilogue
-    // also converts each finished block into that conv's input codes (ConvLayer::writeInputCodes).
-    const ConvLayer* reader = nullptr;
-    if (!isOutput(last) && consumers[last].size() == 1 && stepInputs_[consumers[last][0]].size() == 1) {
-      reader = dynamic_cast<const ConvLayer*>(layers_[consumers[last][0]].get());
-      if (reader && reader->readsIntegerInput()) {
-        handoffTo_[p] = reader;
-        tags += "+f32_to_qs16_codes";
-      } else {
-        reader = nullptr;
-      }
-    }
-    if (fusedChain_[p].empty() && !reader) continue;
-    std::vector<const Layer*> chain;
-    for (size_t c : fusedChain_[p]) chain.push_back(layers_[c].get());
-    fusedEpilogue_[p] = [chain, reader](float* data, int64_t count, int64_t channels) {
-      for (const Layer* layer : chain) layer->applyElementwiseInPlace(data, count, channels);
-      if (reader) reader->writeInputCodes(data, count);
-    };
+    if (fusedChain_[p].empty()) continue;
     infos_[p].kernel += tags;
     for (size_t c : fusedChain_[p]) {
       infos_[c].kernel.clear();
       infos_[c].kernelReason =
           "fused into " + inQuotes(infos_[p].name) + " (run in its epilogue by predict(); trace() runs it separately)";
     }
+  }
+}
+
+void GraphModel::runFusedChain(size_t producer, Tensor& output) const {
+  const std::vector<size_t>& chain = fusedChain_[producer];
+  const int64_t channels = infos_[producer].outputShape.back();
+  if (channels <= 0) return;
+  const int64_t total = output.size();
+  // ~16 KB of floats per chunk, a whole number of channel rows.
+  const int64_t rows = std::max<int64_t>(1, 4096 / channels);
+  const int64_t chunk = rows * channels;
+  float* data = output.data.data();
+  for (int64_t start = 0; start < total; start += chunk) {
+    const int64_t count = std::min(chunk, total - start);
+    for (size_t c : chain) layers_[c]->applyElementwiseInPlace(data + start, count, channels);
   }
 }
 
@@ -721,9 +714,6 @@ std::vector<Tensor> GraphModel::predict(const std::vector<Tensor>& inputs, const
   }
   arena_.ensureBatch(batch);
 
-  // A handoff begun by a predict() that threw before its reader ran must not reach this one.
-  for (const ConvLayer* reader : handoffTo_)
-    if (reader) reader->resetInputCodes();
   using Clock = std::chrono::steady_clock;
   for (size_t s = 0; s < layers_.size(); ++s) {
     std::vector<const Tensor*>& in = stepInputTensors_[s];
@@ -741,12 +731,8 @@ std::vector<Tensor> GraphModel::predict(const std::vector<Tensor>& inputs, const
     Tensor& out = arena_.bind(plan_.bufferOfStep[s], batch, infos_[s].outputShape);
     stepOutputs_[s] = &out;
     const auto start = observer ? Clock::now() : Clock::time_point();
-    if (!observer && fusedEpilogue_[s]) {
-      if (handoffTo_[s]) handoffTo_[s]->beginInputCodes(batch);
-      layers_[s]->forwardFused(in, out, fusedEpilogue_[s]);
-    } else {
-      layers_[s]->forward(in, out);
-    }
+    layers_[s]->forward(in, out);
+    if (!observer && !fusedChain_[s].empty()) runFusedChain(s, out);
     if (observer) {
       const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
       observer(s, out, ms);

@@ -1,6 +1,8 @@
 #include "kernels/quantize_fixed_point_f32_simd.h"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <xsimd/xsimd.hpp>
 
 namespace qkw {
@@ -10,18 +12,34 @@ namespace {
 using FloatBatch = xsimd::batch<float>;
 constexpr int64_t kLanes = static_cast<int64_t>(FloatBatch::size);
 
+// 1 / d when d is a power of two whose reciprocal is a normal float32. Then a / d == a * (1 / d)
+// bit for bit for every float a: both are the exact real a * 2^-k correctly rounded (overflow,
+// subnormal results, infinities and NaN included), and the multiply is several times cheaper.
+bool exactReciprocal(float d, float* inv) {
+  int e = 0;
+  if (std::frexp(d, &e) != 0.5f) return false;  // not a positive power of two (or not finite)
+  const float r = 1.0f / d;
+  if (!(r >= std::numeric_limits<float>::min()) || std::isinf(r)) return false;
+  *inv = r;
+  return true;
+}
+
 template <FixedPointQuantizer::Base kBase>
 void quantizeAll(const FixedPointQuantizer& q, const float* x, int64_t n, float* y) {
   const FloatBatch m(q.m), mi(q.mi), lo(q.lo), hi(q.hi), alpha(q.alpha), cap(q.cap), bound(q.bound);
   const FloatBatch qnoise(q.qnoise), keep(1.0f - q.qnoise), zero(0.0f);
+  float invMScalar = 1.0f, invMiScalar = 1.0f;
+  exactReciprocal(q.m, &invMScalar);  // checked by the caller
+  exactReciprocal(q.mi, &invMiScalar);
+  const FloatBatch invM(invMScalar), invMi(invMiScalar);
   auto one = [&](const FloatBatch& v) {
-    const FloatBatch p = (v * m) / mi;
+    const FloatBatch p = (v * m) * invMi;  // (v * m) / mi
     // round_through(p) = p + (-p + round(p)), literal so that inf becomes NaN as in TF.
     const FloatBatch t = (-p) + xsimd::nearbyint(p);
     FloatBatch c = p + t;
     c = xsimd::select(c < lo, lo, c);
     c = xsimd::select(c > hi, hi, c);
-    FloatBatch xq = (mi * c) / m;
+    FloatBatch xq = (mi * c) * invM;  // (mi * c) / m
     if (q.scaled) xq = alpha * xq;
     if (q.capped) xq = xsimd::select(xq <= cap, xq, cap);
     FloatBatch base = v;
@@ -50,6 +68,13 @@ void quantizeAll(const FixedPointQuantizer& q, const float* x, int64_t n, float*
 }  // namespace
 
 void quantize_fixed_point_f32_simd(const FixedPointQuantizer& q, const float* x, int64_t n, float* y) {
+  float unused;
+  // m and mi are powers of two for every quantizer that builds a FixedPointQuantizer; anything
+  // else (reciprocal not exact) takes the scalar specification.
+  if (!exactReciprocal(q.m, &unused) || !exactReciprocal(q.mi, &unused)) {
+    quantize_fixed_point_f32_reference(q, x, n, y);
+    return;
+  }
   switch (q.base) {
     case FixedPointQuantizer::Base::Input: quantizeAll<FixedPointQuantizer::Base::Input>(q, x, n, y); break;
     case FixedPointQuantizer::Base::Relu: quantizeAll<FixedPointQuantizer::Base::Relu>(q, x, n, y); break;

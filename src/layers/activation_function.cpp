@@ -205,28 +205,6 @@ ActivationFunction ActivationFunction::quantizerActivation(const LayerContext& c
   return f;
 }
 
-bool ActivationFunction::isPerElement() const {
-  switch (kind_) {
-    case Kind::Softmax:
-    case Kind::Sigmoid:
-    case Kind::Swish:
-    case Kind::Exponential:
-    case Kind::Elu:
-    case Kind::Selu:
-      return false;
-    case Kind::Quantizer: {
-      // Quantizers with a fixed grid whose apply() reads each element alone (quantized_po2 and
-      // quantized_ulaw have grids but go through TF's position-dependent log / sigmoid; binary's
-      // stochastic rounding checks the tensor's shape).
-      if (!quantizer_ || !quantizer_->grid()) return false;
-      const std::string cls = quantizer_->className();
-      return cls == "quantized_bits" || cls == "quantized_relu" || cls == "quantized_linear" || cls == "ternary";
-    }
-    default:
-      return true;  // applyScalar: one element at a time
-  }
-}
-
 void ActivationFunction::apply(const float* in, float* out, const Shape& shape) const {
   const int64_t n = numElements(shape);
   switch (kind_) {

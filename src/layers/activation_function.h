@@ -42,12 +42,6 @@ class ActivationFunction {
   // "linear", "relu", "hard_sigmoid (QKeras, slope 0.5)", or the quantizer's str().
   const std::string& display() const { return display_; }
 
-  // True when apply() on any run of elements gives the bits apply() gives those elements on
-  // the whole tensor: no row op (softmax), no tensor-wide scale, no TF packet/scalar split by
-  // position (sigmoid, exp, elu, selu, swish, and quantizers built on them). Fused epilogues
-  // run only such functions on blocks of rows.
-  bool isPerElement() const;
-
   // out may alias in. Softmax works on the last axis of `shape` (batch included).
   void apply(const float* in, float* out, const Shape& shape) const;
   void apply(const Tensor& in, Tensor& out) const;

@@ -4,8 +4,6 @@
 // QConv1D calls backend.conv1d, which has no groups: groups > 1 is rejected there.
 #include "layers/conv.h"
 
-#include <algorithm>
-
 #include "kernels/conv2d_f32_simd.h"
 #include "layers/analysis_rules.h"
 #include "layers/layer_factories.h"
@@ -44,8 +42,6 @@ KernelChoice ConvLayer::prepare(const PrepareContext& ctx) {
   if (!problem) {
     g = params_.geometry(prefix(), ctx.inputShapes.at(0));
     paddedC_ = (g.inC + 1) / 2 * 2;
-    inPixels_ = g.inH * g.inW;
-    inC_ = g.inC;
     if ((g.inH * g.inW + 1) * paddedC_ > (int64_t(1) << 30)) problem = "input image too large for int32 offsets";
   }
   if (!problem) problem = finishPlan(ctx, kernel_, filters(), /*zeroTerms=*/true, input, weights, &plan_);
@@ -64,83 +60,24 @@ void ConvLayer::forwardFloat(const Tensor& x, Tensor& output) const {
                   bias_.data.empty() ? nullptr : bias_.data.data(), output.data.data());
 }
 
-bool ConvLayer::forwardInteger(const Tensor& x, Tensor& output, const RowBlockFn* rowBlock) const {
+bool ConvLayer::forwardInteger(const Tensor& x, Tensor& output) const {
   const Conv2DGeometry g = batchedGeometry(params_, prefix(), x);
   const int64_t pixels = g.inH * g.inW, perImage = (pixels + 1) * paddedC_;
   if (codes_.size() < static_cast<size_t>(g.batch * perImage)) codes_.resize(static_cast<size_t>(g.batch * perImage));
   const IntegerInput& in = plan_.input;
-  const bool handedOver = handoffBatch_ == g.batch && handoffDone_ == g.batch * pixels * g.inC && handoffOk_;
-  resetInputCodes();
-  if (!handedOver)
-    for (int64_t n = 0; n < g.batch; ++n) {
-      int16_t* image = codes_.data() + n * perImage;
-      if (!f32_to_qs16_codes__simd(x.data.data() + n * pixels * g.inC, pixels, g.inC, paddedC_, in.step, in.invStep,
-                                   in.lo, in.hi, image))
-        return false;
-      std::fill(image + pixels * paddedC_, image + perImage, int16_t(0));  // the zero pixel padded taps read
-    }
-  const int64_t outPixels = g.outH * g.outW, n = filters(), ks = g.kH * g.kW;
-  const float* bias = bias_.data.empty() ? nullptr : bias_.data.data();
-  // With a fused epilogue, the kernel runs on blocks of output rows (a multiple of its 4-row
-  // tile, ~kFusedBlockFloats floats) and the epilogue on each block right after, while it is in
-  // cache; the kernel's result per row does not depend on the blocking.
-  const int64_t block = rowBlock ? std::max<int64_t>(4, kFusedBlockFloats / n / 4 * 4) : outPixels;
-  for (int64_t b = 0; b < g.batch; ++b) {
-    const int16_t* image = codes_.data() + b * perImage;
-    float* y = output.data.data() + b * outPixels * n;
-    for (int64_t r = 0; r < outPixels; r += block) {
-      const int64_t rows = std::min(block, outPixels - r);
-      qs16_igemm_4x8c2__dot16x2(rows, image, offsets_.data() + r * ks, packed_, plan_.scale.data(), bias, y + r * n, n);
-      if (rowBlock) (*rowBlock)(y + r * n, rows * n);
-    }
+  for (int64_t n = 0; n < g.batch; ++n) {
+    int16_t* image = codes_.data() + n * perImage;
+    if (!f32_to_qs16_codes__simd(x.data.data() + n * pixels * g.inC, pixels, g.inC, paddedC_, in.step, in.invStep,
+                                 in.lo, in.hi, image))
+      return false;
+    std::fill(image + pixels * paddedC_, image + perImage, int16_t(0));  // the zero pixel padded taps read
   }
+  const int64_t outPixels = g.outH * g.outW;
+  for (int64_t n = 0; n < g.batch; ++n)
+    qs16_igemm_4x8c2__dot16x2(outPixels, codes_.data() + n * perImage, offsets_.data(), packed_, plan_.scale.data(),
+                              bias_.data.empty() ? nullptr : bias_.data.data(),
+                              output.data.data() + n * outPixels * filters(), filters());
   return true;
-}
-
-void ConvLayer::beginInputCodes(int64_t batch) const {
-  const int64_t perImage = (inPixels_ + 1) * paddedC_;
-  if (codes_.size() < static_cast<size_t>(batch * perImage)) codes_.resize(static_cast<size_t>(batch * perImage));
-  for (int64_t n = 0; n < batch; ++n)  // the zero pixel padded taps read
-    std::fill(codes_.data() + n * perImage + inPixels_ * paddedC_, codes_.data() + (n + 1) * perImage, int16_t(0));
-  handoffBatch_ = batch;
-  handoffDone_ = 0;
-  handoffOk_ = plan_.active && inC_ > 0;
-}
-
-void ConvLayer::writeInputCodes(const float* x, int64_t count) const {
-  if (handoffBatch_ < 0) return;
-  const int64_t total = handoffBatch_ * inPixels_ * inC_;
-  if (!handoffOk_ || count % inC_ != 0 || handoffDone_ + count > total) {
-    handoffOk_ = false;
-    return;
-  }
-  const IntegerInput& in = plan_.input;
-  const int64_t perImage = (inPixels_ + 1) * paddedC_;
-  int64_t pixel = handoffDone_ / inC_;  // over the batch
-  for (int64_t left = count / inC_; left > 0 && handoffOk_;) {
-    const int64_t n = pixel / inPixels_, p = pixel % inPixels_, rows = std::min(left, inPixels_ - p);
-    handoffOk_ = f32_to_qs16_codes__simd(x, rows, inC_, paddedC_, in.step, in.invStep, in.lo, in.hi,
-                                         codes_.data() + n * perImage + p * paddedC_);
-    x += rows * inC_;
-    pixel += rows;
-    left -= rows;
-  }
-  handoffDone_ += count;
-}
-
-void ConvLayer::forwardFused(const std::vector<const Tensor*>& inputs, Tensor& output,
-                             const RowEpilogue& epilogue) const {
-  // The activation and the chain per block of rows: same bits as over the whole tensor when the
-  // activation reads each element alone (the chain's layers are elementwise by construction).
-  if (plan_.active && activation_.isPerElement()) {
-    const int64_t channels = filters();
-    const RowBlockFn rows = [&](float* y, int64_t count) {
-      activation_.apply(y, y, Shape{count});
-      epilogue(y, count, channels);
-    };
-    if (forwardInteger(*inputs[0], output, &rows)) return;
-  }
-  QuantizedLayer::forwardFused(inputs, output, epilogue);
 }
 
 void ConvLayer::forward(const std::vector<const Tensor*>& inputs, Tensor& output) const {

@@ -17,8 +17,6 @@ class ConvLayer : public QuantizedLayer {
   Shape outputShape(const std::vector<Shape>& inputShapes) const override;
   KernelChoice prepare(const PrepareContext& context) override;
   void forward(const std::vector<const Tensor*>& inputs, Tensor& output) const override;
-  void forwardFused(const std::vector<const Tensor*>& inputs, Tensor& output,
-                    const RowEpilogue& epilogue) const override;
 
   std::vector<WeightInput> effectiveWeights() const override;
   TensorAnalysis analyzeOutput(const AnalysisContext& ctx) const override;
@@ -27,26 +25,10 @@ class ConvLayer : public QuantizedLayer {
   const Tensor& bias() const { return bias_; }
   int64_t filters() const { return kernel_.shape.back(); }
 
-  // Output floats per block the fused epilogue runs on (forwardFused).
-  static constexpr int64_t kFusedBlockFloats = 4096;
-
-  // Input codes handed over by the step that computes this layer's input (predict with fusion,
-  // graph/model.cpp): beginInputCodes(batch) before that step runs; its fused epilogue passes
-  // every finished block of the input (whole rows, in order, each once) to writeInputCodes, which
-  // converts it exactly as forward() would (same function, same grid checks, while the block is
-  // in cache). The next forward() reads those codes instead of converting its input again, once;
-  // a value off the grid makes it run the float path as usual. resetInputCodes() drops a handoff.
-  bool readsIntegerInput() const { return plan_.active; }
-  void beginInputCodes(int64_t batch) const;
-  void writeInputCodes(const float* x, int64_t count) const;
-  void resetInputCodes() const { handoffBatch_ = -1; }
-
  private:
-  using RowBlockFn = std::function<void(float* y, int64_t count)>;
   void forwardFloat(const Tensor& x, Tensor& output) const;
   // False when an input value is off the proven grid (the caller then runs the float path).
-  // rowBlock: called on each finished block of whole output rows (count floats), in order.
-  bool forwardInteger(const Tensor& x, Tensor& output, const RowBlockFn* rowBlock = nullptr) const;
+  bool forwardInteger(const Tensor& x, Tensor& output) const;
 
   ConvParams params_;
   int64_t groups_;
@@ -57,12 +39,7 @@ class ConvLayer : public QuantizedLayer {
   Qs16PackedWeights packed_;
   std::vector<int32_t> offsets_;
   int64_t paddedC_ = 0;
-  int64_t inPixels_ = 0, inC_ = 0;  // per image, from prepare's geometry
   mutable std::vector<int16_t> codes_;
-  // Handoff state (beginInputCodes): batch it was begun for (-1: none), input floats converted
-  // so far, and whether all of them were on the grid.
-  mutable int64_t handoffBatch_ = -1, handoffDone_ = 0;
-  mutable bool handoffOk_ = false;
 };
 
 class DepthwiseConvLayer : public QuantizedLayer {

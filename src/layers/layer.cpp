@@ -95,19 +95,3 @@ std::vector<std::string> LayerRegistry::classNames() const {
 }
 
 }  // namespace qkw
-
-namespace qkw {
-
-void Layer::forwardFused(const std::vector<const Tensor*>& inputs, Tensor& output, const RowEpilogue& epilogue) const {
-  forward(inputs, output);
-  if (output.shape.empty()) return;
-  const int64_t channels = output.shape.back();
-  if (channels <= 0) return;
-  const int64_t total = output.size();
-  // ~16 KB of floats per chunk, a whole number of channel rows.
-  const int64_t chunk = std::max<int64_t>(1, 4096 / channels) * channels;
-  float* data = output.data.data();
-  for (int64_t start = 0; start < total; start += chunk) epilogue(data + start, std::min(chunk, total - start), channels);
-}
-
-}  // namespace qkw

@@ -178,13 +178,6 @@ class Layer {
   virtual void applyElementwiseInPlace(float* data, int64_t count, int64_t channels) const {
     (void)data, (void)count, (void)channels;
   }
-  // forward() followed by a fused chain (`epilogue`: the chain's applyElementwiseInPlace calls,
-  // in order) on the output, in place, on whole channel rows, block after block in order, each
-  // element once. The default runs it after forward() on ~16 KB chunks; conv on each block right
-  // after its kernel wrote it (in cache). Same bits as forward() then the chain on the whole tensor.
-  using RowEpilogue = std::function<void(float* data, int64_t count, int64_t channels)>;
-  virtual void forwardFused(const std::vector<const Tensor*>& inputs, Tensor& output,
-                            const RowEpilogue& epilogue) const;
 
   // The quantizer that puts this layer's output on a grid (activation= of a Q-layer, or a
   // QActivation), or nullptr when the output is float.

@@ -4,14 +4,12 @@
 // and NaN / infinite inputs; a value with two readers stops the chain.
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
 #include <random>
 
 #include "graph/model.h"
-#include "layers/conv.h"
 #include "layer_test_helpers.h"
 
 namespace qkw {
@@ -31,6 +29,7 @@ nlohmann::json node(const std::string& name, const std::string& cls, nlohmann::j
 }
 
 constexpr int kC = 5;
+constexpr int kBigHw = 45;  // output rows over several fused epilogue chunks
 
 // in (7, 7, 3) -> [QActivation] -> conv (5 filters) -> BN -> ReLU -> QActivation(quantized_relu(3,1)) -> out,
 // and with `branch` a second output reading BN directly.
@@ -125,29 +124,26 @@ TEST(FusedEpilogue, ConvBnReluQActivationSameBitsAsUnfused) {
       }
 }
 
-// Outputs of several epilogue blocks (ConvLayer::kFusedBlockFloats; 37*37 rows of 5 channels is
-// 3 blocks per image and a partial one, and 2 images), with the conv's own activation run per
-// block when it reads each element alone (quantized_relu, relu) and over the whole tensor when
-// not (sigmoid: TF's packet/scalar split depends on the position). Integer and float paths, and an
-// input with a NaN (off every grid: the integer conv falls back to float for that call).
-TEST(FusedEpilogue, BlockwiseEpilogueSameBitsAsUnfused) {
-  constexpr int kHw = 37;
-  static_assert(kHw * kHw * kC > 2 * ConvLayer::kFusedBlockFloats, "several blocks per image");
+// Outputs of several epilogue chunks (~16 KB: 45*45 rows of 5 channels is 2 chunks per image and
+// a partial one, and 2 images), with the conv's own activation (per element or not), integer and
+// float paths, and an input with a NaN (off every grid: the integer conv falls back to float).
+TEST(FusedEpilogue, ChunkedEpilogueSameBitsAsUnfused) {
+  static_assert(kBigHw * kBigHw * kC > 2 * 4096, "several chunks per image");
   for (const std::string act : {"", "quantized_relu(4,1)", "relu", "sigmoid"})
     for (bool integer : {true, false})
       for (bool offGrid : {false, true}) {
         SCOPED_TRACE(testing::Message() << "activation '" << act << "' integer " << integer << " offGrid " << offGrid);
-        auto fused = build(true, false, true, integer, kHw, act);
-        auto plain = build(true, false, false, integer, kHw, act);
+        auto fused = build(true, false, true, integer, kBigHw, act);
+        auto plain = build(true, false, false, integer, kBigHw, act);
         EXPECT_NE(fused->layers()[2].kernel.find("+bn+relu+quantized_relu"), std::string::npos);
         EXPECT_EQ(fused->layers()[2].kernel.find("qs") == 0, integer) << fused->layers()[2].kernel;
-        Tensor x = input(false, kHw);
+        Tensor x = input(false, kBigHw);
         if (offGrid) x.data[7] = std::numeric_limits<float>::quiet_NaN();  // the integer conv reads it: float path
         const Tensor a = fused->predict({x})[0], b = plain->predict({x})[0];
         EXPECT_TRUE(sameBits(a, b));
         size_t nonzero = 0;
         for (float v : b.data) nonzero += v != 0.0f;
-        EXPECT_GT(nonzero, b.data.size() / 10);  // not vacuous: the chain's outputs vary
+        EXPECT_GT(nonzero, b.data.size() / 50);  // not vacuous: the chain's outputs vary
       }
 }
 
@@ -157,7 +153,7 @@ TEST(FusedEpilogue, PositionDependentActivationsAreNotFused) {
   for (const std::string act : {"sigmoid", "elu", "softmax"}) {
     std::vector<nlohmann::json> layers = {
         node("in", "InputLayer", {{"batch_input_shape", {nullptr, 5, 5, 3}}, {"name", "in"}}, {}),
-        node("c", "Conv2D", {{"filters", kC}, {"kernel_size", {3, 3}}}, {"in"}),
+        node("c", "Conv2D", {{"filters", kC}, {"kernel_size", {3, 3}}, {"use_bias", false}}, {"in"}),
         node("a", "Activation", {{"activation", act}}, {"c"})};
     nlohmann::json graph = {{"name", "m"}, {"layers", layers}, {"inputs", {{"in", 0, 0}}}, {"outputs", {{"a", 0, 0}}}};
     std::map<std::string, std::vector<WeightInput>> weights;
@@ -165,80 +161,6 @@ TEST(FusedEpilogue, PositionDependentActivationsAreNotFused) {
     auto m = Model::build(graph, std::move(weights), ModelOptions{});
     EXPECT_EQ(m->layers()[1].kernel.find('+'), std::string::npos) << act << ": " << m->layers()[1].kernel;
   }
-}
-
-// conv c1 -> BN -> QActivation -> integer conv c2: c1's epilogue converts each finished block into
-// c2's input codes (ConvLayer::writeInputCodes) instead of c2 converting its whole input. Same
-// bits as unfused, with c1 on the integer or float path, with NaN in the input (c1 falls back to
-// float, and c2 reads what the quantizer makes of NaN), over several blocks and 2 images; and a
-// trace in between (no handoff) agrees.
-TEST(FusedEpilogue, IntegerCodesHandedToTheNextConv) {
-  constexpr int kHw = 37;
-  auto buildPair = [](bool quantizedInput, bool fuse, bool integer) {
-    std::vector<nlohmann::json> layers = {
-        node("in", "InputLayer", {{"batch_input_shape", {nullptr, kHw, kHw, 3}}, {"name", "in"}}, {})};
-    std::string prev = "in";
-    if (quantizedInput) {
-      layers.push_back(node("q", "QActivation", {{"activation", "quantized_bits(4,0,1,alpha=1)"}}, {"in"}));
-      prev = "q";
-    }
-    const nlohmann::json conv = {{"filters", kC}, {"kernel_size", {3, 3}}, {"padding", "same"},
-                                 {"kernel_quantizer", "quantized_bits(4,0,1,alpha=1)"},
-                                 {"bias_quantizer", "quantized_bits(8,3,1,alpha=1)"},
-                                 {"activation", "quantized_relu(4,1)"}};
-    layers.push_back(node("c1", "QConv2D", conv, {prev}));
-    layers.push_back(node("bn", "BatchNormalization", {{"epsilon", 0.001}}, {"c1"}));
-    layers.push_back(node("a", "QActivation", {{"activation", "quantized_relu(3,1)"}}, {"bn"}));
-    layers.push_back(node("c2", "QConv2D", conv, {"a"}));
-    nlohmann::json graph = {{"name", "m"}, {"layers", layers}, {"inputs", {{"in", 0, 0}}}, {"outputs", {{"c2", 0, 0}}}};
-    std::mt19937 gen(17);
-    std::normal_distribution<float> d(0.0f, 0.5f);
-    auto values = [&](size_t n) {
-      std::vector<float> v(n);
-      for (float& e : v) e = d(gen);
-      return v;
-    };
-    std::map<std::string, std::vector<WeightInput>> weights;
-    weights["c1"] = {weight("kernel", {3, 3, 3, kC}, values(3 * 3 * 3 * kC)), weight("bias", {kC}, values(kC), 1)};
-    weights["c2"] = {weight("kernel", {3, 3, kC, kC}, values(3 * 3 * kC * kC)), weight("bias", {kC}, values(kC), 1)};
-    weights["bn"] = {weight("gamma", {kC}, {1.5f, -0.75f, 2.0f, 1.0f, 0.5f}),
-                     weight("beta", {kC}, {0.1f, 0.9f, 0.0f, 0.3f, 0.2f}, 1),
-                     weight("moving_mean", {kC}, {0.05f, 0.3f, 0.2f, 0.5f, 0.1f}, 2),
-                     weight("moving_variance", {kC}, {0.5f, 2.0f, 0.25f, 0.1f, 1.0f}, 3)};
-    ModelOptions options;
-    options.fuseElementwise = fuse;
-    options.integerKernels = integer;
-    return Model::build(graph, std::move(weights), options);
-  };
-  for (bool quantizedInput : {true, false})
-    for (bool nan : {false, true}) {
-      SCOPED_TRACE(testing::Message() << "quantizedInput " << quantizedInput << " nan " << nan);
-      auto fused = buildPair(quantizedInput, true, true);
-      auto plain = buildPair(quantizedInput, false, true);
-      auto floats = buildPair(quantizedInput, false, false);
-      const size_t c1 = quantizedInput ? 2 : 1, c2 = c1 + 3;
-      EXPECT_NE(fused->layers()[c1].kernel.find("+bn+quantized_relu+f32_to_qs16_codes"), std::string::npos)
-          << fused->layers()[c1].kernel;
-      EXPECT_EQ(fused->layers()[c2].kernel.find("qs"), 0u) << fused->layers()[c2].kernel;
-      Tensor x = input(false, kHw);
-      if (nan) x.data[100] = std::numeric_limits<float>::quiet_NaN();
-      const Tensor expected = plain->predict({x})[0];
-      EXPECT_TRUE(sameBits(fused->predict({x})[0], expected));
-      EXPECT_TRUE(sameBits(floats->predict({x})[0], expected));
-      std::vector<Tensor> traced(fused->layers().size());
-      fused->predict({x}, [&](size_t i, const Tensor& t, double) { traced[i] = t; });
-      EXPECT_TRUE(sameBits(traced.back(), expected));
-      // A different input next: the codes are those of this call, not of the last one.
-      Tensor y = input(false, kHw);
-      std::reverse(y.data.begin(), y.data.end());
-      EXPECT_TRUE(sameBits(fused->predict({y})[0], plain->predict({y})[0]));
-      EXPECT_FALSE(sameBits(fused->predict({y})[0], expected));
-      // One image of the batch alone gives that image's rows.
-      Tensor one({1, kHw, kHw, 3});
-      std::copy(x.data.begin() + one.size(), x.data.end(), one.data.begin());
-      const Tensor single = fused->predict({one})[0];
-      EXPECT_EQ(std::memcmp(single.data.data(), expected.data.data() + single.size(), single.size() * 4), 0);
-    }
 }
 
 TEST(FusedEpilogue, AValueWithTwoReadersEndsTheChain) {
