@@ -4,6 +4,9 @@
 #include <cmath>
 #include <limits>
 #include <xsimd/xsimd.hpp>
+#ifdef __wasm_simd128__
+#include <wasm_simd128.h>
+#endif
 
 namespace qkw {
 
@@ -24,6 +27,27 @@ bool exactReciprocal(float d, float* inv) {
   return true;
 }
 
+// The clip's two selects as one instruction each, with their exact semantics (NaN and equal
+// values keep c): wasm's pseudo-min/max are defined as these selects (pmax(a, b) = a < b ? b : a);
+// SSE's maxps(a, b) = a > b ? a : b and minps(a, b) = a < b ? a : b. (Emscripten's SSE emulation
+// lowers maxps to compare + bitselect, hence the wasm intrinsics.)
+inline FloatBatch clipBelow(const FloatBatch& c, const FloatBatch& lo) {
+#ifdef __wasm_simd128__
+  return FloatBatch(static_cast<__m128>(wasm_f32x4_pmax(static_cast<v128_t>(static_cast<__m128>(c)),
+                                                        static_cast<v128_t>(static_cast<__m128>(lo)))));
+#else
+  return FloatBatch(_mm_max_ps(lo, c));
+#endif
+}
+inline FloatBatch clipAbove(const FloatBatch& c, const FloatBatch& hi) {
+#ifdef __wasm_simd128__
+  return FloatBatch(static_cast<__m128>(wasm_f32x4_pmin(static_cast<v128_t>(static_cast<__m128>(c)),
+                                                        static_cast<v128_t>(static_cast<__m128>(hi)))));
+#else
+  return FloatBatch(_mm_min_ps(hi, c));
+#endif
+}
+
 template <FixedPointQuantizer::Base kBase>
 void quantizeAll(const FixedPointQuantizer& q, const float* x, int64_t n, float* y) {
   const FloatBatch m(q.m), mi(q.mi), lo(q.lo), hi(q.hi), alpha(q.alpha), cap(q.cap), bound(q.bound);
@@ -37,8 +61,8 @@ void quantizeAll(const FixedPointQuantizer& q, const float* x, int64_t n, float*
     // round_through(p) = p + (-p + round(p)), literal so that inf becomes NaN as in TF.
     const FloatBatch t = (-p) + xsimd::nearbyint(p);
     FloatBatch c = p + t;
-    c = xsimd::select(c < lo, lo, c);
-    c = xsimd::select(c > hi, hi, c);
+    c = clipBelow(c, lo);  // c < lo ? lo : c
+    c = clipAbove(c, hi);  // c > hi ? hi : c
     FloatBatch xq = (mi * c) * invM;  // (mi * c) / m
     if (q.scaled) xq = alpha * xq;
     if (q.capped) xq = xsimd::select(xq <= cap, xq, cap);
