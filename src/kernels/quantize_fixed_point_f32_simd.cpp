@@ -48,7 +48,9 @@ inline FloatBatch clipAbove(const FloatBatch& c, const FloatBatch& hi) {
 #endif
 }
 
-template <FixedPointQuantizer::Base kBase>
+// kPlain: the common quantizer (no alpha, no cap, straight-through with qnoise 1), whose loop
+// then has no per-flag selects and no multiply by qnoise (1 * d == d for every d).
+template <FixedPointQuantizer::Base kBase, bool kPlain>
 void quantizeAll(const FixedPointQuantizer& q, const float* x, int64_t n, float* y) {
   const FloatBatch m(q.m), mi(q.mi), lo(q.lo), hi(q.hi), alpha(q.alpha), cap(q.cap), bound(q.bound);
   const FloatBatch qnoise(q.qnoise), keep(1.0f - q.qnoise), zero(0.0f);
@@ -64,14 +66,15 @@ void quantizeAll(const FixedPointQuantizer& q, const float* x, int64_t n, float*
     c = clipBelow(c, lo);  // c < lo ? lo : c
     c = clipAbove(c, hi);  // c > hi ? hi : c
     FloatBatch xq = (mi * c) * invM;  // (mi * c) / m
-    if (q.scaled) xq = alpha * xq;
-    if (q.capped) xq = xsimd::select(xq <= cap, xq, cap);
+    if (!kPlain && q.scaled) xq = alpha * xq;
+    if (!kPlain && q.capped) xq = xsimd::select(xq <= cap, xq, cap);
     FloatBatch base = v;
     if (kBase != FixedPointQuantizer::Base::Input) {
       // relu: v > 0 ? v : (NaN ? v : 0), i.e. 0 exactly where v <= 0.
       base = xsimd::select(v <= zero, zero, v);
       if (kBase == FixedPointQuantizer::Base::ReluBounded) base = xsimd::select(v <= bound, base, bound);
     }
+    if (kPlain) return base + ((-base) + xq);
     if (q.useSte) {
       const FloatBatch d = (-base) + xq;
       return base + qnoise * d;
@@ -99,10 +102,19 @@ void quantize_fixed_point_f32_simd(const FixedPointQuantizer& q, const float* x,
     quantize_fixed_point_f32_reference(q, x, n, y);
     return;
   }
+  using B = FixedPointQuantizer::Base;
+  if (!q.scaled && !q.capped && q.useSte && q.qnoise == 1.0f) {
+    switch (q.base) {
+      case B::Input: quantizeAll<B::Input, true>(q, x, n, y); break;
+      case B::Relu: quantizeAll<B::Relu, true>(q, x, n, y); break;
+      case B::ReluBounded: quantizeAll<B::ReluBounded, true>(q, x, n, y); break;
+    }
+    return;
+  }
   switch (q.base) {
-    case FixedPointQuantizer::Base::Input: quantizeAll<FixedPointQuantizer::Base::Input>(q, x, n, y); break;
-    case FixedPointQuantizer::Base::Relu: quantizeAll<FixedPointQuantizer::Base::Relu>(q, x, n, y); break;
-    case FixedPointQuantizer::Base::ReluBounded: quantizeAll<FixedPointQuantizer::Base::ReluBounded>(q, x, n, y); break;
+    case B::Input: quantizeAll<B::Input, false>(q, x, n, y); break;
+    case B::Relu: quantizeAll<B::Relu, false>(q, x, n, y); break;
+    case B::ReluBounded: quantizeAll<B::ReluBounded, false>(q, x, n, y); break;
   }
 }
 
