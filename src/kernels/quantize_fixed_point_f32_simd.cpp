@@ -70,8 +70,11 @@ void quantizeAll(const FixedPointQuantizer& q, const float* x, int64_t n, float*
     if (!kPlain && q.capped) xq = xsimd::select(xq <= cap, xq, cap);
     FloatBatch base = v;
     if (kBase != FixedPointQuantizer::Base::Input) {
-      // relu: v > 0 ? v : (NaN ? v : 0), i.e. 0 exactly where v <= 0.
-      base = xsimd::select(v <= zero, zero, v);
+      // relu: v > 0 ? v : (NaN ? v : 0), i.e. 0 exactly where v <= 0. In the plain loop as
+      // pmax(v, 0) = v < 0 ? 0 : v, which differs only for v = -0 (base -0, not +0); the output
+      // does not: there c = +0 (round_through never gives -0), so xq = +0 and
+      // y = base + ((-base) + xq) = +0 for either zero.
+      base = kPlain ? clipBelow(v, zero) : xsimd::select(v <= zero, zero, v);
       if (kBase == FixedPointQuantizer::Base::ReluBounded) base = xsimd::select(v <= bound, base, bound);
     }
     if (kPlain) return base + ((-base) + xq);
