@@ -9,6 +9,8 @@
 #include "kernels/conv2d_f32_reference.h"
 #include "kernels/qs16_igemm_dot16x2.h"
 #include "kernels/qt2_igemm_popcnt.h"
+#include "kernels/quantize_fixed_point_f32_reference.h"
+#include "kernels/quantize_fixed_point_f32_simd.h"
 
 namespace qkw {
 
@@ -288,6 +290,49 @@ void qt2PlanesCase(Rng& r, KernelSelfTestResult& result) {
     }
 }
 
+// The fixed-point quantizer the fused epilogues run (quantized_bits / quantized_relu): its SIMD
+// version multiplies by the exact reciprocals of the powers of two m and mi; the reference divides.
+// Values around the levels (ties), far out of range (overflowing v * m), tiny (subnormal
+// products), and specials; m up to 2^31, mi from 2^-6 to 2^8; non-powers of two take the
+// reference path inside the SIMD function.
+void quantizeCase(Rng& r, KernelSelfTestResult& result) {
+  FixedPointQuantizer q;
+  const int bits = r.uniform(1, 31), integer = r.uniform(-6, 8);
+  q.m = r.uniform(0, 9) == 0 ? 3.0f * static_cast<float>(r.uniform(1, 5)) : std::ldexp(1.0f, bits);
+  q.mi = std::ldexp(1.0f, integer);
+  q.lo = r.coin() ? 0.0f : -q.m + (r.coin() ? 1.0f : 0.0f);
+  q.hi = q.m - 1.0f;
+  q.scaled = r.coin();
+  q.alpha = r.coin() ? 0.375f : 2.0f;
+  q.capped = r.uniform(0, 3) == 0;
+  q.cap = 0.625f;
+  q.base = static_cast<FixedPointQuantizer::Base>(r.uniform(0, 2));
+  q.bound = r.coin() ? 0.0f : 1.5f;
+  q.useSte = r.uniform(0, 3) != 0;
+  q.qnoise = r.coin() ? 1.0f : 0.75f;
+  const float step = q.mi / q.m;
+  std::vector<float> x(static_cast<size_t>(r.uniform(1, 67)));
+  for (auto& v : x) {
+    const int kind = r.uniform(0, 9);
+    const float k = static_cast<float>(r.uniform(-70, 70));
+    if (kind < 4) v = (k + (r.coin() ? 0.5f : 0.0f)) * step;  // levels and ties
+    else if (kind < 7) v = std::nextafter((k + 0.5f) * step, r.coin() ? 1e30f : -1e30f);
+    else if (kind == 7) v = k * std::ldexp(1.0f, r.uniform(-149, -120));
+    else if (kind == 8) v = k * 1e36f;
+    else v = r.coin() ? std::numeric_limits<float>::infinity() : -0.0f;
+  }
+  std::vector<float> fast(x.size(), kSentinel), ref(x.size(), kSentinel);
+  quantize_fixed_point_f32_simd(q, x.data(), static_cast<int64_t>(x.size()), fast.data());
+  quantize_fixed_point_f32_reference(q, x.data(), static_cast<int64_t>(x.size()), ref.data());
+  // NaN payloads are not specified (wasm does not keep them): compare NaN as NaN.
+  for (size_t i = 0; i < x.size(); ++i)
+    if (std::isnan(fast[i]) && std::isnan(ref[i])) fast[i] = ref[i];
+  compare(fast, ref,
+          "quantize_fixed_point_f32_simd m " + std::to_string(q.m) + " mi " + std::to_string(q.mi) + " base " +
+              std::to_string(static_cast<int>(q.base)) + " n " + std::to_string(x.size()),
+          result);
+}
+
 }  // namespace
 
 KernelSelfTestResult runIntegerKernelSelfTest(uint32_t seed, int rounds) {
@@ -301,6 +346,7 @@ KernelSelfTestResult runIntegerKernelSelfTest(uint32_t seed, int rounds) {
     qt2Case(r, result, /*dense=*/false);
     qt2Case(r, result, /*dense=*/true);
     qt2PlanesCase(r, result);
+    quantizeCase(r, result);
   }
   return result;
 }

@@ -1,7 +1,8 @@
 // Randomized comparison of every integer kernel with its reference twin, bit for bit, on
 // sentinel-filled outputs: conv windows (1x1, odd sizes, strides, dilation, same/valid padding,
-// channel counts that are not multiples of 4/8/16), dense rows, depthwise, and the float -> code
-// conversion on values on and off the grid (NaN, infinities, out of range).
+// channel counts that are not multiples of 4/8/16), dense rows, depthwise, the float -> code
+// conversion on values on and off the grid (NaN, infinities, out of range), and the fixed-point
+// quantizer of the fused epilogues.
 //
 // It lives in the library so that the very same cases run natively (tests/cpp) and compiled to
 // WebAssembly under Node (the module's selfTestKernels, tests/js/kernels_wasm.test.js).

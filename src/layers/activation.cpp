@@ -8,6 +8,34 @@ namespace qkw {
 
 namespace {
 
+// True when apply() on any run of elements gives the bits apply() gives those elements on the
+// whole tensor: no row op (softmax), no tensor-wide scale, no TF packet/scalar split by position
+// (sigmoid, exp, elu, selu, swish, and quantizers built on TF's log / sigmoid). Only such
+// functions join a fused epilogue, which runs them on chunks of rows.
+bool isPerElement(const ActivationFunction& f) {
+  using K = ActivationFunction::Kind;
+  switch (f.kind()) {
+    case K::Softmax:
+    case K::Sigmoid:
+    case K::Swish:
+    case K::Exponential:
+    case K::Elu:
+    case K::Selu:
+      return false;
+    case K::Quantizer: {
+      // A fixed grid, and apply() reads each element alone (quantized_po2 and quantized_ulaw have
+      // grids but go through TF's position-dependent log / sigmoid; binary's stochastic rounding
+      // checks the tensor's shape).
+      const QuantizerPtr q = f.quantizer();
+      if (!q || !q->grid()) return false;
+      const std::string cls = q->className();
+      return cls == "quantized_bits" || cls == "quantized_relu" || cls == "quantized_linear" || cls == "ternary";
+    }
+    default:
+      return true;  // one element at a time (ActivationFunction::apply's scalar loop)
+  }
+}
+
 class ActivationLayer : public QuantizedLayer {
  public:
   ActivationLayer(const std::string& name, const std::string& className, ActivationFunction f)
@@ -50,16 +78,12 @@ class ActivationLayer : public QuantizedLayer {
     return ctx.floatResult(reason);
   }
 
-  // Elementwise unless softmax (a row op) or a quantizer without a fixed grid (its scale comes
-  // from the whole tensor, e.g. alpha='auto'); apply() may alias, so in place is forward().
+  // Fusable when the function reads each element alone, wherever it sits in the tensor
+  // (isPerElement); apply() may alias, so in place is forward().
   std::string elementwiseFusionTag(const Shape& inputShape) const override {
     (void)inputShape;
-    using K = ActivationFunction::Kind;
-    if (activation_.kind() == K::Softmax) return "";
-    if (activation_.kind() == K::Quantizer) {
-      const QuantizerPtr q = activation_.quantizer();
-      return q && q->grid() ? q->className() : "";
-    }
+    if (!isPerElement(activation_)) return "";
+    if (QuantizerPtr q = activation_.quantizer()) return q->className();
     return activation_.isIdentity() ? "linear" : activation_.display();
   }
   void applyElementwiseInPlace(float* data, int64_t count, int64_t channels) const override {

@@ -29,13 +29,16 @@ nlohmann::json node(const std::string& name, const std::string& cls, nlohmann::j
 }
 
 constexpr int kC = 5;
+constexpr int kBigHw = 45;  // output rows over several fused epilogue chunks
 
 // in (7, 7, 3) -> [QActivation] -> conv (5 filters) -> BN -> ReLU -> QActivation(quantized_relu(3,1)) -> out,
 // and with `branch` a second output reading BN directly.
-std::unique_ptr<Model> build(bool quantizedInput, bool branch, bool fuse, bool integer) {
+// hw: input height and width; convActivation: the conv's own activation= (none when empty).
+std::unique_ptr<Model> build(bool quantizedInput, bool branch, bool fuse, bool integer, int hw = 7,
+                             const std::string& convActivation = "") {
   const float nan = std::numeric_limits<float>::quiet_NaN();
   std::vector<nlohmann::json> layers = {
-      node("in", "InputLayer", {{"batch_input_shape", {nullptr, 7, 7, 3}}, {"name", "in"}}, {})};
+      node("in", "InputLayer", {{"batch_input_shape", {nullptr, hw, hw, 3}}, {"name", "in"}}, {})};
   std::string prev = "in";
   if (quantizedInput) {
     layers.push_back(node("q", "QActivation", {{"activation", "quantized_bits(4,0,1,alpha=1)"}}, {"in"}));
@@ -47,6 +50,7 @@ std::unique_ptr<Model> build(bool quantizedInput, bool branch, bool fuse, bool i
                                                         {"bias_quantizer", "quantized_bits(8,3,1,alpha=1)"}}
                                        : nlohmann::json{{"filters", kC}, {"kernel_size", {3, 3}}, {"padding", "same"}},
                         {prev}));
+  if (!convActivation.empty()) layers.back()["config"]["activation"] = convActivation;
   layers.push_back(node("bn", "BatchNormalization", {{"epsilon", 0.0}}, {"c"}));
   layers.push_back(node("r", "ReLU", nlohmann::json::object(), {"bn"}));
   layers.push_back(node("a", "QActivation", {{"activation", "quantized_relu(3,1)"}}, {"r"}));
@@ -74,10 +78,10 @@ std::unique_ptr<Model> build(bool quantizedInput, bool branch, bool fuse, bool i
   return Model::build(graph, std::move(weights), options);
 }
 
-Tensor input(bool specials) {
+Tensor input(bool specials, int hw = 7) {
   std::mt19937 gen(5);
   std::uniform_int_distribution<int> d(-8, 7);
-  Tensor x({2, 7, 7, 3});
+  Tensor x({2, hw, hw, 3});
   for (float& v : x.data) v = d(gen) / 8.0f;  // on the 4-bit input grid: the integer path reads it
   if (specials) {
     x.data[10] = std::numeric_limits<float>::quiet_NaN();
@@ -118,6 +122,45 @@ TEST(FusedEpilogue, ConvBnReluQActivationSameBitsAsUnfused) {
         }
         EXPECT_TRUE(sawNaN && sawPosInf && sawNegInf);
       }
+}
+
+// Outputs of several epilogue chunks (~16 KB: 45*45 rows of 5 channels is 2 chunks per image and
+// a partial one, and 2 images), with the conv's own activation (per element or not), integer and
+// float paths, and an input with a NaN (off every grid: the integer conv falls back to float).
+TEST(FusedEpilogue, ChunkedEpilogueSameBitsAsUnfused) {
+  static_assert(kBigHw * kBigHw * kC > 2 * 4096, "several chunks per image");
+  for (const std::string act : {"", "quantized_relu(4,1)", "relu", "sigmoid"})
+    for (bool integer : {true, false})
+      for (bool offGrid : {false, true}) {
+        SCOPED_TRACE(testing::Message() << "activation '" << act << "' integer " << integer << " offGrid " << offGrid);
+        auto fused = build(true, false, true, integer, kBigHw, act);
+        auto plain = build(true, false, false, integer, kBigHw, act);
+        EXPECT_NE(fused->layers()[2].kernel.find("+bn+relu+quantized_relu"), std::string::npos);
+        EXPECT_EQ(fused->layers()[2].kernel.find("qs") == 0, integer) << fused->layers()[2].kernel;
+        Tensor x = input(false, kBigHw);
+        if (offGrid) x.data[7] = std::numeric_limits<float>::quiet_NaN();  // the integer conv reads it: float path
+        const Tensor a = fused->predict({x})[0], b = plain->predict({x})[0];
+        EXPECT_TRUE(sameBits(a, b));
+        size_t nonzero = 0;
+        for (float v : b.data) nonzero += v != 0.0f;
+        EXPECT_GT(nonzero, b.data.size() / 50);  // not vacuous: the chain's outputs vary
+      }
+}
+
+TEST(FusedEpilogue, PositionDependentActivationsAreNotFused) {
+  // tf.sigmoid / exp / log run Eigen's packet path on whole packets and the scalar one on the
+  // tail: on a block of rows the tail differs, so such layers stay out of the chain.
+  for (const std::string act : {"sigmoid", "elu", "softmax"}) {
+    std::vector<nlohmann::json> layers = {
+        node("in", "InputLayer", {{"batch_input_shape", {nullptr, 5, 5, 3}}, {"name", "in"}}, {}),
+        node("c", "Conv2D", {{"filters", kC}, {"kernel_size", {3, 3}}, {"use_bias", false}}, {"in"}),
+        node("a", "Activation", {{"activation", act}}, {"c"})};
+    nlohmann::json graph = {{"name", "m"}, {"layers", layers}, {"inputs", {{"in", 0, 0}}}, {"outputs", {{"a", 0, 0}}}};
+    std::map<std::string, std::vector<WeightInput>> weights;
+    weights["c"] = {weight("kernel", {3, 3, 3, kC}, std::vector<float>(3 * 3 * 3 * kC, 0.25f))};
+    auto m = Model::build(graph, std::move(weights), ModelOptions{});
+    EXPECT_EQ(m->layers()[1].kernel.find('+'), std::string::npos) << act << ": " << m->layers()[1].kernel;
+  }
 }
 
 TEST(FusedEpilogue, AValueWithTwoReadersEndsTheChain) {

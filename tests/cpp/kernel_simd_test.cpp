@@ -250,6 +250,31 @@ TEST(KernelSimdQuantizeFixedPoint, BitIdenticalToReference) {
   EXPECT_EQ(configurations, 11 * 5 * 6);
 }
 
+// The plain quantized_relu loop (no alpha, no cap, STE with qnoise 1) computes its ReLU as
+// pmax(v, 0), which keeps -0: the output must still be the reference's +0, bit for bit.
+TEST(KernelSimdQuantizeFixedPoint, PlainReluZerosAndSpecialsMatchTheReference) {
+  const float inf = std::numeric_limits<float>::infinity();
+  const std::vector<float> x = {-0.0f, 0.0f,  -1e-30f, 1e-30f, -0.03125f, 0.03125f, 0.9375f, 0.96875f,
+                                5.0f,  -5.0f, inf,     -inf,   std::nanf(""), -1e-45f, 1e-45f, 0.5f};
+  for (auto base : {FixedPointQuantizer::Base::Relu, FixedPointQuantizer::Base::ReluBounded}) {
+    FixedPointQuantizer q;  // quantized_relu(4, 0)
+    q.m = 16.0f;
+    q.mi = 1.0f;
+    q.lo = 0.0f;
+    q.hi = 15.0f;
+    q.base = base;
+    q.bound = 0.9375f;
+    for (size_t offset : {size_t{0}, size_t{1}, size_t{2}, size_t{3}}) {
+      const std::vector<float> xs(x.begin() + static_cast<std::ptrdiff_t>(offset), x.end());
+      std::vector<float> ref(xs.size(), kUnwritten), simd = ref;
+      quantize_fixed_point_f32_reference(q, xs.data(), static_cast<int64_t>(xs.size()), ref.data());
+      quantize_fixed_point_f32_simd(q, xs.data(), static_cast<int64_t>(xs.size()), simd.data());
+      ASSERT_TRUE(sameFloats(ref, simd)) << "base " << static_cast<int>(base) << " offset " << offset;
+      EXPECT_FALSE(std::signbit(simd[0])) << offset;  // -0, +0, -1e-30, 1e-30 all quantize to +0
+    }
+  }
+}
+
 TEST(KernelSimdQuantizeFixedPoint, SpecialValuesFollowTheScalarRules) {
   // quantized_bits(4,0): m = 8, mi = 1, clip [-8, 7].
   FixedPointQuantizer q;
