@@ -6,27 +6,13 @@
 
 namespace qkw {
 
-TraceOptions TraceOptions::fromJson(const nlohmann::json& options) {
-  TraceOptions result;
-  if (options.is_null()) return result;
-  if (!options.is_object()) throw Error("trace options must be an object");
-  if (options.contains("layers") && !options["layers"].is_null()) {
-    if (!options["layers"].is_array()) throw Error("trace option 'layers' must be a list of layer names");
-    for (const auto& name : options["layers"]) {
-      if (!name.is_string()) throw Error("trace option 'layers' must be a list of layer names, got " + name.dump());
-      result.layers.push_back(name.get<std::string>());
-    }
-  }
-  result.includeData = options.value("includeData", true);
-  result.histogramBins = options.value("histogramBins", 16);
-  if (options.contains("steps") && !options["steps"].is_boolean()) throw Error("trace option 'steps' must be true or false");
-  result.steps = options.value("steps", false);
-  if (result.histogramBins < 1 || result.histogramBins > 4096) throw Error("trace option 'histogramBins' must be 1 to 4096");
-  return result;
+void TraceOptions::validate() const {
+  if (histogramBins < 1 || histogramBins > 4096) throw Error("trace option 'histogramBins' must be 1 to 4096");
 }
 
 void TraceRecorder::run(Model& model, const std::vector<TensorAnalysis>& analyses, const std::vector<Tensor>& inputs,
                         const TraceOptions& options) {
+  options.validate();
   const std::vector<LayerInfo>& infos = model.layers();
   std::vector<bool> selected(infos.size(), options.layers.empty());
   for (const std::string& name : options.layers) {
@@ -69,6 +55,7 @@ void TraceRecorder::run(Model& model, const std::vector<TensorAnalysis>& analyse
     tracedAt[index] = static_cast<int64_t>(layers_.size());
     layers_.push_back(std::move(traced));
   });
+  encode();
 }
 
 // Layers that pass values through unchanged (Dropout, Flatten, Reshape) have their input's
@@ -90,18 +77,43 @@ void TraceRecorder::planStatsReuse(const Model& model, const std::vector<TensorA
   }
 }
 
-nlohmann::json TraceRecorder::layersToJson() const {
-  nlohmann::json out = nlohmann::json::array();
+void TraceRecorder::encode() {
+  std::vector<double>& r = record_;
+  r.clear();
+  r.push_back(kTraceRecordVersion);
+  r.push_back(static_cast<double>(layers_.size()));
+  nlohmann::json steps;
   for (const TracedLayer& l : layers_) {
-    out.push_back({{"index", l.index},
-                   {"shape", l.shape},
-                   {"offset", l.offset},
-                   {"count", numElements(l.shape)},
-                   {"stats", toJson(l.stats)},
-                   {"timeMs", l.milliseconds}});
-    if (!l.steps.is_null()) out.back()["steps"] = l.steps;
+    const TensorStats& s = l.stats;
+    r.insert(r.end(), {static_cast<double>(l.index), static_cast<double>(l.offset),
+                       static_cast<double>(numElements(l.shape)), l.milliseconds, static_cast<double>(l.shape.size())});
+    for (int64_t d : l.shape) r.push_back(static_cast<double>(d));
+    r.insert(r.end(), {static_cast<double>(s.count), static_cast<double>(s.nanCount), static_cast<double>(s.infCount), s.min,
+                       s.max, s.mean, static_cast<double>(s.distinct), s.histogramMin, s.histogramMax,
+                       static_cast<double>(s.histogram.size())});
+    for (int64_t c : s.histogram) r.push_back(static_cast<double>(c));
+    r.push_back(s.onGrid ? (*s.onGrid ? 1.0 : 0.0) : -1.0);
+    r.push_back(static_cast<double>(s.offGridCount));
+    r.push_back(static_cast<double>(s.offGridExamples.size()));
+    for (float v : s.offGridExamples) r.push_back(v);
+    if (!s.observesGrid) {
+      r.push_back(0);
+    } else if (!s.observedGrid) {
+      r.push_back(1);
+    } else {
+      const GridSummary& g = *s.observedGrid;
+      r.push_back(2);
+      r.push_back(g.kind == Grid::Kind::PowerOfTwo ? 1 : g.kind == Grid::Kind::Custom ? 2 : 0);
+      r.insert(r.end(), {static_cast<double>(g.bits), static_cast<double>(g.integer), g.isSigned ? 1.0 : 0.0, g.step,
+                         static_cast<double>(g.steps.size())});
+      r.insert(r.end(), g.steps.begin(), g.steps.end());
+      r.insert(r.end(), {g.min, g.max, static_cast<double>(g.values.size())});
+      r.insert(r.end(), g.values.begin(), g.values.end());
+    }
+    r.push_back(l.steps.is_null() ? 0 : 1);
+    if (!l.steps.is_null()) steps.push_back(l.steps);
   }
-  return out;
+  extras_ = steps.is_null() ? std::string() : steps.dump();
 }
 
 }  // namespace qkw

@@ -19,7 +19,8 @@ struct TraceOptions {
   int histogramBins = 16;
   bool steps = false;  // recurrent layers also report their per-time-step states
 
-  static TraceOptions fromJson(const nlohmann::json& options);
+  // Throws qkw::Error naming a value out of range (histogramBins 1 to 4096).
+  void validate() const;
 };
 
 struct TracedLayer {
@@ -39,15 +40,36 @@ class TraceRecorder {
 
   const std::vector<float>& data() const { return data_; }
   const std::vector<TracedLayer>& layers() const { return layers_; }
-  // [{index, shape, offset, count, stats, timeMs}] for every traced layer.
-  nlohmann::json layersToJson() const;
+
+  // The traced layers as one compact record of doubles, decoded by web/trace.js
+  // (decodeTraceRecord), in place of a JSON text per call. Every number crosses exactly as a
+  // double (int64 counts are below 2^53); layout, in order:
+  //   kTraceRecordVersion, layer count, then per layer:
+  //   index, offset, count, timeMs, rank, dims[rank],
+  //   stats.count, nanCount, infCount, min, max, mean, distinct,
+  //   histogramMin, histogramMax, bins, counts[bins],
+  //   onGrid (-1 null, 0, 1), offGridCount, examples, example[examples],
+  //   observed (0: no observedGrid key, 1: null, 2: a grid follows):
+  //     kind (0 uniform, 1 powerOfTwo, 2 custom), bits, integer, signed, step,
+  //     steps, step[steps], min, max, values, value[values],
+  //   hasSteps (0/1: the next entry of extras()).
+  // Rebuilt by run(); valid until the next run().
+  const std::vector<double>& record() const { return record_; }
+  // JSON text of [steps, ...] for the layers with hasSteps (options.steps only), else empty.
+  const std::string& extras() const { return extras_; }
 
  private:
   void planStatsReuse(const Model& model, const std::vector<TensorAnalysis>& analyses);
 
   std::vector<int64_t> statsSource_;  // per layer: the layer whose statistics it shares, or -1
+  void encode();
+
   std::vector<float> data_;
   std::vector<TracedLayer> layers_;
+  std::vector<double> record_;
+  std::string extras_;
 };
+
+constexpr int kTraceRecordVersion = 1;
 
 }  // namespace qkw
