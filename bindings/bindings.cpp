@@ -157,8 +157,7 @@ class ModelHandle {
       const std::vector<double>& record = recorder_.record();
       result.set("record", val(emscripten::typed_memory_view(record.size(), record.data())));
       result.set("extras", recorder_.extras());
-      const std::vector<float>& data = recorder_.data();
-      result.set("data", options.includeData ? val(emscripten::typed_memory_view(data.size(), data.data())) : val::null());
+      result.set("data", options.includeData ? val(emscripten::typed_memory_view(recorder_.dataSize(), recorder_.data())) : val::null());
       return result;
     });
   }

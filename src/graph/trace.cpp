@@ -1,10 +1,43 @@
 #include "graph/trace.h"
 
+#include <algorithm>
 #include <map>
 
 #include "core/error.h"
 
+#if defined(__wasm_simd128__)
+#include <wasm_simd128.h>
+#endif
+
 namespace qkw {
+
+void copyFloats(const float* from, size_t n, float* to) {
+  size_t i = 0;
+#if defined(__wasm_simd128__)
+  for (; i + 16 <= n; i += 16) {
+    const v128_t a = wasm_v128_load(from + i), b = wasm_v128_load(from + i + 4);
+    const v128_t c = wasm_v128_load(from + i + 8), d = wasm_v128_load(from + i + 12);
+    wasm_v128_store(to + i, a);
+    wasm_v128_store(to + i + 4, b);
+    wasm_v128_store(to + i + 8, c);
+    wasm_v128_store(to + i + 12, d);
+  }
+#endif
+  for (; i < n; ++i) to[i] = from[i];
+}
+
+// Grows the buffer geometrically (its values are overwritten, so growing copies only what is
+// used) and copies 16 bytes at a time: musl's memcpy without bulk memory moves 4 at a time, and
+// this copy of every layer output was ~20% of a CNN's trace.
+void TraceRecorder::appendData(const float* values, size_t n) {
+  if (n > data_.size() - dataSize_) {
+    std::vector<float> grown(std::max(dataSize_ + n, 2 * data_.size()));
+    copyFloats(data_.data(), dataSize_, grown.data());
+    data_.swap(grown);
+  }
+  copyFloats(values, n, data_.data() + dataSize_);
+  dataSize_ += n;
+}
 
 void TraceOptions::validate() const {
   if (histogramBins < 1 || histogramBins > 4096) throw Error("trace option 'histogramBins' must be 1 to 4096");
@@ -24,7 +57,7 @@ void TraceRecorder::run(Model& model, const std::vector<TensorAnalysis>& analyse
   }
   if (statsSource_.size() != infos.size()) planStatsReuse(model, analyses);
   std::vector<int64_t> tracedAt(infos.size(), -1);
-  data_.clear();
+  dataSize_ = 0;
   layers_.clear();
   // Per-step recording is switched on only for this run (and off again even when predict throws).
   struct StepRecording {
@@ -46,8 +79,8 @@ void TraceRecorder::run(Model& model, const std::vector<TensorAnalysis>& analyse
     traced.milliseconds = ms;
     if (options.steps) traced.steps = model.layer(index).recordedSteps();
     if (options.includeData) {
-      traced.offset = data_.size();
-      data_.insert(data_.end(), output.data.begin(), output.data.end());
+      traced.offset = dataSize_;
+      appendData(output.data.data(), output.data.size());
     }
     const int64_t source = statsSource_[index] >= 0 ? tracedAt[static_cast<size_t>(statsSource_[index])] : -1;
     traced.stats = source >= 0 ? layers_[static_cast<size_t>(source)].stats

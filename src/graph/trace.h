@@ -38,7 +38,9 @@ class TraceRecorder {
   void run(Model& model, const std::vector<TensorAnalysis>& analyses, const std::vector<Tensor>& inputs,
            const TraceOptions& options);
 
-  const std::vector<float>& data() const { return data_; }
+  // Every traced output (with options.includeData), packed in layer order: dataSize() floats.
+  const float* data() const { return data_.data(); }
+  size_t dataSize() const { return dataSize_; }
   const std::vector<TracedLayer>& layers() const { return layers_; }
 
   // The traced layers as one compact record of doubles, decoded by web/trace.js
@@ -63,13 +65,18 @@ class TraceRecorder {
 
   std::vector<int64_t> statsSource_;  // per layer: the layer whose statistics it shares, or -1
   void encode();
+  void appendData(const float* values, size_t n);
 
-  std::vector<float> data_;
+  std::vector<float> data_;  // capacity; the first dataSize_ are this run's
+  size_t dataSize_ = 0;
   std::vector<TracedLayer> layers_;
   std::vector<double> record_;
   std::string extras_;
 };
 
 constexpr int kTraceRecordVersion = 1;
+
+// to[0, n) = from[0, n), 16 floats at a time on WASM SIMD (the ranges must not overlap).
+void copyFloats(const float* from, size_t n, float* to);
 
 }  // namespace qkw
