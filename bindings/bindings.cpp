@@ -266,6 +266,7 @@ class ModelHandle {
   }
 
   const std::vector<qkw::TensorAnalysis>& analysis() {
+    if (const std::vector<qkw::TensorAnalysis>* built = model_->builtAnalysis()) return *built;
     if (!analysis_) analysis_ = qkw::analyzeModel(*model_, &graph_);
     return *analysis_;
   }
