@@ -15,7 +15,6 @@
 #include "core/error.h"
 #include "graph/analysis.h"
 #include "graph/model.h"
-#include "graph/tensor_stats_self_test.h"
 #include "graph/trace.h"
 #include "kernels/integer_kernels_self_test.h"
 #include "kernels/qs16_igemm_dot16x2.h"
@@ -313,16 +312,7 @@ std::string selfTestKernels(int seed, int rounds) {
   });
 }
 
-// The trace statistics against their reference twin, compiled to WebAssembly (tests/js).
-std::string selfTestStats(int seed, int rounds) {
-  return guarded([&] {
-    const qkw::StatsSelfTestResult r = qkw::runStatsSelfTest(static_cast<uint32_t>(seed), rounds);
-    return nlohmann::json{{"cases", r.cases}, {"values", r.values}, {"failures", r.failures}}.dump();
-  });
-}
-
 EMSCRIPTEN_BINDINGS(qkeras_wasm) {
-  emscripten::function("selfTestStats", &selfTestStats);
   emscripten::function("selfTestKernels", &selfTestKernels);
   emscripten::function("quantize", &quantize);
   emscripten::function("describeQuantizer", &describe);

@@ -10,7 +10,7 @@
 #include <random>
 
 #include "graph/tensor_stats.h"
-#include "graph/tensor_stats_self_test.h"
+#include "tensor_stats_self_test.h"
 #include "kernels/stats_distinct_f32.h"
 
 namespace qkw {

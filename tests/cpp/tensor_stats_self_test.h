@@ -4,9 +4,9 @@
 // per-channel, sparse wide accumulators, power-of-two, custom, none), sizes around the SIMD block
 // and lattice thresholds, and NaN, ±inf, -0, subnormal and huge values.
 //
-// It lives in the library so that the very same cases run natively (tests/cpp) and compiled to
-// WebAssembly under Node (the module's selfTestStats, tests/js/trace_stats_wasm.test.js): the
-// SIMD paths differ between the two (SSE4.1 natively, wasm SIMD in the module).
+// Native only (SSE4.1 paths): a hook in the module would cost ~3 kB gzipped of the size budget.
+// The wasm SIMD paths are checked by tests/js/trace_stats_wasm.test.js against the JS reference
+// recount (web/trace.js mergeTracePieces) on traces of real models.
 #pragma once
 #include <cstdint>
 #include <string>
