@@ -163,6 +163,23 @@ if (section('trace') && traceModels.length) {
     const name = file.split('/').slice(-2, -1)[0];
     results.trace[name] = { predictMs: median(p), traceMs: median(t), ratio: median(t) / median(p) };
     console.log(`${name.padEnd(34)} predict ${median(p).toFixed(3)} ms, trace ${median(t).toFixed(3)} ms, ${(median(t) / median(p)).toFixed(1)}x`);
+    if (name === 'qkeras_3layer_v2020') {
+      // The fixed cost of one trace call: on a 3-layer MLP (9 layers, <= 64 values each) almost
+      // nothing scales with the data, so trace - predict is the per-call and per-layer overhead
+      // (options, record, decoding, entry objects). Many alternating samples: it is microseconds.
+      const fp = [], ft = [];
+      for (let i = 0; i < 400; i++) {
+        let t0 = performance.now();
+        await model.predict(x, shape);
+        fp.push(performance.now() - t0);
+        t0 = performance.now();
+        await model.trace(x, shape);
+        ft.push(performance.now() - t0);
+      }
+      const fixedUs = (median(ft) - median(fp)) * 1000;
+      results.trace.fixedCostUs = fixedUs;
+      console.log(`fixed cost per trace call (3-layer MLP, trace - predict, median of 400): ${fixedUs.toFixed(1)} us (budget 50 us)`);
+    }
   }
 }
 // ---- 4. batch scaling: 10,000 MNIST-sized digits through the CNN on 1 and 2 threads ----

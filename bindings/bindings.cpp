@@ -136,17 +136,27 @@ class ModelHandle {
     return guarded([&] { return qkw::toJson(analysis()).dump(); });
   }
 
-  // Runs the model and reports every selected layer: {layers: JSON text of [{index, shape,
-  // offset, count, stats, timeMs}], data: one Float32Array holding every traced output (or null)}.
-  // options: {layers: [names] | null, includeData, histogramBins}.
-  val trace(const val& inputs, const val& shapes, const std::string& optionsJson) {
+  // Runs the model and reports every selected layer: {record: Float64Array view of
+  // TraceRecorder::record() (layout in graph/trace.h), extras: JSON text or "", data: Float32Array
+  // view of every traced output packed (or null)}. Both views alias the WASM heap: they are valid
+  // until the next call into the module; web/trace.js decodes the record at once and copies the
+  // data only when asked. layers: null or an array of layer names.
+  val trace(const val& inputs, const val& shapes, const val& layers, bool includeData, int histogramBins, bool steps) {
     return guarded([&] {
-      const qkw::TraceOptions options = qkw::TraceOptions::fromJson(nlohmann::json::parse(optionsJson));
+      qkw::TraceOptions options;
+      if (!layers.isNull() && !layers.isUndefined()) {
+        const size_t n = layers["length"].as<size_t>();
+        for (size_t i = 0; i < n; ++i) options.layers.push_back(layers[i].as<std::string>());
+      }
+      options.includeData = includeData;
+      options.histogramBins = histogramBins;
+      options.steps = steps;
       recorder_.run(*model_, analysis(), toTensors(inputs, shapes), options);
       val result = val::object();
-      result.set("layers", recorder_.layersToJson().dump());
-      const std::vector<float>& data = recorder_.data();
-      result.set("data", options.includeData ? toFloat32Array(data.data(), data.size()) : val::null());
+      const std::vector<double>& record = recorder_.record();
+      result.set("record", val(emscripten::typed_memory_view(record.size(), record.data())));
+      result.set("extras", recorder_.extras());
+      result.set("data", options.includeData ? val(emscripten::typed_memory_view(recorder_.dataSize(), recorder_.data())) : val::null());
       return result;
     });
   }
@@ -255,6 +265,7 @@ class ModelHandle {
   }
 
   const std::vector<qkw::TensorAnalysis>& analysis() {
+    if (const std::vector<qkw::TensorAnalysis>* built = model_->builtAnalysis()) return *built;
     if (!analysis_) analysis_ = qkw::analyzeModel(*model_, &graph_);
     return *analysis_;
   }

@@ -236,7 +236,11 @@ export interface TraceEntry {
   className: string;
   inputs: string[];
   shape: number[];
-  /** null with includeData: false. */
+  /**
+   * The layer's output; null with includeData: false. Copied out of the WASM heap when first
+   * read (a trace that is never read copies nothing); whatever is still unread when the model is
+   * traced again or disposed is copied then, so it stays valid for as long as the trace is kept.
+   */
   data: Float32Array | null;
   status: TensorStatus;
   quantized: boolean;
@@ -280,7 +284,7 @@ export interface RecurrentSteps {
 export interface TraceOptions {
   /** Only these layers (by name). Default: all. */
   layers?: string[];
-  /** Copy every layer's output into the result (default true). */
+  /** Keep every layer's output for entry.data (default true; copied to JS when first read). */
   includeData?: boolean;
   histogramBins?: number;
   /** Trace the batch in pieces of this many samples (less WASM memory); results cover the whole batch. */

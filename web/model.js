@@ -5,7 +5,7 @@ import { readModelSource } from './io/index.js';
 import { DEFAULT_LIMITS } from './limits.js';
 import { decodeQkwm } from './format/qkwm.js';
 import { formatSummary } from './summary.js';
-import { keyedTrace, mergeTracePieces, shapeAnalysis, shapeTrace } from './trace.js';
+import { decodeTraceRecord, keyedTrace, mergeTracePieces, shapeAnalysis, shapeTrace } from './trace.js';
 import { keyedByName, topK } from './outputs.js';
 import { modelWeights } from './weights.js';
 import { hls4mlConfig } from './hls4ml.js';
@@ -62,6 +62,20 @@ function coreLimits(limits) {
   if (!limits) return null;
   const core = Object.fromEntries(Object.entries(limits).filter(([key]) => !Object.hasOwn(DEFAULT_LIMITS, key) || key === 'maxTensorElements'));
   return Object.keys(core).length ? core : null;
+}
+
+/**
+ * One traced layer's values: a copy from the WASM heap while the trace's data is still there
+ * (Model #traceData), else a view of the copy made when it was released.
+ */
+function traceValues(source, r) {
+  source.unread -= 1;
+  if (source.copy !== null) return source.copy.subarray(r.offset, r.offset + r.count);
+  if (source.instance === null || !isLive(source.instance)) {
+    throw new Error(`trace of model '${source.name}': the layer outputs are gone (the WASM core crashed after this trace); trace again`);
+  }
+  const start = source.start + r.offset;
+  return source.instance.module.HEAPF32.slice(start, start + r.count);
 }
 
 /** WASM instance each model handle was built on (see instance.js). */
@@ -132,6 +146,10 @@ export class Model {
   #warnings = null;
   /** @type {ThreadPool | null} the batch workers of predict/trace({threads}) (threads.js) */
   #pool = null;
+  // The outputs of the last trace, still in the WASM heap (TraceRecorder::data()): entries copy
+  // their part out when first read; whatever is unread is copied before the next trace or
+  // dispose() overwrites or frees it, unless the trace was garbage-collected (see #releaseTraceData).
+  #traceData = null;
 
   constructor(handle, graph, { converted = false, provenance = null, weights = null, options = {} } = {}) {
     this.#handle = handle;
@@ -363,7 +381,16 @@ export class Model {
     const batch = shapes[0][0];
     const run = (xs, ss, withData) => {
       try {
-        return shapeTrace(this.#call('tracing', (handle) => handle.trace(xs, ss, JSON.stringify({ layers, includeData: withData, histogramBins, steps }))), analysis, this.layers);
+        this.#releaseTraceData();
+        const raw = this.#call('tracing', (handle) => handle.trace(xs, ss, layers, withData, histogramBins, steps));
+        // Both views alias the heap: decode the record now, remember where the data lies.
+        const decoded = decodeTraceRecord(raw.record, raw.extras);
+        const source = raw.data
+          ? { instance: this.#instance, start: raw.data.byteOffset >> 2, length: raw.data.length, copy: null, unread: decoded.length, name: this.name }
+          : null;
+        // Every entry reaches `source` through its data getter: the WeakRef dies with the trace.
+        if (source) this.#traceData = new WeakRef(source);
+        return shapeTrace(decoded, analysis, this.layers, source ? (r) => traceValues(source, r) : null);
       } catch (error) {
         const oom = /out of memory/i.test(error?.message ?? '');
         if (!oom && !/maxArenaBytes/.test(error?.message ?? '')) throw error;
@@ -425,11 +452,27 @@ export class Model {
     return formatSummary(this);
   }
 
+  /**
+   * Copies the last trace's unread outputs out of the WASM heap before the next trace (or
+   * dispose) reuses it, so every entry.data stays valid for as long as the trace is kept. Costs
+   * nothing when that trace was already dropped (garbage-collected) or all its data was read.
+   */
+  #releaseTraceData() {
+    const source = this.#traceData?.deref();
+    this.#traceData = null;
+    if (source === undefined) return;
+    if (source.unread > 0 && source.copy === null && isLive(source.instance)) {
+      source.copy = source.instance.module.HEAPF32.slice(source.start, source.start + source.length);
+    }
+    source.instance = null;
+  }
+
   /** Frees the model's WASM memory. The model cannot be used afterwards. */
   dispose() {
     this.#pool?.dispose();
     this.#pool = null;
     if (this.#handle === null) return;
+    this.#releaseTraceData();
     leakGuard?.unregister(this);
     if (isLive(this.#instance)) this.#handle.delete();
     this.#handle = null;

@@ -30,22 +30,98 @@ export function inputReason(stats) {
   return `model input, observed on a grid: the data you fed has ${stats.distinct} distinct values, all multiples of ${step} in [${g.min}, ${g.max}] (${g.bits}-bit ${g.signed ? 'signed' : 'unsigned'}); the model itself does not quantize its input`;
 }
 
+const TRACE_RECORD_VERSION = 1; // kTraceRecordVersion in src/graph/trace.h
+
 /**
- * Builds the public trace entries from the binding's result: one JSON text for all layers and
- * one Float32Array holding every traced output (each entry's data is a view into it).
+ * Decodes the binding's compact trace record (a Float64Array; layout in src/graph/trace.h) into
+ * one {index, shape, offset, count, stats, timeMs, steps?} per traced layer, with the same values
+ * and key order the per-call JSON text had (nlohmann's sorted keys for histogram and grids).
+ * @param {Float64Array} r
+ * @param {string} extras JSON text of the recurrent layers' steps, or ''
  */
-export function shapeTrace(raw, analysis, modelLayers = []) {
-  const layers = JSON.parse(raw.layers);
+export function decodeTraceRecord(r, extras) {
+  if (r[0] !== TRACE_RECORD_VERSION) throw new Error(`trace: record version ${r[0]} from the WASM core, expected ${TRACE_RECORD_VERSION} (web/ and web/wasm/ are from different builds)`);
+  const steps = extras ? JSON.parse(extras) : null;
+  let stepIndex = 0;
+  const n = r[1];
+  const out = new Array(n);
+  let p = 2;
+  const inf = (v) => (Number.isFinite(v) ? v : v > 0 ? 'inf' : '-inf');
+  const example = (v) => (Number.isFinite(v) ? v : Number.isNaN(v) ? 'NaN' : v > 0 ? 'inf' : '-inf');
+  for (let k = 0; k < n; k++) {
+    const index = r[p], offset = r[p + 1], count = r[p + 2], timeMs = r[p + 3], rank = r[p + 4];
+    p += 5;
+    const shape = new Array(rank);
+    for (let d = 0; d < rank; d++) shape[d] = r[p++];
+    const stats = {
+      count: r[p], nanCount: r[p + 1], infCount: r[p + 2], min: inf(r[p + 3]), max: inf(r[p + 4]),
+      mean: Number.isNaN(r[p + 5]) ? null : r[p + 5], distinct: r[p + 6],
+    };
+    const histogram = { counts: null, max: r[p + 8], min: r[p + 7] };
+    const bins = r[p + 9];
+    p += 10;
+    histogram.counts = Array.from(r.subarray(p, p + bins));
+    p += bins;
+    stats.histogram = histogram;
+    const onGrid = r[p];
+    stats.onGrid = onGrid < 0 ? null : onGrid === 1;
+    stats.offGridCount = r[p + 1];
+    const examples = r[p + 2];
+    p += 3;
+    stats.offGridExamples = new Array(examples);
+    for (let e = 0; e < examples; e++) stats.offGridExamples[e] = example(r[p++]);
+    const observed = r[p++];
+    if (observed === 1) {
+      stats.observedGrid = null;
+    } else if (observed === 2) {
+      const kind = r[p];
+      const g = { bits: r[p + 1], integer: r[p + 2], kind: kind === 1 ? 'powerOfTwo' : kind === 2 ? 'custom' : 'uniform' };
+      const signed = r[p + 3] === 1, step = kind === 0 ? r[p + 4] : null, stepCount = r[p + 5];
+      p += 6;
+      const channelSteps = stepCount ? Array.from(r.subarray(p, p + stepCount)) : null;
+      p += stepCount;
+      g.max = r[p + 1];
+      g.min = r[p];
+      g.signed = signed;
+      g.step = step;
+      if (channelSteps) g.steps = channelSteps;
+      const valueCount = r[p + 2];
+      p += 3;
+      if (valueCount) g.values = Array.from(r.subarray(p, p + valueCount));
+      p += valueCount;
+      stats.observedGrid = g;
+    }
+    const entry = { index, shape, offset, count, stats, timeMs };
+    if (r[p++] === 1) entry.steps = steps[stepIndex++];
+    out[k] = entry;
+  }
+  if (p !== r.length) throw new Error(`trace: malformed record from the WASM core (${r.length - p} values left over)`);
+  return out;
+}
+
+/**
+ * Builds the public trace entries from the decoded record (decodeTraceRecord). `data(r)` gives
+ * entry r's values, or null; it is called on first access of entry.data (see Model.trace: the
+ * outputs are copied out of the WASM heap only when read).
+ */
+export function shapeTrace(layers, analysis, modelLayers = [], data = null) {
   return layers.map((r) => {
     const a = analysis[r.index];
     const stats = r.stats;
     const observed = 'observedGrid' in stats ? { observedGrid: stats.observedGrid } : {};
-    return {
+    let values;
+    const entry = {
       name: a.name,
       className: a.className,
       inputs: a.inputs,
       shape: r.shape,
-      data: raw.data ? raw.data.subarray(r.offset, r.offset + r.count) : null,
+      get data() {
+        if (values === undefined) values = data ? data(r) : null;
+        return values;
+      },
+      set data(v) {
+        values = v;
+      },
       status: a.status,
       quantized: a.quantized,
       quantizer: a.quantizer,
@@ -71,6 +147,7 @@ export function shapeTrace(raw, analysis, modelLayers = []) {
       kernel: modelLayers[r.index]?.kernel ?? null,
       kernelReason: modelLayers[r.index]?.kernelReason ?? null,
     };
+    return entry;
   });
 }
 

@@ -76,6 +76,7 @@ class GraphModel : public Model {
   const std::vector<TensorInfo>& outputs() const override { return outputs_; }
   const std::vector<LayerInfo>& layers() const override { return infos_; }
   const Layer& layer(size_t index) const override { return *layers_.at(index); }
+  const std::vector<TensorAnalysis>* builtAnalysis() const override { return &analysis_; }
   const std::vector<ModelWarning>& warnings() const override { return warnings_; }
 
   std::map<std::string, std::vector<WeightInput>> effectiveWeights() const override {
@@ -129,6 +130,7 @@ class GraphModel : public Model {
   // Execution order.
   std::vector<LayerPtr> layers_;
   std::vector<LayerInfo> infos_;
+  std::vector<TensorAnalysis> analysis_;  // prepareLayers(): depends on the graph and weights only
   std::vector<std::vector<size_t>> stepInputs_;  // producing steps
   std::vector<size_t> inputSteps_;               // model input k -> step of its InputLayer
   std::vector<size_t> outputSteps_;
@@ -588,7 +590,8 @@ InputFacts inputFactsOf(const TensorAnalysis& a) {
 }
 
 void GraphModel::prepareLayers(const json& graph, const ModelOptions& options) {
-  const std::vector<TensorAnalysis> analyses = analyzeModel(*this, &graph);
+  analysis_ = analyzeModel(*this, &graph);
+  const std::vector<TensorAnalysis>& analyses = analysis_;
   for (size_t s = 0; s < layers_.size(); ++s) {
     PrepareContext ctx;
     ctx.integerKernels = options.integerKernels;

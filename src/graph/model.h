@@ -67,6 +67,8 @@ struct LayerInfo {
   std::string kernelReason;          // why the float kernel was kept, or empty
 };
 
+struct TensorAnalysis;
+
 // Called after each layer runs (tracing): layer index in execution order, its output.
 using LayerObserver = std::function<void(size_t layerIndex, const Tensor& output, double milliseconds)>;
 
@@ -93,6 +95,10 @@ class Model {
 
   // What QKeras silently does with this model that the library follows (see ModelWarning).
   virtual const std::vector<ModelWarning>& warnings() const = 0;
+
+  // The static analysis (graph/analysis.h) that build() computed to choose the kernels, kept so
+  // that analyze() and trace() do not compute it again; null if build() did not compute one.
+  virtual const std::vector<TensorAnalysis>* builtAnalysis() const { return nullptr; }
 
   // The built layer behind layers()[index] (its weights are already quantized / folded).
   virtual const Layer& layer(size_t index) const = 0;

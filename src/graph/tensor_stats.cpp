@@ -84,8 +84,12 @@ struct Lattice {
 bool isTamePowerOfTwo(double step) { return isPowerOfTwo(step) && step >= 0x1p-200 && step <= 0x1p200; }
 bool isTameBound(double x) { return x == 0 || (std::fabs(x) >= 0x1p-300 && std::fabs(x) <= 0x1p300); }
 
-// Beyond this many levels (and beyond a few per value) a level array costs more than hashing.
+// Beyond this many levels (and beyond kLevelsPerValue per value) a level array costs more than
+// hashing. An integer conv output has far more levels than values (a wide accumulator range) but
+// few distinct values: a count per level and a scan of the (mostly zero) counts, 4 at a time,
+// still beat hashing every value up to ~8 levels per value.
 constexpr size_t kMaxLevels = size_t{1} << 20;
+constexpr size_t kLevelsPerValue = 8;
 
 Lattice makeLattice(double step, double min, double max, int64_t n) {
   Lattice l;
@@ -94,7 +98,7 @@ Lattice makeLattice(double step, double min, double max, int64_t n) {
   const double first = std::ceil(min / step), last = std::floor(max / step);
   if (!(first <= last) || std::fabs(first) > 0x1p52 || std::fabs(last) > 0x1p52) return l;
   const double levels = last - first + 1;
-  if (levels > static_cast<double>(std::min<size_t>(kMaxLevels, std::max<size_t>(4096, static_cast<size_t>(n)))))
+  if (levels > static_cast<double>(std::min<size_t>(kMaxLevels, std::max<size_t>(4096, kLevelsPerValue * static_cast<size_t>(n)))))
     return l;
   l.valid = true;
   l.step = step;
@@ -313,6 +317,22 @@ void classifyWith(const float* data, int64_t n, const Plan& plan, Classified& ou
   }
 }
 
+// The first index >= from with counts[index] != 0, or `end`: four counts at a time (sparse
+// level arrays are mostly zero).
+size_t nextNonzero(const uint32_t* counts, size_t from, size_t end) {
+#if defined(__wasm_simd128__)
+  while (from + 4 <= end && !wasm_v128_any_true(wasm_v128_load(counts + from))) from += 4;
+#elif defined(__SSE4_1__)
+  while (from + 4 <= end) {
+    const __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(counts + from));
+    if (!_mm_testz_si128(c, c)) break;
+    from += 4;
+  }
+#endif
+  while (from < end && counts[from] == 0) ++from;
+  return from;
+}
+
 // The exponent of the lowest set bit of a finite nonzero float: v is a multiple of 2^result.
 int lowestBitExponent(float v) {
   uint32_t bits;
@@ -410,6 +430,8 @@ TensorStats computeStats(const Tensor& t, const TensorAnalysis* analysis, int hi
   if (plan.lattice.valid) {
     const Lattice& l = plan.lattice;
     for (size_t level = 0; level < l.levels; ++level) {
+      if (l.banks == 1) level = nextNonzero(levelCounts.data(), level, l.levels);
+      if (level == l.levels) break;
       uint64_t count = 0;
       for (size_t bank = 0; bank < l.banks; ++bank) {
         count += levelCounts[level + bank * l.levels];

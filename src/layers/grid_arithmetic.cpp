@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <limits>
 
 namespace qkw {
@@ -22,12 +23,18 @@ std::string rangeText(double lo, double hi) { return "[" + formatNumber(lo) + ",
 double dyadicStep(double v) {
   if (!std::isfinite(v)) return std::numeric_limits<double>::quiet_NaN();
   if (v == 0) return kInf;
-  int e = 0;
-  const double f = std::frexp(std::fabs(v), &e);  // |v| = f * 2^e, f in [0.5, 1)
-  auto m = static_cast<uint64_t>(std::ldexp(f, 53));
-  int trailing = 0;
-  while ((m & 1u) == 0) m >>= 1, ++trailing;
-  return std::ldexp(1.0, e - 53 + trailing);
+  // |v| = mantissa * 2^exponent with an integer mantissa: the lowest set bit is the step. Read
+  // from the bits (no loop over the trailing zeros: build-time analysis calls this per weight).
+  uint64_t bits;
+  std::memcpy(&bits, &v, sizeof bits);
+  const int biased = static_cast<int>((bits >> 52) & 0x7ffu);
+  uint64_t mantissa = bits & ((uint64_t{1} << 52) - 1);
+  int exponent = -1074;  // subnormal: no implicit bit
+  if (biased != 0) {
+    mantissa |= uint64_t{1} << 52;
+    exponent = biased - 1075;
+  }
+  return std::ldexp(1.0, exponent + __builtin_ctzll(mantissa));
 }
 
 bool isPowerOfTwo(double step) {

@@ -1,5 +1,7 @@
 #include "layers/integer_path.h"
 
+#include "layers/grid_arithmetic.h"
+
 #include <cmath>
 #include <limits>
 
@@ -8,14 +10,8 @@ namespace qkw {
 namespace {
 
 // The largest power of two dividing v (finite, nonzero).
-double largestPowerOfTwoDividing(double v) {
-  int e = 0;
-  const double m = std::frexp(std::fabs(v), &e);  // v = m * 2^e, m in [0.5, 1)
-  auto mant = static_cast<uint64_t>(std::ldexp(m, 53));
-  int zeros = 0;
-  while ((mant & 1) == 0) mant >>= 1, ++zeros;
-  return std::ldexp(1.0, e - 53 + zeros);
-}
+// v finite and nonzero.
+double largestPowerOfTwoDividing(double v) { return dyadicStep(v); }
 
 }  // namespace
 

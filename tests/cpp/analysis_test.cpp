@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
+#include <limits>
 #include <random>
 
 #include "graph/analysis.h"
@@ -11,6 +13,15 @@
 
 namespace qkw {
 namespace {
+
+// The analysis, computed afresh; build() keeps the one it chose the kernels with
+// (Model::builtAnalysis, served by analyze() and trace()): both must be the same.
+std::vector<TensorAnalysis> analyzedAndBuilt(const Model& model) {
+  std::vector<TensorAnalysis> fresh = analyzeModel(model);
+  EXPECT_NE(model.builtAnalysis(), nullptr);
+  if (model.builtAnalysis()) EXPECT_EQ(toJson(*model.builtAnalysis()).dump(), toJson(fresh).dump());
+  return fresh;
+}
 
 using nlohmann::json;
 
@@ -135,7 +146,7 @@ TEST(AnalysisTest, UserScenarioOnlyTheConvOutputIsQuantized) {
   GraphBuilder g = userScenario(false);
   auto model = g.build();
   const json graph = g.graph();
-  std::vector<TensorAnalysis> all = analyzeModel(*model, &graph);
+  std::vector<TensorAnalysis> all = analyzedAndBuilt(*model);
   ASSERT_EQ(all.size(), 7u);
 
   const TensorAnalysis& input = find(all, "input_1");
@@ -183,7 +194,7 @@ TEST(AnalysisTest, UserScenarioWithQActivationAfterBatchNormIsQuantizedThroughou
   GraphBuilder g = userScenario(true);
   auto model = g.build();
   const json graph = g.graph();
-  std::vector<TensorAnalysis> all = analyzeModel(*model, &graph);
+  std::vector<TensorAnalysis> all = analyzedAndBuilt(*model);
 
   EXPECT_EQ(find(all, "q_batch_normalization").status, TensorAnalysis::Status::Float);
   const TensorAnalysis& act = find(all, "q_activation");
@@ -231,7 +242,7 @@ TEST(AnalysisTest, FixedPointDenseAfterQActivationIsExactWithHandComputedGrid) {
       .weights("bias", Tensor({2}, {0.125f, -0.5f}));
   auto model = g.build();
   const json graph = g.graph();
-  std::vector<TensorAnalysis> all = analyzeModel(*model, &graph);
+  std::vector<TensorAnalysis> all = analyzedAndBuilt(*model);
   const TensorAnalysis& dense = find(all, "q_dense");
   EXPECT_EQ(dense.status, TensorAnalysis::Status::Exact) << dense.reason;
   ASSERT_TRUE(dense.grid.has_value());
@@ -274,7 +285,7 @@ TEST(AnalysisTest, PerChannelStepsFromAutoPo2KernelAreReported) {
       .weights("kernel", Tensor({3, 2}, {0.3f, -0.05f, -0.6f, 0.02f, 0.1f, 0.04f}));
   auto model = g.build();
   const json graph = g.graph();
-  std::vector<TensorAnalysis> all = analyzeModel(*model, &graph);
+  std::vector<TensorAnalysis> all = analyzedAndBuilt(*model);
   const TensorAnalysis& dense = find(all, "q_dense");
   ASSERT_EQ(dense.status, TensorAnalysis::Status::Exact) << dense.reason;
   ASSERT_EQ(dense.grid->steps.size(), 2u);
@@ -294,7 +305,7 @@ TEST(AnalysisTest, FloatActivationsAndKerasLayers) {
   g.add("softmax", "Activation", {{"activation", "softmax"}});
   auto model = g.build();
   const json graph = g.graph();
-  std::vector<TensorAnalysis> all = analyzeModel(*model, &graph);
+  std::vector<TensorAnalysis> all = analyzedAndBuilt(*model);
 
   const TensorAnalysis& relu = find(all, "relu");
   EXPECT_EQ(relu.status, TensorAnalysis::Status::Quantized) << relu.reason;
@@ -317,7 +328,7 @@ TEST(AnalysisTest, DataDependentActivationQuantizerHasNoFixedGrid) {
   GraphBuilder g({4});
   g.add("q_activation", "QActivation", {{"activation", "quantized_bits(4,0,1,alpha='auto_po2')"}});
   auto model = g.build();
-  std::vector<TensorAnalysis> all = analyzeModel(*model);
+  std::vector<TensorAnalysis> all = analyzedAndBuilt(*model);
   const TensorAnalysis& a = find(all, "q_activation");
   EXPECT_EQ(a.status, TensorAnalysis::Status::Quantized);
   EXPECT_FALSE(a.grid.has_value());
@@ -337,7 +348,7 @@ TEST(AnalysisTest, KerasBatchNormalizationAndPooling) {
       .weights("moving_variance", filled({2}, {1.0f}));
   auto model = g.build();
   const json graph = g.graph();
-  std::vector<TensorAnalysis> all = analyzeModel(*model, &graph);
+  std::vector<TensorAnalysis> all = analyzedAndBuilt(*model);
   const TensorAnalysis& avg = find(all, "avg");
   EXPECT_EQ(avg.status, TensorAnalysis::Status::Exact) << avg.reason;
   EXPECT_EQ(avg.grid->step, 1.0 / 16);  // 1/4 grid of quantized_relu(4,2), divided by 4
@@ -363,7 +374,7 @@ TEST(AnalysisTest, MergesOfDyadicGrids) {
   g.merge("padded", "Concatenate", {"add", "sub", "concat", "same"}, {{"axis", -1}});
   auto model = g.build();
   const json graph = g.graph();
-  std::vector<TensorAnalysis> all = analyzeModel(*model, &graph);
+  std::vector<TensorAnalysis> all = analyzedAndBuilt(*model);
   const TensorAnalysis& add = find(all, "add");
   ASSERT_EQ(add.status, TensorAnalysis::Status::Exact) << add.reason;
   EXPECT_EQ(add.grid->step, 1.0 / 64);
@@ -382,6 +393,36 @@ TEST(AnalysisTest, MergesOfDyadicGrids) {
   EXPECT_EQ(same.grid->step, 1.0 / 8);
   EXPECT_EQ(same.source.value_or(""), "qa8");
   expectObservedOnGrid(*model, all, {4});
+}
+
+// dyadicStep reads the lowest set bit from the double's bits; the definition it must match:
+// normalize with frexp, shift out the trailing zeros one at a time.
+double dyadicStepByShifting(double v) {
+  int e = 0;
+  const double f = std::frexp(std::fabs(v), &e);
+  auto m = static_cast<uint64_t>(std::ldexp(f, 53));
+  int trailing = 0;
+  while ((m & 1u) == 0) m >>= 1, ++trailing;
+  return std::ldexp(1.0, e - 53 + trailing);
+}
+
+TEST(AnalysisTest, DyadicStepMatchesItsDefinitionOnRandomDoubles) {
+  std::mt19937_64 rng(7);
+  int compared = 0;
+  for (int i = 0; i < 200000; ++i) {
+    uint64_t bits = rng();
+    if (i % 4 == 0) bits &= ~(uint64_t{0x7ff} << 52);                    // subnormals
+    if (i % 4 == 1) bits &= ~((uint64_t{1} << (rng() % 53)) - 1);          // many trailing zeros
+    if (i % 4 == 2) bits = (rng() & 0x800fffff00000000ull) | (uint64_t{1023 + static_cast<int>(rng() % 60) - 30} << 52);  // float weights
+    double v;
+    std::memcpy(&v, &bits, sizeof v);
+    if (!std::isfinite(v) || v == 0) continue;
+    ASSERT_EQ(dyadicStep(v), dyadicStepByShifting(v)) << std::hexfloat << v;
+    ++compared;
+  }
+  EXPECT_GT(compared, 150000);
+  EXPECT_EQ(dyadicStep(std::numeric_limits<double>::denorm_min()), std::numeric_limits<double>::denorm_min());
+  EXPECT_EQ(dyadicStep(-std::numeric_limits<double>::max()), std::ldexp(1.0, 1023 - 52));
 }
 
 TEST(AnalysisTest, BuildingBlocks) {
@@ -444,7 +485,7 @@ TEST(AnalysisTest, RulesReadTheirLayersNotTheGraph) {
       .weights("moving_variance", filled({2}, {0.7f, 1.3f}));
   auto model = g.build();
   const json graph = g.graph();
-  const std::vector<TensorAnalysis> all = analyzeModel(*model);
+  const std::vector<TensorAnalysis> all = analyzedAndBuilt(*model);
   EXPECT_EQ(toJson(all).dump(), toJson(analyzeModel(*model, &graph)).dump());
 
   const TensorAnalysis& relu = find(all, "relu");
@@ -473,7 +514,7 @@ TEST(AnalysisTest, RescalingPerChannelOffsetIsNotTracked) {
   g.add("one", "Rescaling", {{"scale", {0.5}}});
   g.add("per_channel", "Rescaling", {{"scale", 1.0}, {"offset", {0.25, 0.5}}});
   auto model = g.build();
-  const std::vector<TensorAnalysis> all = analyzeModel(*model);
+  const std::vector<TensorAnalysis> all = analyzedAndBuilt(*model);
   const TensorAnalysis& one = find(all, "one");
   ASSERT_EQ(one.status, TensorAnalysis::Status::Exact) << one.reason;
   EXPECT_EQ(one.grid->step, 1.0 / 16);
@@ -490,7 +531,7 @@ TEST(AnalysisTest, ReluWithNegativeThresholdKeepsSmallNegatives) {
   g.add("q_activation", "QActivation", {{"activation", "quantized_bits(4,0)"}});  // step 1/8 in [-1, 7/8]
   g.add("relu", "ReLU", {{"threshold", -0.3}, {"negative_slope", 0.0}, {"max_value", nullptr}});
   auto model = g.build();
-  const std::vector<TensorAnalysis> all = analyzeModel(*model);
+  const std::vector<TensorAnalysis> all = analyzedAndBuilt(*model);
   const TensorAnalysis& relu = find(all, "relu");
   ASSERT_TRUE(relu.grid.has_value()) << relu.reason;
   EXPECT_EQ(relu.grid->min, -0.25);

@@ -10,6 +10,7 @@
 #include <random>
 
 #include "graph/tensor_stats.h"
+#include "tensor_stats_self_test.h"
 #include "kernels/stats_distinct_f32.h"
 
 namespace qkw {
@@ -192,6 +193,7 @@ std::vector<GridCase> gridCases() {
   cases.push_back({"offset grid", uniformGrid(0.5, 0.25, 7.75), 1});
   cases.push_back({"offset grid, non-dyadic origin", uniformGrid(0.5, 1.0 / 3, 5.0), 1});
   cases.push_back({"wide accumulator", uniformGrid(0x1p-20, -4096.0, 4096.0), 1});  // too many levels to count
+  cases.push_back({"sparse accumulator", uniformGrid(1.0 / 64, -256.0, 256.0), 1});  // levels a few times the values
   cases.push_back({"non-power-of-two step", uniformGrid(0.1, -1.0, 1.0), 1});
   cases.push_back({"per-channel", perChannelGrid({0.5, 1.0 / 8, 1.0 / 4}, -4.0, 4.0), 3});
   cases.push_back({"per-channel, steps unused (shape mismatch)", perChannelGrid({0.5, 1.0 / 8}, -4.0, 4.0), 3});
@@ -273,7 +275,17 @@ TEST(TensorStatsTest, FastPathsMatchTheReferenceOnRandomTensors) {
       }
     }
   }
-  EXPECT_EQ(compared, 14 * 3 * 10 * 3);
+  EXPECT_EQ(compared, 15 * 3 * 10 * 3);
+}
+
+// The same randomized cases the WASM module runs (tests/js/trace_stats_wasm.test.js).
+TEST(TensorStatsTest, SelfTestMatchesTheReference) {
+  for (uint32_t seed : {1u, 2u, 3u}) {
+    const StatsSelfTestResult r = runStatsSelfTest(seed, 400);
+    EXPECT_EQ(r.cases, 400);
+    EXPECT_GT(r.values, 0);
+    for (const std::string& f : r.failures) ADD_FAILURE() << "seed " << seed << ": " << f;
+  }
 }
 
 TEST(TensorStatsTest, FastPathsMatchTheReferenceOnSpecialTensors) {
