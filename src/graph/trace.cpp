@@ -6,7 +6,7 @@
 
 namespace qkw {
 
-TraceOptions TraceOptions::fromJson(const nlohmann::json& options) {
+TraceOptions TraceOptions::fromJson(const qkw::Json& options) {
   TraceOptions result;
   if (options.is_null()) return result;
   if (!options.is_object()) throw Error("trace options must be an object");
@@ -90,8 +90,8 @@ void TraceRecorder::planStatsReuse(const Model& model, const std::vector<TensorA
   }
 }
 
-nlohmann::json TraceRecorder::layersToJson() const {
-  nlohmann::json out = nlohmann::json::array();
+qkw::Json TraceRecorder::layersToJson() const {
+  qkw::Json out = qkw::Json::array();
   for (const TracedLayer& l : layers_) {
     out.push_back({{"index", l.index},
                    {"shape", l.shape},

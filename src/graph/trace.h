@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include "core/json.h"
 
 #include "graph/analysis.h"
 #include "graph/model.h"
@@ -19,7 +19,7 @@ struct TraceOptions {
   int histogramBins = 16;
   bool steps = false;  // recurrent layers also report their per-time-step states
 
-  static TraceOptions fromJson(const nlohmann::json& options);
+  static TraceOptions fromJson(const qkw::Json& options);
 };
 
 struct TracedLayer {
@@ -28,7 +28,7 @@ struct TracedLayer {
   size_t offset = 0;    // into TraceRecorder::data() (when data is included)
   TensorStats stats;
   double milliseconds = 0;
-  nlohmann::json steps;  // Layer::recordedSteps() when options.steps, else null
+  qkw::Json steps;  // Layer::recordedSteps() when options.steps, else null
 };
 
 class TraceRecorder {
@@ -40,7 +40,7 @@ class TraceRecorder {
   const std::vector<float>& data() const { return data_; }
   const std::vector<TracedLayer>& layers() const { return layers_; }
   // [{index, shape, offset, count, stats, timeMs}] for every traced layer.
-  nlohmann::json layersToJson() const;
+  qkw::Json layersToJson() const;
 
  private:
   void planStatsReuse(const Model& model, const std::vector<TensorAnalysis>& analyses);

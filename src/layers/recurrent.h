@@ -58,7 +58,7 @@ struct RecurrentSequence {
   // per step in processing order, the time index, the states after the step and the previous
   // states as the state quantizer gave them to the step.
   void run(const Tensor& x, const std::vector<unsigned char>* mask, float* out,
-           std::vector<std::vector<float>>* finalStates, nlohmann::json* steps = nullptr) const;
+           std::vector<std::vector<float>>* finalStates, qkw::Json* steps = nullptr) const;
 };
 
 // Builds the cell and sequence options of an RNN layer config (QSimpleRNN, QLSTM, QGRU,

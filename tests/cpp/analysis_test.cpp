@@ -12,7 +12,7 @@
 namespace qkw {
 namespace {
 
-using nlohmann::json;
+using json = qkw::Json;
 
 // A sequential graph in the normalized format of model.h.
 class GraphBuilder {

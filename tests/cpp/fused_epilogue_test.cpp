@@ -21,10 +21,10 @@ bool sameBits(const Tensor& a, const Tensor& b) {
   return a.data.size() == b.data.size() && std::memcmp(a.data.data(), b.data.data(), a.data.size() * 4) == 0;
 }
 
-nlohmann::json node(const std::string& name, const std::string& cls, nlohmann::json config,
+qkw::Json node(const std::string& name, const std::string& cls, qkw::Json config,
                     std::vector<std::string> inbound) {
-  nlohmann::json e = {{"name", name}, {"className", cls}, {"config", config}, {"inbound", nlohmann::json::array()}};
-  for (const auto& in : inbound) e["inbound"].push_back({in, 0, 0, nlohmann::json::object()});
+  qkw::Json e = {{"name", name}, {"className", cls}, {"config", config}, {"inbound", qkw::Json::array()}};
+  for (const auto& in : inbound) e["inbound"].push_back({in, 0, 0, qkw::Json::object()});
   return e;
 }
 
@@ -34,7 +34,7 @@ constexpr int kC = 5;
 // and with `branch` a second output reading BN directly.
 std::unique_ptr<Model> build(bool quantizedInput, bool branch, bool fuse, bool integer) {
   const float nan = std::numeric_limits<float>::quiet_NaN();
-  std::vector<nlohmann::json> layers = {
+  std::vector<qkw::Json> layers = {
       node("in", "InputLayer", {{"batch_input_shape", {nullptr, 7, 7, 3}}, {"name", "in"}}, {})};
   std::string prev = "in";
   if (quantizedInput) {
@@ -42,20 +42,20 @@ std::unique_ptr<Model> build(bool quantizedInput, bool branch, bool fuse, bool i
     prev = "q";
   }
   layers.push_back(node("c", quantizedInput ? "QConv2D" : "Conv2D",
-                        quantizedInput ? nlohmann::json{{"filters", kC}, {"kernel_size", {3, 3}}, {"padding", "same"},
+                        quantizedInput ? qkw::Json{{"filters", kC}, {"kernel_size", {3, 3}}, {"padding", "same"},
                                                         {"kernel_quantizer", "quantized_bits(4,0,1,alpha=1)"},
                                                         {"bias_quantizer", "quantized_bits(8,3,1,alpha=1)"}}
-                                       : nlohmann::json{{"filters", kC}, {"kernel_size", {3, 3}}, {"padding", "same"}},
+                                       : qkw::Json{{"filters", kC}, {"kernel_size", {3, 3}}, {"padding", "same"}},
                         {prev}));
   layers.push_back(node("bn", "BatchNormalization", {{"epsilon", 0.0}}, {"c"}));
-  layers.push_back(node("r", "ReLU", nlohmann::json::object(), {"bn"}));
+  layers.push_back(node("r", "ReLU", qkw::Json::object(), {"bn"}));
   layers.push_back(node("a", "QActivation", {{"activation", "quantized_relu(3,1)"}}, {"r"}));
-  nlohmann::json outputs = {{"a", 0, 0}};
+  qkw::Json outputs = {{"a", 0, 0}};
   if (branch) {
     layers.push_back(node("t", "Activation", {{"activation", "tanh"}}, {"bn"}));
     outputs.push_back({"t", 0, 0});
   }
-  nlohmann::json graph = {{"name", "m"}, {"layers", layers}, {"inputs", {{"in", 0, 0}}}, {"outputs", outputs}};
+  qkw::Json graph = {{"name", "m"}, {"layers", layers}, {"inputs", {{"in", 0, 0}}}, {"outputs", outputs}};
   std::mt19937 gen(11);
   std::normal_distribution<float> d(0.0f, 0.5f);
   std::vector<float> kernel(3 * 3 * 3 * kC), bias(kC);
