@@ -132,7 +132,7 @@ class Json {
   }
   const std::string& get_ref_string() const;
   // Implicit conversion, as nlohmann allowed (std::string s = j["name"]; double x = j[0];).
-  template <class T, std::enable_if_t<!std::is_pointer_v<T> && !std::is_same_v<T, char> &&
+  template <class T, std::enable_if_t<!std::is_pointer_v<T> && !std::is_same_v<T, char> && !std::is_same_v<T, std::nullptr_t> &&
                                           !std::is_same_v<T, std::initializer_list<char>>, int> = 0>
   operator T() const {
     return get<T>();
