@@ -263,15 +263,27 @@ void appendDouble(std::string& out, double d) {
     out += std::signbit(d) ? "-0.0" : "0.0";
     return;
   }
-  // Round-tripping is monotonic in the digit count (17 always does): binary search the fewest.
-  char buf[40];
-  int lo = 1, hi = 17;
-  while (lo < hi) {
-    const int mid = (lo + hi) / 2;
-    std::snprintf(buf, sizeof buf, "%.*e", mid - 1, d);
-    if (std::strtod(buf, nullptr) == d) hi = mid; else lo = mid + 1;
+  // Round-tripping is monotonic in the digit count (17 always does). Most values written here
+  // are float32 stats and weights, whose doubles mostly need 17 digits: test 16 first, then
+  // binary search the fewest below it, keeping the text of the best one found so far.
+  char buf[40], best[40];
+  std::snprintf(best, sizeof best, "%.16e", d);
+  std::snprintf(buf, sizeof buf, "%.15e", d);
+  if (std::strtod(buf, nullptr) == d) {
+    std::memcpy(best, buf, sizeof buf);
+    int lo = 1, hi = 16;
+    while (lo < hi) {
+      const int mid = (lo + hi) / 2;
+      std::snprintf(buf, sizeof buf, "%.*e", mid - 1, d);
+      if (std::strtod(buf, nullptr) == d) {
+        hi = mid;
+        std::memcpy(best, buf, sizeof buf);
+      } else {
+        lo = mid + 1;
+      }
+    }
   }
-  std::snprintf(buf, sizeof buf, "%.*e", lo - 1, d);
+  std::memcpy(buf, best, sizeof buf);
   // buf is "[-]D[.DDD]e[+-]XX": collect the digits and the exponent.
   const char* p = buf;
   if (*p == '-') {
