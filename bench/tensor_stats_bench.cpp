@@ -98,7 +98,7 @@ BENCHMARK(BM_StatsJson);
 
 // ---- A dumped trace (QKW_STATS_DUMP) ----
 
-std::optional<GridSummary> gridFromJson(const nlohmann::json& j) {
+std::optional<GridSummary> gridFromJson(const qkw::Json& j) {
   if (j.is_null()) return std::nullopt;
   GridSummary g;
   const std::string kind = j.value("kind", "uniform");
@@ -124,7 +124,7 @@ const Dump* loadDump() {
     std::ifstream bin(std::string(prefix) + ".bin", std::ios::binary);
     if (!meta || !bin) return nullptr;
     auto* d = new Dump;
-    for (const auto& layer : nlohmann::json::parse(meta)) {
+    for (const auto& layer : qkw::Json::parse(meta)) {
       Tensor t(layer["shape"].get<Shape>());
       bin.read(reinterpret_cast<char*>(t.data.data()), static_cast<std::streamsize>(t.data.size() * sizeof(float)));
       TensorAnalysis a = analysisOn(gridFromJson(layer["grid"]));

@@ -39,7 +39,7 @@ auto guarded(F&& body) -> decltype(body()) {
     throwJsError("out of memory in the WASM heap");
   } catch (const std::length_error& e) {
     throwJsError(std::string("a size is too large for the WASM heap (") + e.what() + ")");
-  } catch (const nlohmann::json::exception& e) {
+  } catch (const qkw::Json::exception& e) {
     throwJsError(std::string("malformed JSON: ") + e.what());
   } catch (const std::exception& e) {
     throwJsError(e.what());
@@ -83,7 +83,7 @@ qkw::Tensor toTensor(const val& data, const val& shape, const std::string& what)
 val quantize(const std::string& specJson, const val& data, const val& shape, const std::string& optionsJson) {
   return guarded([&] {
     const qkw::QuantizerPtr q =
-        qkw::makeQuantizer(nlohmann::json::parse(specJson), qkw::quantizerOptionsFromJson(nlohmann::json::parse(optionsJson)));
+        qkw::makeQuantizer(qkw::Json::parse(specJson), qkw::quantizerOptionsFromJson(qkw::Json::parse(optionsJson)));
     qkw::Tensor x = toTensor(data, shape, "quantize");
     qkw::ScaleInfo scale;
     q->apply(x.data.data(), x.data.data(), x.shape, &scale);
@@ -102,7 +102,7 @@ val quantize(const std::string& specJson, const val& data, const val& shape, con
 std::string describe(const std::string& specJson, const std::string& optionsJson) {
   return guarded([&] {
     const qkw::QuantizerPtr q =
-        qkw::makeQuantizer(nlohmann::json::parse(specJson), qkw::quantizerOptionsFromJson(nlohmann::json::parse(optionsJson)));
+        qkw::makeQuantizer(qkw::Json::parse(specJson), qkw::quantizerOptionsFromJson(qkw::Json::parse(optionsJson)));
     return qkw::describeQuantizer(*q).dump();
   });
 }
@@ -110,7 +110,7 @@ std::string describe(const std::string& specJson, const std::string& optionsJson
 val quantizerRange(const std::string& specJson, const std::string& optionsJson) {
   return guarded([&] {
     const qkw::QuantizerPtr q =
-        qkw::makeQuantizer(nlohmann::json::parse(specJson), qkw::quantizerOptionsFromJson(nlohmann::json::parse(optionsJson)));
+        qkw::makeQuantizer(qkw::Json::parse(specJson), qkw::quantizerOptionsFromJson(qkw::Json::parse(optionsJson)));
     const std::vector<float> r = q->range();
     return toFloat32Array(r.data(), r.size());
   });
@@ -122,14 +122,14 @@ std::string qkerasHelper(const std::string& name, const std::string& argsJson, c
     std::vector<qkw::Tensor> ts;
     const size_t n = tensors["length"].as<size_t>();
     for (size_t i = 0; i < n; ++i) ts.push_back(toTensor(tensors[i]["data"], tensors[i]["shape"], name + " tensor " + std::to_string(i)));
-    return qkw::callQkerasHelper(name, nlohmann::json::parse(argsJson), ts).dump();
+    return qkw::callQkerasHelper(name, qkw::Json::parse(argsJson), ts).dump();
   });
 }
 
 // A built model, owned by JS through Embind (JS calls .delete(); web/ wraps it in dispose()).
 class ModelHandle {
  public:
-  ModelHandle(std::unique_ptr<qkw::Model> model, nlohmann::json graph) : model_(std::move(model)), graph_(std::move(graph)) {}
+  ModelHandle(std::unique_ptr<qkw::Model> model, qkw::Json graph) : model_(std::move(model)), graph_(std::move(graph)) {}
 
   // The static quantization analysis, one entry per layer in execution order (JSON text).
   std::string analyze() {
@@ -164,7 +164,7 @@ class ModelHandle {
   // What QKeras silently does with this model: JSON text of [{layer, code, message}].
   std::string warnings() const {
     return guarded([&] {
-      nlohmann::json a = nlohmann::json::array();
+      qkw::Json a = qkw::Json::array();
       for (const qkw::ModelWarning& w : model_->warnings())
         a.push_back({{"layer", w.layer}, {"code", w.code}, {"message", w.message}});
       return a.dump();
@@ -173,24 +173,24 @@ class ModelHandle {
 
   std::string info() const {
     return guarded([&] {
-      nlohmann::json j;
+      qkw::Json j;
       auto tensorInfos = [](const std::vector<qkw::TensorInfo>& infos) {
-        nlohmann::json a = nlohmann::json::array();
+        qkw::Json a = qkw::Json::array();
         for (const auto& t : infos) a.push_back({{"name", t.name}, {"shape", t.shape}});
         return a;
       };
       j["inputs"] = tensorInfos(model_->inputs());
       j["outputs"] = tensorInfos(model_->outputs());
-      j["layers"] = nlohmann::json::array();
+      j["layers"] = qkw::Json::array();
       for (const qkw::LayerInfo& layer : model_->layers()) {
-        nlohmann::json l = {{"name", layer.name},
+        qkw::Json l = {{"name", layer.name},
                             {"className", layer.className},
                             {"inbound", layer.inbound},
                             {"outputShape", layer.outputShape},
-                            {"kernel", layer.kernel.empty() ? nlohmann::json(nullptr) : nlohmann::json(layer.kernel)},
-                            {"kernelReason", layer.kernelReason.empty() ? nlohmann::json(nullptr)
-                                                                        : nlohmann::json(layer.kernelReason)}};
-        nlohmann::json qs = nlohmann::json::object();
+                            {"kernel", layer.kernel.empty() ? qkw::Json(nullptr) : qkw::Json(layer.kernel)},
+                            {"kernelReason", layer.kernelReason.empty() ? qkw::Json(nullptr)
+                                                                        : qkw::Json(layer.kernelReason)}};
+        qkw::Json qs = qkw::Json::object();
         for (const auto& slot : layer.quantizers) qs[slot.slot] = slot.quantizer ? json_str(*slot.quantizer) : nullptr;
         l["quantizers"] = qs;
         l["outputQuantizer"] = layer.outputQuantizer ? json_str(*layer.outputQuantizer) : nullptr;
@@ -237,13 +237,13 @@ class ModelHandle {
   // [{layer, slot, clipped, scale, scaleShape}] for weight slots quantized at load time (JSON text).
   std::string weightReports() const {
     return guarded([&] {
-      nlohmann::json a = nlohmann::json::array();
+      qkw::Json a = qkw::Json::array();
       for (const qkw::LayerInfo& layer : model_->layers())
         for (const qkw::QuantizerSlot& slot : layer.quantizers) {
           if (!slot.report) continue;
           a.push_back({{"layer", layer.name},
                        {"slot", slot.slot},
-                       {"clipped", slot.report->clipped >= 0 ? nlohmann::json(slot.report->clipped) : nlohmann::json(nullptr)},
+                       {"clipped", slot.report->clipped >= 0 ? qkw::Json(slot.report->clipped) : qkw::Json(nullptr)},
                        {"scale", slot.report->scale.values},
                        {"scaleShape", slot.report->scale.shape}});
         }
@@ -252,7 +252,7 @@ class ModelHandle {
   }
 
  private:
-  static nlohmann::json json_str(const qkw::Quantizer& q) { return q.str(); }
+  static qkw::Json json_str(const qkw::Quantizer& q) { return q.str(); }
 
   std::vector<qkw::Tensor> toTensors(const val& inputs, const val& shapes) const {
     const size_t n = inputs["length"].as<size_t>();
@@ -271,7 +271,7 @@ class ModelHandle {
   }
 
   std::unique_ptr<qkw::Model> model_;
-  nlohmann::json graph_;
+  qkw::Json graph_;
   std::optional<std::vector<qkw::TensorAnalysis>> analysis_;
   qkw::TraceRecorder recorder_;
 };
@@ -290,7 +290,7 @@ class ModelBuilder {
     return guarded([&] {
       const qkw::ModelOptions options =
           qkw::modelOptionsFromJson(qkw::parseJsonWithDepthLimit(optionsJson, qkw::Limits().maxConfigDepth, "model options"));
-      nlohmann::json graph = qkw::parseJsonWithDepthLimit(graphJson, options.limits.maxConfigDepth, "model graph");
+      qkw::Json graph = qkw::parseJsonWithDepthLimit(graphJson, options.limits.maxConfigDepth, "model graph");
       auto model = qkw::Model::build(graph, std::move(weights_), options);
       weights_.clear();
       return new ModelHandle(std::move(model), std::move(graph));
@@ -307,7 +307,7 @@ class ModelBuilder {
 std::string selfTestKernels(int seed, int rounds) {
   return guarded([&] {
     const qkw::KernelSelfTestResult r = qkw::runIntegerKernelSelfTest(static_cast<uint32_t>(seed), rounds);
-    return nlohmann::json{{"cases", r.cases}, {"macs", r.macs}, {"failures", r.failures}, {"isa", qkw::qs16KernelIsa()}}
+    return qkw::Json{{"cases", r.cases}, {"macs", r.macs}, {"failures", r.failures}, {"isa", qkw::qs16KernelIsa()}}
         .dump();
   });
 }

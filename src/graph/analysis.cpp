@@ -7,7 +7,7 @@
 
 namespace qkw {
 
-using nlohmann::json;
+using json = qkw::Json;
 
 namespace {
 

@@ -11,7 +11,7 @@
 #pragma once
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include "core/json.h"
 
 #include "graph/model.h"
 #include "layers/analysis_rules.h"
@@ -22,13 +22,13 @@ namespace qkw {
 // One entry per layer output, in execution order. Every rule reads its layer's own config from
 // the built layer (pool sizes, padding, ReLU/Rescaling parameters, QBatchNormalization's ignored
 // activation=), so `graph` is not needed; it is accepted, and ignored, for existing callers.
-std::vector<TensorAnalysis> analyzeModel(const Model& model, const nlohmann::json* graph = nullptr);
+std::vector<TensorAnalysis> analyzeModel(const Model& model, const qkw::Json* graph = nullptr);
 
 // {name, className, status, quantizer, grid: {kind, bits, integer, signed, step, steps?, min, max,
 //  values?} | null, accumulatorBits, reason, source, inputs}
-nlohmann::json toJson(const TensorAnalysis& analysis);
-nlohmann::json toJson(const std::vector<TensorAnalysis>& analyses);
+qkw::Json toJson(const TensorAnalysis& analysis);
+qkw::Json toJson(const std::vector<TensorAnalysis>& analyses);
 // {kind, bits, integer, signed, step, steps?, min, max, values?}, as in toJson(TensorAnalysis).
-nlohmann::json toJson(const GridSummary& grid);
+qkw::Json toJson(const GridSummary& grid);
 
 }  // namespace qkw

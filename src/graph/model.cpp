@@ -19,7 +19,7 @@ namespace qkw {
 
 namespace {
 
-using nlohmann::json;
+using json = qkw::Json;
 
 struct LayerNode {
   std::string name;
@@ -764,7 +764,7 @@ std::vector<Tensor> GraphModel::predict(const std::vector<Tensor>& inputs, const
 
 }  // namespace
 
-ModelOptions modelOptionsFromJson(const nlohmann::json& options) {
+ModelOptions modelOptionsFromJson(const qkw::Json& options) {
   ModelOptions result;
   if (options.is_null()) return result;
   if (!options.is_object()) throw Error("model options must be an object");
@@ -792,7 +792,7 @@ ModelOptions modelOptionsFromJson(const nlohmann::json& options) {
   return result;
 }
 
-std::unique_ptr<Model> Model::build(const nlohmann::json& graph,
+std::unique_ptr<Model> Model::build(const qkw::Json& graph,
                                     std::map<std::string, std::vector<WeightInput>> weightsByLayer,
                                     const ModelOptions& options) {
   auto model = std::make_unique<GraphModel>();
@@ -811,7 +811,7 @@ std::unique_ptr<Model> Model::build(const nlohmann::json& graph,
   return model;
 }
 
-Limits limitsFromJson(const nlohmann::json& j) {
+Limits limitsFromJson(const qkw::Json& j) {
   Limits limits;
   if (j.is_null()) return limits;
   if (!j.is_object()) throw Error("option 'limits' must be an object, got " + j.dump());
@@ -836,16 +836,15 @@ Limits limitsFromJson(const nlohmann::json& j) {
   return limits;
 }
 
-nlohmann::json parseJsonWithDepthLimit(const std::string& text, int64_t maxDepth, const std::string& what) {
-  // nlohmann's parser is iterative; the callback sees every value's depth as it opens.
-  const nlohmann::json::parser_callback_t check = [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json&) {
-    if ((event == nlohmann::json::parse_event_t::object_start || event == nlohmann::json::parse_event_t::array_start) &&
-        depth >= maxDepth)
-      throw Error(what + ": JSON nested deeper than the limit " + Limits::describe("maxConfigDepth", maxDepth) + " " +
-                  Limits::howToRaise("maxConfigDepth"));
-    return true;
-  };
-  return nlohmann::json::parse(text, check);
+qkw::Json parseJsonWithDepthLimit(const std::string& text, int64_t maxDepth, const std::string& what) {
+  // The parser checks each array/object's depth as it opens, before reading what is inside.
+  try {
+    return Json::parse(text, maxDepth);
+  } catch (const Json::depth_error& e) {
+    if (maxDepth > Json::kMaxDepth) throw;  // the parser's own fixed limit: its message says so
+    throw Error(what + ": JSON nested deeper than the limit " + Limits::describe("maxConfigDepth", maxDepth) + " " +
+                Limits::howToRaise("maxConfigDepth") + " (at byte " + std::to_string(e.offset) + ")");
+  }
 }
 
 }  // namespace qkw

@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include "core/json.h"
 
 #include "core/limits.h"
 #include "layers/layer.h"
@@ -41,13 +41,13 @@ struct ModelOptions {
 // loadModel's options object (minus the JS-only keys): {"limits": {...}, "integerKernels", "fuse",
 // "ignoreExtraWeights", and the quantizer options (quantizerOptionsFromJson)}. Throws naming an
 // unknown key or a bad value.
-ModelOptions modelOptionsFromJson(const nlohmann::json& options);
+ModelOptions modelOptionsFromJson(const qkw::Json& options);
 // {"maxTensorElements": n, ...}: each a positive integer up to 2^53; unknown keys are errors.
-Limits limitsFromJson(const nlohmann::json& limits);
+Limits limitsFromJson(const qkw::Json& limits);
 
 // Parses JSON text whose nesting depth must stay within `maxDepth` (arrays and objects);
 // deeper input is a qkw::Error naming `what` and the limit, before any deep structure exists.
-nlohmann::json parseJsonWithDepthLimit(const std::string& text, int64_t maxDepth, const std::string& what);
+qkw::Json parseJsonWithDepthLimit(const std::string& text, int64_t maxDepth, const std::string& what);
 
 struct TensorInfo {
   std::string name;  // the producing layer's name
@@ -76,7 +76,7 @@ class Model {
  public:
   // Builds and plans. Throws one qkw::Unsupported listing every unsupported layer and
   // quantizer (name and class), or a qkw::Error naming the layer/field that is malformed.
-  static std::unique_ptr<Model> build(const nlohmann::json& graph,
+  static std::unique_ptr<Model> build(const qkw::Json& graph,
                                       std::map<std::string, std::vector<WeightInput>> weightsByLayer,
                                       const ModelOptions& options = {});
   virtual ~Model() = default;

@@ -592,8 +592,8 @@ TensorStats computeStatsReference(const Tensor& t, const TensorAnalysis* analysi
   return s;
 }
 
-nlohmann::json toJson(const TensorStats& s) {
-  using nlohmann::json;
+qkw::Json toJson(const TensorStats& s) {
+  using json = qkw::Json;
   auto number = [](double v) { return std::isfinite(v) ? json(v) : json(v > 0 ? "inf" : "-inf"); };
   json j;
   j["count"] = s.count;
@@ -609,7 +609,7 @@ nlohmann::json toJson(const TensorStats& s) {
   json examples = json::array();
   for (float v : s.offGridExamples) examples.push_back(std::isfinite(v) ? json(v) : json(std::isnan(v) ? "NaN" : (v > 0 ? "inf" : "-inf")));
   j["offGridExamples"] = examples;
-  if (s.observesGrid) j["observedGrid"] = s.observedGrid ? toJson(*s.observedGrid) : nlohmann::json(nullptr);
+  if (s.observesGrid) j["observedGrid"] = s.observedGrid ? toJson(*s.observedGrid) : qkw::Json(nullptr);
   return j;
 }
 

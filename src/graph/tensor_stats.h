@@ -7,7 +7,7 @@
 #include <optional>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include "core/json.h"
 
 #include "core/tensor.h"
 #include "graph/analysis.h"
@@ -53,6 +53,6 @@ TensorStats computeStatsReference(const Tensor& t, const TensorAnalysis* analysi
 
 // {count, nanCount, infCount, min, max, mean, distinct, histogram: {min, max, counts},
 //  onGrid: bool|null, offGridCount, offGridExamples, observedGrid?: grid|null (model inputs)}
-nlohmann::json toJson(const TensorStats& stats);
+qkw::Json toJson(const TensorStats& stats);
 
 }  // namespace qkw

@@ -115,7 +115,7 @@ void TraceRecorder::encode() {
   r.clear();
   r.push_back(kTraceRecordVersion);
   r.push_back(static_cast<double>(layers_.size()));
-  nlohmann::json steps;
+  qkw::Json steps;
   for (const TracedLayer& l : layers_) {
     const TensorStats& s = l.stats;
     r.insert(r.end(), {static_cast<double>(l.index), static_cast<double>(l.offset),

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include "core/json.h"
 
 #include "graph/analysis.h"
 #include "graph/model.h"
@@ -29,7 +29,7 @@ struct TracedLayer {
   size_t offset = 0;    // into TraceRecorder::data() (when data is included)
   TensorStats stats;
   double milliseconds = 0;
-  nlohmann::json steps;  // Layer::recordedSteps() when options.steps, else null
+  qkw::Json steps;  // Layer::recordedSteps() when options.steps, else null
 };
 
 class TraceRecorder {

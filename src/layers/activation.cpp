@@ -96,7 +96,7 @@ class ActivationLayer : public QuantizedLayer {
 
 LayerPtr makeActivationLayer(const LayerContext& ctx) {
   const bool quantized = ctx.className == "QActivation";
-  const nlohmann::json* v = ctx.find("activation");
+  const qkw::Json* v = ctx.find("activation");
   if (!v) throw Error(ctx.errorPrefix() + "config has no 'activation'");
   ActivationFunction f =
       ActivationFunction::resolve(v, ctx, quantized ? ActivationFlavor::QKeras : ActivationFlavor::Keras);

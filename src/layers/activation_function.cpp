@@ -115,7 +115,7 @@ std::string displayFor(Kind kind, const std::string& name) {
 }
 
 // The quantizer's class name from a string spec ("quantized_bits(4,0,1)") or a dict.
-std::string specClassName(const nlohmann::json& spec) {
+std::string specClassName(const qkw::Json& spec) {
   if (spec.is_string()) {
     std::string s = spec.get<std::string>();
     return trim(s.substr(0, s.find('(')));
@@ -125,7 +125,7 @@ std::string specClassName(const nlohmann::json& spec) {
   return "";
 }
 
-QuantizerPtr buildQuantizer(const LayerContext& ctx, const std::string& key, const nlohmann::json& spec,
+QuantizerPtr buildQuantizer(const LayerContext& ctx, const std::string& key, const qkw::Json& spec,
                             bool weightSlot) {
   QuantizerOptions options = ctx.quantizerOptions;
   options.weightSlot = weightSlot;
@@ -150,7 +150,7 @@ ActivationFunction ActivationFunction::keras(Kind kind, const std::string& name)
 namespace {
 
 Error unknownActivation(const LayerContext& ctx, const std::string& slot, ActivationFlavor flavor,
-                        const nlohmann::json& v) {
+                        const qkw::Json& v) {
   return Error(ctx.errorPrefix() + "'" + slot + "' is not a known " +
                (flavor == ActivationFlavor::QKeras ? "quantizer or activation" : "Keras activation") + ": " +
                v.dump());
@@ -158,17 +158,17 @@ Error unknownActivation(const LayerContext& ctx, const std::string& slot, Activa
 
 }  // namespace
 
-ActivationFunction ActivationFunction::resolve(const nlohmann::json* value, const LayerContext& ctx,
+ActivationFunction ActivationFunction::resolve(const qkw::Json* value, const LayerContext& ctx,
                                                ActivationFlavor flavor, const std::string& slot) {
   ActivationFunction f = resolveKind(value, ctx, flavor, slot);
   f.kernels_ = ctx.quantizerOptions.oneDnnKernels ? quant::TfCpuKernels::OneDnn : quant::TfCpuKernels::Eigen;
   return f;
 }
 
-ActivationFunction ActivationFunction::resolveKind(const nlohmann::json* value, const LayerContext& ctx,
+ActivationFunction ActivationFunction::resolveKind(const qkw::Json* value, const LayerContext& ctx,
                                                    ActivationFlavor flavor, const std::string& slot) {
   if (!value || value->is_null()) return ActivationFunction();
-  const nlohmann::json& v = *value;
+  const qkw::Json& v = *value;
 
   // Keras 3 serializes plain functions as {"class_name": "function", "config": "relu", ...}.
   if (v.is_object() && v.value("class_name", "") == "function" && v.contains("config") && v["config"].is_string())
@@ -197,7 +197,7 @@ ActivationFunction ActivationFunction::resolveKind(const nlohmann::json* value, 
 }
 
 ActivationFunction ActivationFunction::quantizerActivation(const LayerContext& ctx, const std::string& slot,
-                                                           const nlohmann::json& spec) {
+                                                           const qkw::Json& spec) {
   ActivationFunction f;
   f.kind_ = Kind::Quantizer;
   f.quantizer_ = buildQuantizer(ctx, slot, spec, false);
@@ -279,7 +279,7 @@ void softmaxAxis(const float* in, float* out, int64_t outer, int64_t n, int64_t 
   }
 }
 
-QuantizerPtr makeSlotQuantizer(const LayerContext& ctx, const std::string& key, const nlohmann::json& spec,
+QuantizerPtr makeSlotQuantizer(const LayerContext& ctx, const std::string& key, const qkw::Json& spec,
                                bool weightSlot) {
   if (spec.is_null()) return nullptr;
   if (spec.is_string() && trim(spec.get<std::string>()).empty()) return nullptr;
@@ -287,7 +287,7 @@ QuantizerPtr makeSlotQuantizer(const LayerContext& ctx, const std::string& key, 
 }
 
 QuantizerPtr makeSlotQuantizer(const LayerContext& ctx, const std::string& key, bool weightSlot) {
-  const nlohmann::json* v = ctx.find(key);
+  const qkw::Json* v = ctx.find(key);
   if (!v) return nullptr;
   return makeSlotQuantizer(ctx, key, *v, weightSlot);
 }

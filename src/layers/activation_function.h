@@ -8,7 +8,7 @@
 #pragma once
 #include <string>
 
-#include <nlohmann/json.hpp>
+#include "core/json.h"
 
 #include "layers/layer.h"
 #include "quant/tf_math.h"
@@ -30,7 +30,7 @@ class ActivationFunction {
   ActivationFunction() = default;  // identity
 
   // `value` may be nullptr (missing key). `slot` names the config key in errors.
-  static ActivationFunction resolve(const nlohmann::json* value, const LayerContext& ctx, ActivationFlavor flavor,
+  static ActivationFunction resolve(const qkw::Json* value, const LayerContext& ctx, ActivationFlavor flavor,
                                     const std::string& slot = "activation");
   // A Keras activation by name (Activation layers, tests).
   static ActivationFunction keras(Kind kind, const std::string& name);
@@ -50,8 +50,8 @@ class ActivationFunction {
  private:
   // A quantizer used as the activation (QKeras only); `spec` is its string or dict form.
   static ActivationFunction quantizerActivation(const LayerContext& ctx, const std::string& slot,
-                                                const nlohmann::json& spec);
-  static ActivationFunction resolveKind(const nlohmann::json* value, const LayerContext& ctx, ActivationFlavor flavor,
+                                                const qkw::Json& spec);
+  static ActivationFunction resolveKind(const qkw::Json* value, const LayerContext& ctx, ActivationFlavor flavor,
                                         const std::string& slot);
 
   Kind kind_ = Kind::Identity;
@@ -65,7 +65,7 @@ class ActivationFunction {
 // the §1.6 alpha rewrite. Errors name the layer and the slot.
 QuantizerPtr makeSlotQuantizer(const LayerContext& ctx, const std::string& key, bool weightSlot);
 // Same with an explicit spec (for defaults that are not in the config).
-QuantizerPtr makeSlotQuantizer(const LayerContext& ctx, const std::string& key, const nlohmann::json& spec,
+QuantizerPtr makeSlotQuantizer(const LayerContext& ctx, const std::string& key, const qkw::Json& spec,
                                bool weightSlot);
 
 // tf.nn.softmax over `axis` of a row-major tensor (outer, n, inner) whose first dimension holds

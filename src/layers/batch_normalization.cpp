@@ -115,7 +115,7 @@ class BatchNormLayer : public Layer {
 LayerPtr makeBatchNormalizationLayer(const LayerContext& ctx) {
   const bool quantized = ctx.className == "QBatchNormalization";
   if (quantized) {
-    const nlohmann::json* act = ctx.find("activation");
+    const qkw::Json* act = ctx.find("activation");
     const bool linear = !act || act->is_null() || (act->is_string() && (act->get<std::string>() == "linear" || act->get<std::string>().empty()));
     if (!linear)
       ctx.warn("ignored-setting", "QKeras ignores QBatchNormalization's activation " + act->dump() +
@@ -151,9 +151,9 @@ LayerPtr makeBatchNormalizationLayer(const LayerContext& ctx) {
   if (quantized) {
     // A missing key means the constructor default (§4.4); an explicit null means float.
     auto slot = [&](const std::string& key, const char* fallback, bool weightSlot) -> QuantizerPtr {
-      const nlohmann::json* v = ctx.find(key);
+      const qkw::Json* v = ctx.find(key);
       QuantizerPtr q = v ? makeSlotQuantizer(ctx, key, *v, weightSlot)
-                         : (fallback ? makeSlotQuantizer(ctx, key, nlohmann::json(fallback), weightSlot) : nullptr);
+                         : (fallback ? makeSlotQuantizer(ctx, key, qkw::Json(fallback), weightSlot) : nullptr);
       if (q) slots.push_back({key, q});
       return q;
     };
@@ -199,7 +199,7 @@ LayerPtr makeBatchNormalizationLayer(const LayerContext& ctx) {
   }
   // QKeras stores QBatchNormalization's activation= and never applies it; the analysis says so.
   std::string ignoredActivation;
-  const nlohmann::json* act = quantized ? ctx.find("activation") : nullptr;
+  const qkw::Json* act = quantized ? ctx.find("activation") : nullptr;
   if (act && !act->is_null() &&
       !(act->is_string() && (act->get<std::string>() == "linear" || act->get<std::string>().empty())))
     ignoredActivation = act->is_string() ? "'" + act->get<std::string>() + "'" : act->dump();

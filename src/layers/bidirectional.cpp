@@ -62,8 +62,8 @@ class BidirectionalLayer : public Layer {
     y_.resize(rows * uf);
     yRev_.resize(rows * ub);
     std::vector<std::vector<float>> fs, bs;
-    nlohmann::json* fwdSteps = nullptr;
-    nlohmann::json* bwdSteps = nullptr;
+    qkw::Json* fwdSteps = nullptr;
+    qkw::Json* bwdSteps = nullptr;
     if (recordSteps_) {
       steps_ = {{"forward", fwd_.stepsRecord(batch)}, {"backward", bwd_.stepsRecord(batch)}};
       fwdSteps = &steps_["forward"]["steps"];
@@ -173,7 +173,7 @@ class BidirectionalLayer : public Layer {
     recordSteps_ = on;
     if (!on) steps_ = nullptr;
   }
-  nlohmann::json recordedSteps() const override { return recordSteps_ ? steps_ : nlohmann::json(); }
+  qkw::Json recordedSteps() const override { return recordSteps_ ? steps_ : qkw::Json(); }
 
   const RecurrentSequence& forwardSequence() const { return fwd_; }
   const RecurrentSequence& backwardSequence() const { return bwd_; }
@@ -187,10 +187,10 @@ class BidirectionalLayer : public Layer {
   mutable std::vector<float> y_, yRev_, rev_;
   mutable std::vector<Tensor> extras_;  // extra outputs of the last forward()
   mutable bool recordSteps_ = false;
-  mutable nlohmann::json steps_;        // trace({steps: true}) record of the last forward()
+  mutable qkw::Json steps_;        // trace({steps: true}) record of the last forward()
 };
 
-std::string innerClassName(const nlohmann::json& inner) {
+std::string innerClassName(const qkw::Json& inner) {
   std::string c = inner.value("class_name", "");
   const size_t gt = c.rfind('>');
   return gt == std::string::npos ? c : c.substr(gt + 1);
@@ -199,17 +199,17 @@ std::string innerClassName(const nlohmann::json& inner) {
 }  // namespace
 
 LayerPtr makeBidirectionalLayer(const LayerContext& ctx) {
-  const nlohmann::json* layer = ctx.find("layer");
+  const qkw::Json* layer = ctx.find("layer");
   if (!layer || !layer->is_object() || !layer->contains("config") || !(*layer)["config"].is_object())
     throw Error(ctx.errorPrefix() + "config has no wrapped 'layer' with class_name and config");
   const std::string fwdClass = innerClassName(*layer);
   if (!isRecurrentClass(fwdClass))
     throw Unsupported(ctx.errorPrefix() + "wraps a " + fwdClass +
                       "; only SimpleRNN/LSTM/GRU and QSimpleRNN/QLSTM/QGRU are supported inside Bidirectional");
-  nlohmann::json fwdConfig = (*layer)["config"];
-  nlohmann::json bwdConfig;
+  qkw::Json fwdConfig = (*layer)["config"];
+  qkw::Json bwdConfig;
   std::string bwdClass;
-  const nlohmann::json* backward = ctx.find("backward_layer");
+  const qkw::Json* backward = ctx.find("backward_layer");
   if (backward && backward->is_object()) {
     if (!backward->contains("config") || !(*backward)["config"].is_object())
       throw Error(ctx.errorPrefix() + "'backward_layer' has no config");
@@ -226,7 +226,7 @@ LayerPtr makeBidirectionalLayer(const LayerContext& ctx) {
   fwdConfig["zero_output_for_mask"] = returnSequences;
   bwdConfig["zero_output_for_mask"] = bwdConfig.value("return_sequences", false);
 
-  const nlohmann::json* mm = ctx.find("merge_mode");
+  const qkw::Json* mm = ctx.find("merge_mode");
   MergeMode mode = MergeMode::Concat;
   if (mm && mm->is_null()) mode = MergeMode::None;
   else if (mm) {
@@ -263,7 +263,7 @@ LayerPtr makeBidirectionalLayer(const LayerContext& ctx) {
   if (fwd.returnSequences != bwd.returnSequences)
     throw Error(ctx.errorPrefix() + "forward and backward layers must agree on return_sequences");
 
-  const nlohmann::json* mv = ctx.find("qkw_mask_value");
+  const qkw::Json* mv = ctx.find("qkw_mask_value");
   const bool masked = mv && mv->is_number();
   return std::make_unique<BidirectionalLayer>(ctx, std::move(fwd), std::move(bwd), mode, masked,
                                               masked ? mv->get<float>() : 0.0f);

@@ -118,7 +118,7 @@ std::vector<WeightInput> ConvLayer::effectiveWeights() const { return withOption
 
 namespace {
 
-void flattenNumbers(const nlohmann::json& v, std::vector<float>& out) {
+void flattenNumbers(const qkw::Json& v, std::vector<float>& out) {
   if (v.is_array()) {
     for (const auto& e : v) flattenNumbers(e, out);
   } else if (v.is_number()) {
@@ -133,7 +133,7 @@ void flattenNumbers(const nlohmann::json& v, std::vector<float>& out) {
 }  // namespace
 
 std::vector<float> readConvMask(const LayerContext& ctx, int64_t kH, int64_t kW) {
-  const nlohmann::json* m = ctx.find("mask");
+  const qkw::Json* m = ctx.find("mask");
   if (!m || m->is_null()) return {};
   if (!m->is_array() || m->empty() || !(*m)[0].is_array())
     throw Error(ctx.errorPrefix() + "'mask' must be a nested list of rank >= 2");

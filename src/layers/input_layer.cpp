@@ -39,7 +39,7 @@ class InputLayer : public Layer {
 }  // namespace
 
 LayerPtr makeInputLayer(const LayerContext& ctx) {
-  const nlohmann::json* s = ctx.find("batch_input_shape");
+  const qkw::Json* s = ctx.find("batch_input_shape");
   if (!s || s->is_null()) s = ctx.find("batch_shape");
   if (!s || !s->is_array() || s->empty())
     throw Error(ctx.errorPrefix() + "config has no 'batch_input_shape' or 'batch_shape' list");

@@ -30,7 +30,7 @@ int64_t samePaddingBefore(int64_t in, int64_t pool, int64_t stride, int64_t out)
 namespace {
 
 [[noreturn]] void badPadding(const LayerContext& ctx, const std::string& key, size_t spatialAxes,
-                             const nlohmann::json& value) {
+                             const qkw::Json& value) {
   const std::string forms = spatialAxes == 1
                                 ? "an integer or a pair of integers"
                                 : "an integer, a pair of integers, or a pair of (before, after) pairs";
@@ -38,7 +38,7 @@ namespace {
 }
 
 int64_t nonNegativeInt(const LayerContext& ctx, const std::string& key, size_t spatialAxes,
-                       const nlohmann::json& value, const nlohmann::json& whole) {
+                       const qkw::Json& value, const qkw::Json& whole) {
   if (!value.is_number_integer() && !(value.is_number_float() && std::floor(value.get<double>()) == value.get<double>()))
     badPadding(ctx, key, spatialAxes, whole);
   const int64_t v = configInt64Value(ctx, key, value);
@@ -55,9 +55,9 @@ int64_t nonNegativeInt(const LayerContext& ctx, const std::string& key, size_t s
 std::vector<std::array<int64_t, 2>> configPadPairs(const LayerContext& ctx, const std::string& key,
                                                    size_t spatialAxes,
                                                    const std::vector<std::array<int64_t, 2>>& fallback) {
-  const nlohmann::json* found = ctx.find(key);
+  const qkw::Json* found = ctx.find(key);
   if (!found || found->is_null()) return fallback;
-  const nlohmann::json& v = *found;
+  const qkw::Json& v = *found;
   std::vector<std::array<int64_t, 2>> pairs;
   if (v.is_number()) {
     const int64_t p = nonNegativeInt(ctx, key, spatialAxes, v, v);
@@ -70,7 +70,7 @@ std::vector<std::array<int64_t, 2>> configPadPairs(const LayerContext& ctx, cons
     badPadding(ctx, key, spatialAxes, v);
   }
   if (v.size() != spatialAxes) badPadding(ctx, key, spatialAxes, v);
-  for (const nlohmann::json& axis : v) {
+  for (const qkw::Json& axis : v) {
     if (axis.is_number()) {
       const int64_t p = nonNegativeInt(ctx, key, spatialAxes, axis, v);
       pairs.push_back({p, p});
@@ -81,8 +81,8 @@ std::vector<std::array<int64_t, 2>> configPadPairs(const LayerContext& ctx, cons
     }
   }
   // Keras rejects mixing a symmetric int with a pair for 2D ((1, (2, 3)) is not a valid form).
-  const bool allInts = std::all_of(v.begin(), v.end(), [](const nlohmann::json& a) { return a.is_number(); });
-  const bool allPairs = std::all_of(v.begin(), v.end(), [](const nlohmann::json& a) { return a.is_array(); });
+  const bool allInts = std::all_of(v.begin(), v.end(), [](const qkw::Json& a) { return a.is_number(); });
+  const bool allPairs = std::all_of(v.begin(), v.end(), [](const qkw::Json& a) { return a.is_array(); });
   if (!allInts && !allPairs) badPadding(ctx, key, spatialAxes, v);
   return pairs;
 }

@@ -32,7 +32,7 @@ void registerKerasDropoutLayers(LayerRegistry& registry) {
     registry.add(name, [](const LayerContext& ctx) -> LayerPtr {
       // At inference Dropout passes its input through whatever the rate says; a rate outside
       // [0, 1) is only rejected by training (or, for > 1, by newer Keras constructors).
-      const nlohmann::json* rate = ctx.find("rate");
+      const qkw::Json* rate = ctx.find("rate");
       if (rate && rate->is_number() && !(rate->get<double>() >= 0.0 && rate->get<double>() < 1.0))
         ctx.warn("dropout-rate", ctx.className + " rate " + rate->dump() +
                                      " is outside [0, 1): predict passes the input through unchanged, as Keras does at "

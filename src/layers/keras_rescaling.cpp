@@ -14,9 +14,9 @@ namespace {
 // A number, or a flat list broadcast on the last axis. Keras stores Python floats; TF casts
 // them to float32 before the multiply (tf.cast(self.scale, compute_dtype)).
 std::vector<float> readScalarOrList(const LayerContext& ctx, const std::string& key, float fallback) {
-  const nlohmann::json* v = ctx.find(key);
+  const qkw::Json* v = ctx.find(key);
   if (!v || v->is_null()) return {fallback};
-  auto number = [&](const nlohmann::json& e) {
+  auto number = [&](const qkw::Json& e) {
     if (!e.is_number())
       throw Error(ctx.errorPrefix() + "config '" + key + "' must be a number or a list of numbers, got " + v->dump());
     return static_cast<float>(e.get<double>());
@@ -24,7 +24,7 @@ std::vector<float> readScalarOrList(const LayerContext& ctx, const std::string& 
   if (!v->is_array()) return {number(*v)};
   if (v->empty()) throw Error(ctx.errorPrefix() + "config '" + key + "' is an empty list");
   std::vector<float> values;
-  for (const nlohmann::json& e : *v) values.push_back(number(e));
+  for (const qkw::Json& e : *v) values.push_back(number(e));
   return values;
 }
 

@@ -36,15 +36,15 @@ class Flatten : public KerasLayer {
 };
 
 std::vector<int64_t> readIntList(const LayerContext& ctx, const std::string& key) {
-  const nlohmann::json* v = ctx.find(key);
+  const qkw::Json* v = ctx.find(key);
   if (!v || v->is_null()) throw Error(ctx.errorPrefix() + "config has no '" + key + "'");
   std::vector<int64_t> values;
-  auto take = [&](const nlohmann::json& e) {
+  auto take = [&](const qkw::Json& e) {
     if (!e.is_number_integer()) throw Error(ctx.errorPrefix() + "config '" + key + "' must be a list of integers, got " + v->dump());
     values.push_back(e.get<int64_t>());
   };
   if (v->is_array()) {
-    for (const nlohmann::json& e : *v) take(e);
+    for (const qkw::Json& e : *v) take(e);
   } else {
     take(*v);
   }

@@ -125,7 +125,7 @@ class TimeDistributedLayer : public KerasLayer {
 };
 
 LayerPtr makeTimeDistributed(const LayerContext& ctx) {
-  const nlohmann::json* layer = ctx.find("layer");
+  const qkw::Json* layer = ctx.find("layer");
   if (!layer || !layer->is_object() || !layer->contains("config") || !(*layer)["config"].is_object() ||
       !(*layer)["class_name"].is_string())
     throw Error(ctx.errorPrefix() + "config has no wrapped 'layer' with class_name and config");
@@ -135,7 +135,7 @@ LayerPtr makeTimeDistributed(const LayerContext& ctx) {
     throw Unsupported(ctx.errorPrefix() + "TimeDistributed over " + cls + " is not supported");
   const LayerFactory* factory = LayerRegistry::instance().find(cls);
   if (!factory) throw Unsupported(ctx.errorPrefix() + "wraps an unsupported layer class " + cls);
-  nlohmann::json innerConfig = (*layer)["config"];
+  qkw::Json innerConfig = (*layer)["config"];
   if (ctx.config.value("qkw_effective_weights", false)) innerConfig["qkw_effective_weights"] = true;
   LayerContext inner{ctx.name, cls, innerConfig, ctx.weights, ctx.quantizerOptions};
   LayerPtr built = (*factory)(inner);

@@ -65,7 +65,7 @@ std::vector<std::string> LayerContext::unusedWeights() const {
   return unused;
 }
 
-const nlohmann::json* LayerContext::find(const std::string& key) const {
+const qkw::Json* LayerContext::find(const std::string& key) const {
   if (!config.is_object()) return nullptr;
   auto it = config.find(key);
   if (it == config.end()) return nullptr;

@@ -15,7 +15,7 @@
 #include <utility>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include "core/json.h"
 
 #include "core/error.h"
 #include "core/tensor.h"
@@ -70,7 +70,7 @@ struct ModelWarning {
 struct LayerContext {
   std::string name;
   std::string className;
-  const nlohmann::json& config;
+  const qkw::Json& config;
   std::vector<WeightInput> weights;
   QuantizerOptions quantizerOptions;  // sigmoid mode / qnoise override (weightSlot is per slot)
   std::vector<ModelWarning>* warnings = nullptr;  // where warn() records (Model::build sets it)
@@ -92,7 +92,7 @@ struct LayerContext {
   // context over this one's weights: this context's unused weights are then the inner ones'.
   void adoptUsage(const LayerContext& inner) const;
   // Config accessors that fill Keras defaults and name the layer and key in errors.
-  const nlohmann::json* find(const std::string& key) const;
+  const qkw::Json* find(const std::string& key) const;
   std::string errorPrefix() const { return "layer '" + name + "' (" + className + "): "; }
 
   mutable std::vector<std::string> knownRoles_{};   // every role of every `order` looked up
@@ -210,7 +210,7 @@ class Layer {
   // Per-time-step states for trace({steps: true}) (recurrent layers): while recording is on,
   // forward() keeps every step's states; recordedSteps() returns them as JSON (null otherwise).
   virtual void setRecordSteps(bool /*on*/) const {}
-  virtual nlohmann::json recordedSteps() const { return nullptr; }
+  virtual qkw::Json recordedSteps() const { return nullptr; }
 
  protected:
   Layer(std::string name, std::string className) : name_(std::move(name)), className_(std::move(className)) {}

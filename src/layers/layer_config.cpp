@@ -9,19 +9,19 @@ namespace qkw {
 
 namespace {
 
-const nlohmann::json* present(const LayerContext& ctx, const std::string& key) {
-  const nlohmann::json* v = ctx.find(key);
+const qkw::Json* present(const LayerContext& ctx, const std::string& key) {
+  const qkw::Json* v = ctx.find(key);
   return (v && !v->is_null()) ? v : nullptr;
 }
 
 [[noreturn]] void badType(const LayerContext& ctx, const std::string& key, const std::string& expected,
-                          const nlohmann::json& value) {
+                          const qkw::Json& value) {
   throw Error(ctx.errorPrefix() + "config '" + key + "' must be " + expected + ", got " + value.dump());
 }
 
 // Config integers are read as checked 64-bit values, then must fit an int: a value that does
 // not is an error, never truncated (4294967360 used to load as 64).
-int toInt(const LayerContext& ctx, const std::string& key, const nlohmann::json& v) {
+int toInt(const LayerContext& ctx, const std::string& key, const qkw::Json& v) {
   const int64_t i = configInt64Value(ctx, key, v);
   if (i < std::numeric_limits<int>::min() || i > std::numeric_limits<int>::max())
     throw Error(ctx.errorPrefix() + "config '" + key + "' is " + v.dump() + ", out of the supported range [" +
@@ -32,7 +32,7 @@ int toInt(const LayerContext& ctx, const std::string& key, const nlohmann::json&
 
 }  // namespace
 
-int64_t configInt64Value(const LayerContext& ctx, const std::string& key, const nlohmann::json& v) {
+int64_t configInt64Value(const LayerContext& ctx, const std::string& key, const qkw::Json& v) {
   if (v.is_number_unsigned()) {
     if (v.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
       throw Error(ctx.errorPrefix() + "config '" + key + "' is " + v.dump() + ", out of the 64-bit integer range");
@@ -48,18 +48,18 @@ int64_t configInt64Value(const LayerContext& ctx, const std::string& key, const 
 }
 
 int configInt(const LayerContext& ctx, const std::string& key, int fallback) {
-  const nlohmann::json* v = present(ctx, key);
+  const qkw::Json* v = present(ctx, key);
   return v ? toInt(ctx, key, *v) : fallback;
 }
 
 int requiredInt(const LayerContext& ctx, const std::string& key) {
-  const nlohmann::json* v = present(ctx, key);
+  const qkw::Json* v = present(ctx, key);
   if (!v) throw Error(ctx.errorPrefix() + "config has no '" + key + "'");
   return toInt(ctx, key, *v);
 }
 
 float configFloat(const LayerContext& ctx, const std::string& key, float fallback) {
-  const nlohmann::json* v = present(ctx, key);
+  const qkw::Json* v = present(ctx, key);
   if (!v) return fallback;
   if (!v->is_number()) badType(ctx, key, "a number", *v);
   // Keras stores Python floats (float64); TF casts them to float32 where they meet tensors.
@@ -67,7 +67,7 @@ float configFloat(const LayerContext& ctx, const std::string& key, float fallbac
 }
 
 bool configBool(const LayerContext& ctx, const std::string& key, bool fallback) {
-  const nlohmann::json* v = present(ctx, key);
+  const qkw::Json* v = present(ctx, key);
   if (!v) return fallback;
   if (v->is_boolean()) return v->get<bool>();
   if (v->is_number_integer()) return v->get<int>() != 0;
@@ -75,7 +75,7 @@ bool configBool(const LayerContext& ctx, const std::string& key, bool fallback) 
 }
 
 std::string configString(const LayerContext& ctx, const std::string& key, const std::string& fallback) {
-  const nlohmann::json* v = present(ctx, key);
+  const qkw::Json* v = present(ctx, key);
   if (!v) return fallback;
   if (!v->is_string()) badType(ctx, key, "a string", *v);
   return v->get<std::string>();
@@ -83,7 +83,7 @@ std::string configString(const LayerContext& ctx, const std::string& key, const 
 
 std::vector<int> configIntTuple(const LayerContext& ctx, const std::string& key, size_t count,
                                 const std::vector<int>& fallback) {
-  const nlohmann::json* v = present(ctx, key);
+  const qkw::Json* v = present(ctx, key);
   if (!v) return fallback;
   if (v->is_number()) return std::vector<int>(count, toInt(ctx, key, *v));
   if (!v->is_array() || v->size() != count)
@@ -94,7 +94,7 @@ std::vector<int> configIntTuple(const LayerContext& ctx, const std::string& key,
 }
 
 int configAxis(const LayerContext& ctx, const std::string& key, int fallback) {
-  const nlohmann::json* v = present(ctx, key);
+  const qkw::Json* v = present(ctx, key);
   if (!v) return fallback;
   if (v->is_array()) {
     if (v->size() != 1) throw Unsupported(ctx.errorPrefix() + "'" + key + "' with several axes " + v->dump());

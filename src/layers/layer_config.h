@@ -20,7 +20,7 @@ bool configBool(const LayerContext& ctx, const std::string& key, bool fallback);
 std::string configString(const LayerContext& ctx, const std::string& key, const std::string& fallback);
 // A JSON integer (or integral float) as a checked int64; throws naming the layer and key when it
 // is not an integer or lies outside the int64 range (unsigned JSON values above 2^63-1).
-int64_t configInt64Value(const LayerContext& ctx, const std::string& key, const nlohmann::json& v);
+int64_t configInt64Value(const LayerContext& ctx, const std::string& key, const qkw::Json& v);
 // Required integer (e.g. Dense units).
 int requiredInt(const LayerContext& ctx, const std::string& key);
 

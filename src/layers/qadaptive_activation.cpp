@@ -93,7 +93,7 @@ class QAdaptiveActivationLayer : public QuantizedLayer {
 
 LayerPtr makeQAdaptiveActivationLayer(const LayerContext& ctx) {
   // __init__: `activation not in ["quantized_bits", "quantized_relu"]` raises ValueError.
-  const nlohmann::json* act = ctx.find("activation");
+  const qkw::Json* act = ctx.find("activation");
   if (!act || (*act != "quantized_bits" && *act != "quantized_relu"))
     throw Error(ctx.errorPrefix() + "invalid activation " + (act ? act->dump() : std::string("(missing)")) +
                 ": QKeras accepts only the quantizer names \"quantized_bits\" and \"quantized_relu\" without "
@@ -106,8 +106,8 @@ LayerPtr makeQAdaptiveActivationLayer(const LayerContext& ctx) {
   const bool keepNegative = !relu || slope != 0.0f;
 
   // The quantizer as a dict spec, built key by key (a nested initializer list costs ~16 KB of WASM).
-  nlohmann::json spec = nlohmann::json::object();
-  nlohmann::json& qc = spec["config"];
+  qkw::Json spec = qkw::Json::object();
+  qkw::Json& qc = spec["config"];
   qc["bits"] = totalBits;
   qc["integer"] = 0;
   if (relu) {

@@ -170,7 +170,7 @@ Shape RecurrentSequence::outputShape(const Shape& in) const {
 }
 
 void RecurrentSequence::run(const Tensor& x, const std::vector<unsigned char>* mask, float* out,
-                            std::vector<std::vector<float>>* finalStates, nlohmann::json* steps) const {
+                            std::vector<std::vector<float>>* finalStates, qkw::Json* steps) const {
   const int64_t batch = x.shape[0], T = x.shape[1], in = x.shape[2], u = cell.units;
   std::vector<std::vector<float>> states(cell.stateCount(), std::vector<float>(batch * u, 0.0f));
   std::vector<std::vector<float>> saved;
@@ -192,7 +192,7 @@ void RecurrentSequence::run(const Tensor& x, const std::vector<unsigned char>* m
     prev = y;
     if (steps) {
       const bool lstm = cell.kind == CellKind::LSTM;
-      nlohmann::json step = {{"t", t}, {"output", y}, {"h", states[0]}};
+      qkw::Json step = {{"t", t}, {"output", y}, {"h", states[0]}};
       if (lstm) step["c"] = states[1];
       if (cell.stateQuantizer) {  // what the state quantizer made of the previous states
         step["hPrevQuantized"] = std::vector<float>(scratch.q0.begin(), scratch.q0.begin() + batch * u);
@@ -207,10 +207,10 @@ void RecurrentSequence::run(const Tensor& x, const std::vector<unsigned char>* m
   if (finalStates) *finalStates = std::move(states);
 }
 
-nlohmann::json RecurrentSequence::stepsRecord(int64_t batch) const {
+qkw::Json RecurrentSequence::stepsRecord(int64_t batch) const {
   return {{"batch", batch}, {"units", cell.units}, {"goBackwards", goBackwards},
-          {"stateQuantizer", cell.stateQuantizer ? nlohmann::json(cell.stateQuantizer->str()) : nlohmann::json()},
-          {"steps", nlohmann::json::array()}};
+          {"stateQuantizer", cell.stateQuantizer ? qkw::Json(cell.stateQuantizer->str()) : qkw::Json()},
+          {"steps", qkw::Json::array()}};
 }
 
 std::vector<unsigned char> maskFromSource(const Tensor& source, int64_t timeSteps, float maskValue) {
@@ -281,7 +281,7 @@ RecurrentSequence makeRecurrentSequence(const LayerContext& ctx) {
   // The QGRU quirk: no recurrent_quantizer => the raw input kernel stands in for the recurrent one.
   const bool effective = usesEffectiveWeights(ctx);
   if (quantized && cell.kind == CellKind::GRU && !effective) {
-    const nlohmann::json* rq = ctx.find("recurrent_quantizer");
+    const qkw::Json* rq = ctx.find("recurrent_quantizer");
     const bool hasRq = rq && !rq->is_null() && !(rq->is_string() && rq->get<std::string>().empty());
     if (!hasRq) {
       if (cell.inputDim != cell.units)
@@ -327,12 +327,12 @@ RecurrentSequence makeRecurrentSequence(const LayerContext& ctx) {
 
   // Activations: QKeras resolves them through get_quantizer (quantized_tanh / 0.5-slope hard_sigmoid).
   const ActivationFlavor flavor = quantized ? ActivationFlavor::QKeras : ActivationFlavor::Keras;
-  const nlohmann::json defaultAct = quantized ? "quantized_tanh" : "tanh";
-  const nlohmann::json defaultRecAct = quantized ? "hard_sigmoid" : "sigmoid";
-  const nlohmann::json* act = ctx.config.contains("activation") ? ctx.find("activation") : &defaultAct;
+  const qkw::Json defaultAct = quantized ? "quantized_tanh" : "tanh";
+  const qkw::Json defaultRecAct = quantized ? "hard_sigmoid" : "sigmoid";
+  const qkw::Json* act = ctx.config.contains("activation") ? ctx.find("activation") : &defaultAct;
   cell.activation = ActivationFunction::resolve(act, ctx, flavor, "activation");
   if (cell.kind != CellKind::SimpleRNN) {
-    const nlohmann::json* ract =
+    const qkw::Json* ract =
         ctx.config.contains("recurrent_activation") ? ctx.find("recurrent_activation") : &defaultRecAct;
     cell.recurrentActivation = ActivationFunction::resolve(ract, ctx, flavor, "recurrent_activation");
   }
@@ -368,7 +368,7 @@ class RecurrentLayer : public Layer {
     const Tensor& x = *inputs[0];
     std::vector<unsigned char> mask;
     if (masked_) mask = maskFromSource(*inputs[1], x.shape[1], maskValue_);
-    nlohmann::json* steps = nullptr;
+    qkw::Json* steps = nullptr;
     if (recordSteps_) {
       steps_ = seq_.stepsRecord(x.shape[0]);
       steps = &steps_["steps"];
@@ -421,7 +421,7 @@ class RecurrentLayer : public Layer {
     recordSteps_ = on;
     if (!on) steps_ = nullptr;
   }
-  nlohmann::json recordedSteps() const override { return recordSteps_ ? steps_ : nlohmann::json(); }
+  qkw::Json recordedSteps() const override { return recordSteps_ ? steps_ : qkw::Json(); }
 
   TensorAnalysis analyzeOutput(const AnalysisContext& ctx) const override {
     if (QuantizerPtr q = outputQuantizer()) return ctx.quantizedBy(q, "activation ");
@@ -434,14 +434,14 @@ class RecurrentLayer : public Layer {
   float maskValue_;
   mutable std::vector<Tensor> states_;  // return_state outputs of the last forward()
   mutable bool recordSteps_ = false;
-  mutable nlohmann::json steps_;        // trace({steps: true}) record of the last forward()
+  mutable qkw::Json steps_;        // trace({steps: true}) record of the last forward()
 };
 
 }  // namespace
 
 // Keras RNN(cell=...) over one of the six cells: the cell's config plus the RNN's sequence options.
 RecurrentSequence makeGenericRnnSequence(const LayerContext& ctx) {
-  const nlohmann::json* cell = ctx.find("cell");
+  const qkw::Json* cell = ctx.find("cell");
   if (!cell || !cell->is_object() || !cell->contains("config") || !(*cell)["config"].is_object())
     throw Error(ctx.errorPrefix() + "config has no 'cell' with class_name and config");
   std::string cellClass = cell->value("class_name", "");
@@ -453,7 +453,7 @@ RecurrentSequence makeGenericRnnSequence(const LayerContext& ctx) {
   if (it == layerOfCell.end())
     throw Unsupported(ctx.errorPrefix() + "RNN over a " + cellClass +
                       " cell; supported cells: (Q)SimpleRNNCell, (Q)LSTMCell, (Q)GRUCell");
-  nlohmann::json merged = (*cell)["config"];
+  qkw::Json merged = (*cell)["config"];
   for (const char* key : {"return_sequences", "return_state", "go_backwards", "stateful", "unroll", "time_major",
                           "zero_output_for_mask", "qkw_mask_value", "qkw_effective_weights"})
     if (ctx.config.contains(key)) merged[key] = ctx.config[key];
@@ -471,7 +471,7 @@ LayerPtr makeRecurrentLayer(const LayerContext& ctx) {
                                           "states) is not supported; inside RNN(cell=...) or as the matching "
                                           "sequence layer (QSimpleRNN, QLSTM, QGRU, ...) it is");
   RecurrentSequence seq = ctx.className == "RNN" ? makeGenericRnnSequence(ctx) : makeRecurrentSequence(ctx);
-  const nlohmann::json* mv = ctx.find("qkw_mask_value");
+  const qkw::Json* mv = ctx.find("qkw_mask_value");
   const bool masked = mv && mv->is_number();
   return std::make_unique<RecurrentLayer>(ctx, std::move(seq), masked, masked ? mv->get<float>() : 0.0f);
 }

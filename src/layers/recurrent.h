@@ -58,10 +58,10 @@ struct RecurrentSequence {
   // per step in processing order, the time index, the states after the step and the previous
   // states as the state quantizer gave them to the step.
   void run(const Tensor& x, const std::vector<unsigned char>* mask, float* out,
-           std::vector<std::vector<float>>* finalStates, nlohmann::json* steps = nullptr) const;
+           std::vector<std::vector<float>>* finalStates, qkw::Json* steps = nullptr) const;
   // The trace({steps: true}) record of one run over `batch` samples: batch, units, goBackwards,
   // stateQuantizer and an empty "steps" list that run() fills.
-  nlohmann::json stepsRecord(int64_t batch) const;
+  qkw::Json stepsRecord(int64_t batch) const;
 };
 
 // Builds the cell and sequence options of an RNN layer config (QSimpleRNN, QLSTM, QGRU,

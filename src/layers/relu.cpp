@@ -124,7 +124,7 @@ LayerPtr makeReLULayer(const LayerContext& ctx) {
     return std::make_unique<ReLULayer>(ctx.name, ctx.className, std::nullopt, alpha, 0.0f);
   }
   std::optional<float> maxValue;
-  const nlohmann::json* mv = ctx.find("max_value");
+  const qkw::Json* mv = ctx.find("max_value");
   if (mv && !mv->is_null()) {
     maxValue = configFloat(ctx, "max_value", 0.0f);
     if (*maxValue < 0.0f) throw Error(ctx.errorPrefix() + "max_value must be >= 0");

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include "core/json.h"
 
 #include "core/tensor.h"
 
@@ -13,6 +13,6 @@ namespace qkw {
 // `args` holds the helper's keyword arguments as QKeras names them; `tensors` its tensor
 // arguments in order (x, q for _get_scale). Returns the result as JSON. Throws qkw::Error
 // naming the helper and argument on bad input.
-nlohmann::json callQkerasHelper(const std::string& name, const nlohmann::json& args, const std::vector<Tensor>& tensors);
+qkw::Json callQkerasHelper(const std::string& name, const qkw::Json& args, const std::vector<Tensor>& tensors);
 
 }  // namespace qkw

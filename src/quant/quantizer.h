@@ -10,13 +10,13 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include "core/json.h"
 
 #include "core/tensor.h"
 
 namespace qkw {
 
-using json = nlohmann::json;
+using json = qkw::Json;
 
 // QKeras's module-level set_internal_sigmoid(): which sigmoid quantized_relu(use_sigmoid),
 // quantized_tanh, quantized_sigmoid, quantized_ulaw use internally. Not saved in models.

@@ -16,7 +16,7 @@ namespace qkw::quant {
 // outside 1e-4 <= |v| < 1e16.
 std::string pyFloatRepr(double v);
 // Python's str(v) / repr(v) for the values a QKeras argument can hold (None, bool, int,
-// float, str, list). Integers and floats stay distinct, as nlohmann::json keeps them.
+// float, str, list). Integers and floats stay distinct, as qkw::Json keeps them.
 std::string pyStr(const json& v);
 std::string pyRepr(const json& v);
 // Python truthiness and int(v) (truncation) for bool / number values.

@@ -14,9 +14,9 @@ namespace qkw {
 using quant::kEpsilonf;
 using quant::kLog2f;
 
-AxisSpec AxisSpec::fromJson(const nlohmann::json& value, const std::string& what) {
+AxisSpec AxisSpec::fromJson(const qkw::Json& value, const std::string& what) {
   if (value.is_null()) return none();
-  auto asInt = [&](const nlohmann::json& v) -> int {
+  auto asInt = [&](const qkw::Json& v) -> int {
     if (v.is_number_integer()) return v.get<int>();
     if (v.is_number_float() && std::floor(v.get<double>()) == v.get<double>()) return static_cast<int>(v.get<double>());
     throw Error(what + " must be None, an integer or a list of integers, got " + value.dump());
@@ -29,7 +29,7 @@ AxisSpec AxisSpec::fromJson(const nlohmann::json& value, const std::string& what
   return single(asInt(value));
 }
 
-nlohmann::json AxisSpec::toJson() const {
+qkw::Json AxisSpec::toJson() const {
   if (!set) return nullptr;
   if (!isList) return values.at(0);
   return values;
@@ -261,7 +261,7 @@ ScaleInfo leastSquaresScale(const std::string& alpha, const float* x, const floa
   return out;
 }
 
-ScaleInfo getScale(const nlohmann::json& alpha, const float* x, const float* q, const Shape& shape,
+ScaleInfo getScale(const qkw::Json& alpha, const float* x, const float* q, const Shape& shape,
                    const LeastSquaresOptions& options) {
   if (alpha.is_string()) {
     const std::string a = alpha.get<std::string>();

@@ -5,7 +5,7 @@
 #include <utility>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include "core/json.h"
 
 #include "core/tensor.h"
 #include "quant/quantizer.h"
@@ -24,8 +24,8 @@ struct AxisSpec {
   static AxisSpec list(std::vector<int> v) { return {true, true, std::move(v)}; }
   // From a QKeras argument value: null, an integer or a list of integers. Throws qkw::Error
   // naming `what` otherwise.
-  static AxisSpec fromJson(const nlohmann::json& value, const std::string& what);
-  nlohmann::json toJson() const;
+  static AxisSpec fromJson(const qkw::Json& value, const std::string& what);
+  qkw::Json toJson() const;
 };
 
 // _get_scaling_axis(scale_axis, rank): the axes reduced when computing one scale per channel
@@ -66,7 +66,7 @@ ScaleInfo leastSquaresScale(const std::string& alpha, const float* x, const floa
 
 // The full _get_scale(alpha, x, q, ...) including its non-string branches: alpha None -> 1.0,
 // a number -> that number, a list -> the list (shape (n,)). Shape {} means a Python scalar.
-ScaleInfo getScale(const nlohmann::json& alpha, const float* x, const float* q, const Shape& shape,
+ScaleInfo getScale(const qkw::Json& alpha, const float* x, const float* q, const Shape& shape,
                    const LeastSquaresOptions& options);
 
 // _get_integer_bits(min_value, max_value, bits, symmetric, keep_negative, is_clipping),

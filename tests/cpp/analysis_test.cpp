@@ -23,7 +23,7 @@ std::vector<TensorAnalysis> analyzedAndBuilt(const Model& model) {
   return fresh;
 }
 
-using nlohmann::json;
+using json = qkw::Json;
 
 // A sequential graph in the normalized format of model.h.
 class GraphBuilder {

@@ -21,10 +21,10 @@ bool sameBits(const Tensor& a, const Tensor& b) {
   return a.data.size() == b.data.size() && std::memcmp(a.data.data(), b.data.data(), a.data.size() * 4) == 0;
 }
 
-nlohmann::json node(const std::string& name, const std::string& cls, nlohmann::json config,
+qkw::Json node(const std::string& name, const std::string& cls, qkw::Json config,
                     std::vector<std::string> inbound) {
-  nlohmann::json e = {{"name", name}, {"className", cls}, {"config", config}, {"inbound", nlohmann::json::array()}};
-  for (const auto& in : inbound) e["inbound"].push_back({in, 0, 0, nlohmann::json::object()});
+  qkw::Json e = {{"name", name}, {"className", cls}, {"config", config}, {"inbound", qkw::Json::array()}};
+  for (const auto& in : inbound) e["inbound"].push_back({in, 0, 0, qkw::Json::object()});
   return e;
 }
 
@@ -37,7 +37,7 @@ constexpr int kBigHw = 45;  // output rows over several fused epilogue chunks
 std::unique_ptr<Model> build(bool quantizedInput, bool branch, bool fuse, bool integer, int hw = 7,
                              const std::string& convActivation = "") {
   const float nan = std::numeric_limits<float>::quiet_NaN();
-  std::vector<nlohmann::json> layers = {
+  std::vector<qkw::Json> layers = {
       node("in", "InputLayer", {{"batch_input_shape", {nullptr, hw, hw, 3}}, {"name", "in"}}, {})};
   std::string prev = "in";
   if (quantizedInput) {
@@ -45,21 +45,21 @@ std::unique_ptr<Model> build(bool quantizedInput, bool branch, bool fuse, bool i
     prev = "q";
   }
   layers.push_back(node("c", quantizedInput ? "QConv2D" : "Conv2D",
-                        quantizedInput ? nlohmann::json{{"filters", kC}, {"kernel_size", {3, 3}}, {"padding", "same"},
+                        quantizedInput ? qkw::Json{{"filters", kC}, {"kernel_size", {3, 3}}, {"padding", "same"},
                                                         {"kernel_quantizer", "quantized_bits(4,0,1,alpha=1)"},
                                                         {"bias_quantizer", "quantized_bits(8,3,1,alpha=1)"}}
-                                       : nlohmann::json{{"filters", kC}, {"kernel_size", {3, 3}}, {"padding", "same"}},
+                                       : qkw::Json{{"filters", kC}, {"kernel_size", {3, 3}}, {"padding", "same"}},
                         {prev}));
   if (!convActivation.empty()) layers.back()["config"]["activation"] = convActivation;
   layers.push_back(node("bn", "BatchNormalization", {{"epsilon", 0.0}}, {"c"}));
-  layers.push_back(node("r", "ReLU", nlohmann::json::object(), {"bn"}));
+  layers.push_back(node("r", "ReLU", qkw::Json::object(), {"bn"}));
   layers.push_back(node("a", "QActivation", {{"activation", "quantized_relu(3,1)"}}, {"r"}));
-  nlohmann::json outputs = {{"a", 0, 0}};
+  qkw::Json outputs = {{"a", 0, 0}};
   if (branch) {
     layers.push_back(node("t", "Activation", {{"activation", "tanh"}}, {"bn"}));
     outputs.push_back({"t", 0, 0});
   }
-  nlohmann::json graph = {{"name", "m"}, {"layers", layers}, {"inputs", {{"in", 0, 0}}}, {"outputs", outputs}};
+  qkw::Json graph = {{"name", "m"}, {"layers", layers}, {"inputs", {{"in", 0, 0}}}, {"outputs", outputs}};
   std::mt19937 gen(11);
   std::normal_distribution<float> d(0.0f, 0.5f);
   std::vector<float> kernel(3 * 3 * 3 * kC), bias(kC);
@@ -151,11 +151,11 @@ TEST(FusedEpilogue, PositionDependentActivationsAreNotFused) {
   // tf.sigmoid / exp / log run Eigen's packet path on whole packets and the scalar one on the
   // tail: on a block of rows the tail differs, so such layers stay out of the chain.
   for (const std::string act : {"sigmoid", "elu", "softmax"}) {
-    std::vector<nlohmann::json> layers = {
+    std::vector<qkw::Json> layers = {
         node("in", "InputLayer", {{"batch_input_shape", {nullptr, 5, 5, 3}}, {"name", "in"}}, {}),
         node("c", "Conv2D", {{"filters", kC}, {"kernel_size", {3, 3}}, {"use_bias", false}}, {"in"}),
         node("a", "Activation", {{"activation", act}}, {"c"})};
-    nlohmann::json graph = {{"name", "m"}, {"layers", layers}, {"inputs", {{"in", 0, 0}}}, {"outputs", {{"a", 0, 0}}}};
+    qkw::Json graph = {{"name", "m"}, {"layers", layers}, {"inputs", {{"in", 0, 0}}}, {"outputs", {{"a", 0, 0}}}};
     std::map<std::string, std::vector<WeightInput>> weights;
     weights["c"] = {weight("kernel", {3, 3, 3, kC}, std::vector<float>(3 * 3 * 3 * kC, 0.25f))};
     auto m = Model::build(graph, std::move(weights), ModelOptions{});

@@ -10,7 +10,7 @@ namespace qkw {
 namespace {
 
 using namespace layer_test;
-using json = nlohmann::json;
+using json = qkw::Json;
 
 json layerEntry(const std::string& name, const std::string& cls, json config, std::vector<std::string> inbound) {
   json in = json::array();

@@ -16,7 +16,7 @@
 namespace qkw {
 namespace {
 
-using json = nlohmann::json;
+using json = qkw::Json;
 using layer_test::weight;
 using WeightMap = std::map<std::string, std::vector<WeightInput>>;
 

@@ -5,7 +5,7 @@
 namespace qkw {
 namespace {
 
-using json = nlohmann::json;
+using json = qkw::Json;
 using namespace layer_test;
 
 TEST(KerasPadding, ZeroPadding2DSymmetricInt) {

@@ -231,16 +231,16 @@ std::vector<float> randomFloats(size_t n, std::mt19937& gen) {
   return v;
 }
 
-nlohmann::json entry(const std::string& name, const std::string& cls, nlohmann::json config, const std::string& inbound) {
-  nlohmann::json e = {{"name", name}, {"className", cls}, {"config", config}, {"inbound", nlohmann::json::array()}};
-  if (!inbound.empty()) e["inbound"].push_back({inbound, 0, 0, nlohmann::json::object()});
+qkw::Json entry(const std::string& name, const std::string& cls, qkw::Json config, const std::string& inbound) {
+  qkw::Json e = {{"name", name}, {"className", cls}, {"config", config}, {"inbound", qkw::Json::array()}};
+  if (!inbound.empty()) e["inbound"].push_back({inbound, 0, 0, qkw::Json::object()});
   return e;
 }
 
 // in (9, 9, 6) -> QActivation(quantized_bits(4,0)) -> `layer` -> output.
-std::unique_ptr<Model> buildAfterQuantizedInput(const nlohmann::json& layer, std::vector<WeightInput> weights,
+std::unique_ptr<Model> buildAfterQuantizedInput(const qkw::Json& layer, std::vector<WeightInput> weights,
                                                 bool integerKernels) {
-  nlohmann::json graph = {
+  qkw::Json graph = {
       {"name", "m"},
       {"layers",
        {entry("in", "InputLayer", {{"batch_input_shape", {nullptr, 9, 9, 6}}, {"name", "in"}}, ""),
@@ -252,7 +252,7 @@ std::unique_ptr<Model> buildAfterQuantizedInput(const nlohmann::json& layer, std
   return Model::build(graph, {{layer["name"].get<std::string>(), std::move(weights)}}, options);
 }
 
-void expectSamePredictions(const nlohmann::json& layer, const std::vector<WeightInput>& weights,
+void expectSamePredictions(const qkw::Json& layer, const std::vector<WeightInput>& weights,
                            const std::string& kernelPrefix) {
   auto fast = buildAfterQuantizedInput(layer, weights, true);
   auto slow = buildAfterQuantizedInput(layer, weights, false);
@@ -267,7 +267,7 @@ void expectSamePredictions(const nlohmann::json& layer, const std::vector<Weight
 
 TEST(IntegerPath, ModelBuildHandsTheAnalysisFactsToConvAndSeparable) {
   std::mt19937 gen(8);
-  const nlohmann::json conv = entry("c", "QConv2D",
+  const qkw::Json conv = entry("c", "QConv2D",
                                     {{"filters", 11}, {"kernel_size", {3, 3}}, {"strides", {2, 1}}, {"padding", "same"},
                                      {"kernel_quantizer", "quantized_bits(4,0,1,alpha=1)"},
                                      {"bias_quantizer", "quantized_bits(8,3,1,alpha=1)"},
@@ -276,7 +276,7 @@ TEST(IntegerPath, ModelBuildHandsTheAnalysisFactsToConvAndSeparable) {
   expectSamePredictions(conv, {weight("kernel", {3, 3, 6, 11}, randomFloats(3 * 3 * 6 * 11, gen)),
                                weight("bias", {11}, randomFloats(11, gen), 1)},
                         "qs8_conv2d_igemm_4x8c2_");
-  const nlohmann::json sep = entry("s", "QSeparableConv2D",
+  const qkw::Json sep = entry("s", "QSeparableConv2D",
                                    {{"filters", 13}, {"kernel_size", {3, 3}}, {"padding", "valid"},
                                     {"depthwise_quantizer", "quantized_bits(4,0,1,alpha=1)"},
                                     {"pointwise_quantizer", "quantized_bits(4,0,1,alpha=1)"},

@@ -9,7 +9,7 @@ namespace qkw {
 namespace {
 
 using namespace layer_test;
-using json = nlohmann::json;
+using json = qkw::Json;
 
 TEST(LayerQActivation, QuantizerString) {
   auto layer = build("QActivation", {{"activation", "quantized_relu(2,0)"}});

@@ -7,7 +7,7 @@ namespace qkw {
 namespace {
 
 using namespace layer_test;
-using json = nlohmann::json;
+using json = qkw::Json;
 
 std::vector<WeightInput> bnWeights(std::vector<float> gamma, std::vector<float> beta, std::vector<float> mean,
                                    std::vector<float> var) {

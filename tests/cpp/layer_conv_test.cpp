@@ -5,7 +5,7 @@ namespace qkw {
 namespace {
 
 using namespace layer_test;
-using json = nlohmann::json;
+using json = qkw::Json;
 
 json conv2d(int filters, std::vector<int> k, const std::string& padding = "valid") {
   return {{"filters", filters}, {"kernel_size", k}, {"padding", padding}, {"strides", {1, 1}},

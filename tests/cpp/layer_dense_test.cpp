@@ -5,7 +5,7 @@ namespace qkw {
 namespace {
 
 using namespace layer_test;
-using json = nlohmann::json;
+using json = qkw::Json;
 
 TEST(LayerDense, KerasDenseComputesDotPlusBias) {
   auto layer = build("Dense", {{"units", 2}, {"activation", "linear"}},

@@ -5,7 +5,7 @@ namespace qkw {
 namespace {
 
 using namespace layer_test;
-using json = nlohmann::json;
+using json = qkw::Json;
 
 TEST(LayerQAveragePooling2D, WithoutQuantizerIsAveragePooling) {
   auto layer = build("QAveragePooling2D", {{"pool_size", {2, 2}}, {"padding", "valid"}});

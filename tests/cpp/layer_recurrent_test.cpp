@@ -15,7 +15,7 @@ namespace {
 using layer_test::build;
 using layer_test::run;
 using layer_test::weight;
-using json = nlohmann::json;
+using json = qkw::Json;
 using Fn = std::function<double(double)>;
 
 double q4(double x) {  // quantized_bits(4,0,1,alpha=1) (symmetric=1): step 1/8, [-7/8, 7/8]

@@ -12,7 +12,7 @@
 
 namespace qkw::layer_test {
 
-inline LayerPtr build(const std::string& className, const nlohmann::json& config,
+inline LayerPtr build(const std::string& className, const qkw::Json& config,
                       std::vector<WeightInput> weights = {}, const std::string& name = "layer_under_test") {
   const LayerFactory* factory = LayerRegistry::instance().find(className);
   if (!factory) throw std::runtime_error("class not registered: " + className);
@@ -22,7 +22,7 @@ inline LayerPtr build(const std::string& className, const nlohmann::json& config
 
 // A Keras utility layer built from a registry that holds only registerKerasLayers' classes, so
 // the test exercises exactly those factories.
-inline LayerPtr makeLayer(const std::string& className, const nlohmann::json& config,
+inline LayerPtr makeLayer(const std::string& className, const qkw::Json& config,
                           const std::string& name = "my_layer") {
   LayerRegistry registry;
   registerKerasLayers(registry);

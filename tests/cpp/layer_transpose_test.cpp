@@ -7,7 +7,7 @@ namespace qkw {
 namespace {
 
 using namespace layer_test;
-using json = nlohmann::json;
+using json = qkw::Json;
 
 json transposeConfig(std::vector<int> kernel, std::vector<int> strides, const std::string& padding) {
   return {{"filters", 1}, {"kernel_size", kernel}, {"strides", strides}, {"padding", padding},

@@ -306,7 +306,7 @@ TEST(QuantTestVectors, AllQuantizerAndHelperCases) {
   const std::string path = std::string(QKW_SHARED_DIR) + "/qkeras/test_vectors.json";
   std::ifstream in(path);
   if (!in) GTEST_SKIP() << "test vectors not found at " << path;
-  const json doc = json::parse(in);
+  const json doc = json::parse(std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()));
   std::mt19937 rng(42);
   struct Counts {
     int pass = 0, fail = 0, softPass = 0, softFail = 0, skip = 0;

@@ -66,7 +66,7 @@ TEST(TensorStatsTest, OffGridDataIsCountedWithExamples) {
   EXPECT_EQ(s.nanCount, 1);
   EXPECT_EQ(s.distinct, 5);
   EXPECT_EQ(std::accumulate(s.histogram.begin(), s.histogram.end(), int64_t{0}), 5);  // NaN left out
-  nlohmann::json j = toJson(s);
+  qkw::Json j = toJson(s);
   EXPECT_EQ(j["onGrid"], false);
   EXPECT_EQ(j["offGridCount"], 4);
   EXPECT_EQ(j["offGridExamples"][2], "NaN");
@@ -411,7 +411,7 @@ TEST(TensorStatsTest, InputOnA256thGridReportsTheGridAndItsDistinctValues) {
   EXPECT_EQ(s.distinct, 256);
   ASSERT_TRUE(s.onGrid.has_value());
   EXPECT_TRUE(*s.onGrid);
-  const nlohmann::json j = toJson(s);
+  const qkw::Json j = toJson(s);
   EXPECT_EQ(j["observedGrid"]["step"], 1.0 / 256);
   EXPECT_EQ(j["onGrid"], true);
   expectSameStats(s, computeStatsReference(t, &input), "pixels/256");

@@ -3,11 +3,11 @@
 // else escaping (std::length_error, std::out_of_range, bad_alloc past the limits, a crash or a
 // sanitizer report) is a bug the fuzzer should stop on.
 #pragma once
-#include <nlohmann/json.hpp>
+#include "core/json.h"
 
 #include "core/error.h"
 
 #define QKW_FUZZ_EXPECTED_ERRORS \
   catch (const qkw::Error&) {    \
   }                              \
-  catch (const nlohmann::json::exception&) {}
+  catch (const qkw::Json::exception&) {}

@@ -41,9 +41,9 @@ struct Reader {
   }
 };
 
-std::map<std::string, std::vector<qkw::WeightInput>> readWeights(Reader r, const nlohmann::json& graph) {
+std::map<std::string, std::vector<qkw::WeightInput>> readWeights(Reader r, const qkw::Json& graph) {
   std::map<std::string, std::vector<qkw::WeightInput>> weights;
-  const nlohmann::json* layers = graph.is_object() && graph.contains("layers") ? &graph["layers"] : nullptr;
+  const qkw::Json* layers = graph.is_object() && graph.contains("layers") ? &graph["layers"] : nullptr;
   if (!layers || !layers->is_array() || layers->empty()) return weights;
   uint8_t layer, role, rank, n;
   while (r.take(&layer, 1) && r.take(&role, 1)) {
@@ -73,7 +73,7 @@ std::map<std::string, std::vector<qkw::WeightInput>> readWeights(Reader r, const
     std::vector<float> values(static_cast<size_t>(count), 0.0f);
     for (size_t i = 0; n && i < values.size(); ++i) values[i] = pool[i % n];
     w.tensor = qkw::Tensor(shape, std::move(values));
-    const nlohmann::json& entry = (*layers)[layer % layers->size()];
+    const qkw::Json& entry = (*layers)[layer % layers->size()];
     const std::string name = entry.is_object() && entry.contains("name") && entry["name"].is_string()
                                  ? entry["name"].get<std::string>()
                                  : std::string();
@@ -94,7 +94,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     options.limits.maxArenaBytes = int64_t{1} << 24;
     options.limits.maxWeightBytes = int64_t{1} << 26;
     options.limits.maxLayers = 2000;
-    const nlohmann::json graph = qkw::parseJsonWithDepthLimit(graphText, options.limits.maxConfigDepth, "model graph");
+    const qkw::Json graph = qkw::parseJsonWithDepthLimit(graphText, options.limits.maxConfigDepth, "model graph");
     auto weights = readWeights(Reader{sep ? sep + kSeparatorLength : end, end}, graph);
     auto model = qkw::Model::build(graph, std::move(weights), options);
     (void)model->warnings();

@@ -26,7 +26,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   QKW_FUZZ_EXPECTED_ERRORS
   try {
-    const nlohmann::json spec = !text.empty() && text[0] == '{' ? qkw::parseJsonWithDepthLimit(text, 64, "spec") : nlohmann::json(text);
+    const qkw::Json spec = !text.empty() && text[0] == '{' ? qkw::parseJsonWithDepthLimit(text, 64, "spec") : qkw::Json(text);
     const qkw::QuantizerPtr q = qkw::makeQuantizer(spec, options);
     (void)q->str();
     (void)q->config().dump();
