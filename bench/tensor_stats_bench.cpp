@@ -8,6 +8,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <random>
 
 #include "graph/tensor_stats.h"
@@ -124,7 +125,8 @@ const Dump* loadDump() {
     std::ifstream bin(std::string(prefix) + ".bin", std::ios::binary);
     if (!meta || !bin) return nullptr;
     auto* d = new Dump;
-    for (const auto& layer : qkw::Json::parse(meta)) {
+    const std::string metaText((std::istreambuf_iterator<char>(meta)), std::istreambuf_iterator<char>());
+    for (const auto& layer : qkw::Json::parse(metaText)) {
       Tensor t(layer["shape"].get<Shape>());
       bin.read(reinterpret_cast<char*>(t.data.data()), static_cast<std::streamsize>(t.data.size() * sizeof(float)));
       TensorAnalysis a = analysisOn(gridFromJson(layer["grid"]));
