@@ -36,14 +36,19 @@ KernelChoice ConvLayer::prepare(const PrepareContext& ctx) {
   // on the CIFAR CNN's 3x3 layers (21.5-22 against 17.5-19 GMAC/s), up to 5x with few filters or
   // one input channel, 1x1 and strided convs included. So the rule is static: it runs wherever it
   // is exact, i.e. groups 1 and either no padding or finite weights (a padded tap then adds +-0,
-  // which leaves the sum unchanged); otherwise the reference kernel runs.
+  // which leaves the sum unchanged), and its padded input copy is not huge; otherwise the
+  // reference kernel runs.
   f32Packed_ = F32ConvPackedWeights{};
   activationPerChunk_ = false;
   std::string floatKernel = "f32_conv2d_reference";
   if (groups_ == 1) {
     const Conv2DGeometry fg = params_.geometry(prefix(), ctx.inputShapes.at(0));
-    if (f32_conv2d_igemm_scratch(fg) == 0 ||
-        f32_conv2d_weights_finite(kernel_.data.data(), static_cast<int64_t>(kernel_.data.size()))) {
+    const int64_t scratch = f32_conv2d_igemm_scratch(fg), inputElements = fg.inH * fg.inW * fg.inC;
+    // The padded copy stays within a small multiple of the input (huge dilations with 'same'
+    // padding would make it arbitrarily large: those run the reference kernel).
+    const bool scratchOk = scratch <= 16 * inputElements + (int64_t(1) << 16);
+    if (scratchOk && (scratch == 0 || f32_conv2d_weights_finite(kernel_.data.data(),
+                                                                static_cast<int64_t>(kernel_.data.size())))) {
       f32Packed_ = f32_conv2d_pack_weights(kernel_.data.data(), fg.kH, fg.kW, fg.inC, filters());
       floatKernel = std::string("f32_conv2d_igemm_4x8_") + kF32ConvIsa;
       // The activation then runs on each chunk of finished output pixels while they are in cache.

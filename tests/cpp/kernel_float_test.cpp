@@ -127,6 +127,22 @@ TEST(FloatConvLayer, ChoosesIgemmWhereItIsExactAndTheReferenceOtherwise) {
     }
 }
 
+// 'same' padding with a huge dilation would need a padded copy far larger than the input: the
+// layer runs the reference kernel instead of allocating it.
+TEST(FloatConvLayer, HugePaddingKeepsTheReferenceKernel) {
+  std::mt19937 gen(2);
+  const Tensor kernel = randomTensor({3, 3, 2, 4}, gen);
+  ConvParams p;
+  p.kH = p.kW = 3;
+  p.dilationH = p.dilationW = 5000;
+  p.padding = Padding::Same;
+  ConvLayer layer("c", "Conv2D", p, 1, kernel, Tensor(), ActivationFunction(), {});
+  EXPECT_EQ(layer.prepare(floatInput({2, 3, 2})).kernel, "f32_conv2d_reference");
+  p.dilationH = p.dilationW = 2;
+  ConvLayer small("c", "Conv2D", p, 1, kernel, Tensor(), ActivationFunction(), {});
+  EXPECT_EQ(small.prepare(floatInput({2, 3, 2})).kernel.rfind("f32_conv2d_igemm_4x8_", 0), 0u);
+}
+
 nlohmann::json node(const std::string& name, const std::string& cls, nlohmann::json config,
                     std::vector<std::string> inbound) {
   nlohmann::json e = {{"name", name}, {"className", cls}, {"config", config}, {"inbound", nlohmann::json::array()}};
