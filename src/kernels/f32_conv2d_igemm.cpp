@@ -86,14 +86,21 @@ inline void tile(const float* const* xr, const Segment* segments, Index segmentC
   }
 }
 
-// `count` pixels of one channel block: MR at a time, then the rest (only at the end of an image)
-// one at a time.
+// `count` pixels of one channel block, MR at a time. The last partial tile (only at the end of an
+// image) repeats its last pixel to fill MR rows and goes through a small buffer, so one tile
+// shape serves every pixel count.
 template <int MR, int V>
 inline void tiles(Index count, const float* const* origins, const Segment* segments, Index segmentCount,
                   const float* w, const float* bias, float* out, Index ldy, Index valid) {
   Index i = 0;
   for (; i + MR <= count; i += MR) tile<MR, V>(origins + i, segments, segmentCount, w, bias, out + i * ldy, ldy, valid);
-  for (; i < count; ++i) tile<1, V>(origins + i, segments, segmentCount, w, bias, out + i * ldy, ldy, valid);
+  if (i == count) return;
+  const float* rest[MR];
+  for (Index r = 0; r < MR; ++r) rest[r] = origins[std::min(i + r, count - 1)];
+  constexpr Index NR = V * kLanes;
+  float buffer[MR * NR];
+  tile<MR, V>(rest, segments, segmentCount, w, bias, buffer, NR, NR);
+  for (Index r = 0; i + r < count; ++r) std::memcpy(out + (i + r) * ldy, buffer + r * NR, static_cast<size_t>(valid) * sizeof(float));
 }
 
 // Output pixels per chunk: the epilogue runs on a chunk while it is in cache, and the origins of
