@@ -731,15 +731,8 @@ std::vector<Tensor> GraphModel::predict(const std::vector<Tensor>& inputs, const
     Tensor& out = arena_.bind(plan_.bufferOfStep[s], batch, infos_[s].outputShape);
     stepOutputs_[s] = &out;
     const auto start = observer ? Clock::now() : Clock::time_point();
-    if (!observer && !fusedChain_[s].empty()) {
-      const int64_t channels = infos_[s].outputShape.back();
-      const auto chain = [this, s, channels](float* rows, int64_t count) {
-        for (size_t c : fusedChain_[s]) layers_[c]->applyElementwiseInPlace(rows, count * channels, channels);
-      };
-      if (!layers_[s]->forwardWithEpilogue(in, out, chain)) runFusedChain(s, out);
-    } else {
-      layers_[s]->forward(in, out);
-    }
+    layers_[s]->forward(in, out);
+    if (!observer && !fusedChain_[s].empty()) runFusedChain(s, out);
     if (observer) {
       const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
       observer(s, out, ms);

@@ -39,7 +39,7 @@ KernelChoice ConvLayer::prepare(const PrepareContext& ctx) {
   // which leaves the sum unchanged), and its padded input copy is not huge; otherwise the
   // reference kernel runs.
   f32Packed_ = F32ConvPackedWeights{};
-  activationRowwise_ = false;
+  activationPerChunk_ = false;
   std::string floatKernel = "f32_conv2d_reference";
   if (groups_ == 1) {
     const Conv2DGeometry fg = params_.geometry(prefix(), ctx.inputShapes.at(0));
@@ -51,9 +51,8 @@ KernelChoice ConvLayer::prepare(const PrepareContext& ctx) {
                                                                 static_cast<int64_t>(kernel_.data.size())))) {
       f32Packed_ = f32_conv2d_pack_weights(kernel_.data.data(), fg.kH, fg.kW, fg.inC, filters());
       floatKernel = std::string("f32_conv2d_igemm_4x8_") + kF32ConvIsa;
-      // The activation (and the model's fused chain) then run on each chunk of finished output
-      // pixels while they are in cache.
-      activationRowwise_ = activation_.isIdentity() || activation_.isRowwiseSafe();
+      // The activation then runs on each chunk of finished output pixels while they are in cache.
+      activationPerChunk_ = !activation_.isIdentity() && activation_.isRowwiseSafe();
     }
   }
   IntegerInput input;
@@ -78,35 +77,26 @@ KernelChoice ConvLayer::prepare(const PrepareContext& ctx) {
   return {integerTypeName(input, weights) + "_conv2d_igemm_4x8c2_" + qs16KernelIsa() + "_dot16x2", ""};
 }
 
-bool ConvLayer::forwardFloat(const Tensor& x, Tensor& output, const RowEpilogue* chain) const {
+void ConvLayer::forwardFloat(const Tensor& x, Tensor& output) const {
   Conv2DGeometry g = batchedGeometry(params_, prefix(), x);
   if (!f32Packed_.data.empty()) {
     f32Scratch_.resize(static_cast<size_t>(f32_conv2d_igemm_scratch(g)));
-    // The activation, then the model's fused chain, on each chunk of finished output pixels
-    // while it is in cache: each element still goes through the same ops in the same order.
-    struct Chunk {
-      const ConvLayer* layer;
-      const RowEpilogue* chain;
-    } chunk{this, activationRowwise_ ? chain : nullptr};
     F32ConvEpilogue epilogue;
-    const bool activationInChunk = activationRowwise_ && !activation_.isIdentity();
-    if (activationInChunk || chunk.chain) {
-      epilogue.context = &chunk;
-      epilogue.fn = activationInChunk ? [](void* context, float* rows, int64_t count) {
-        const Chunk& c = *static_cast<const Chunk*>(context);
-        c.layer->activation_.apply(rows, rows, Shape{count, c.layer->filters()});
-        if (c.chain) (*c.chain)(rows, count);
-      } : [](void* context, float* rows, int64_t count) { (*static_cast<const Chunk*>(context)->chain)(rows, count); };
+    if (activationPerChunk_) {
+      epilogue.context = const_cast<ConvLayer*>(this);
+      epilogue.fn = [](void* self, float* rows, int64_t count) {
+        const ConvLayer& layer = *static_cast<const ConvLayer*>(self);
+        layer.activation_.apply(rows, rows, Shape{count, layer.filters()});
+      };
     }
     f32_conv2d_igemm_4x8__simd(x.data.data(), g, f32Packed_, bias_.data.empty() ? nullptr : bias_.data.data(),
                                output.data.data(), f32Scratch_.data(), epilogue);
-    if (!activationRowwise_) activation_.applyInPlace(output);
-    return chunk.chain != nullptr;
+    if (!activationPerChunk_) activation_.applyInPlace(output);
+    return;
   }
   conv2d_f32_reference(x.data.data(), g, kernel_.data.data(), filters(), groups_,
                        bias_.data.empty() ? nullptr : bias_.data.data(), output.data.data());
   activation_.applyInPlace(output);
-  return false;
 }
 
 bool ConvLayer::forwardInteger(const Tensor& x, Tensor& output) const {
@@ -130,17 +120,12 @@ bool ConvLayer::forwardInteger(const Tensor& x, Tensor& output) const {
 }
 
 void ConvLayer::forward(const std::vector<const Tensor*>& inputs, Tensor& output) const {
-  forwardWithEpilogue(inputs, output, nullptr);
-}
-
-bool ConvLayer::forwardWithEpilogue(const std::vector<const Tensor*>& inputs, Tensor& output,
-                                    const RowEpilogue& epilogue) const {
   const Tensor& x = *inputs[0];
   if (plan_.active && forwardInteger(x, output)) {
     activation_.applyInPlace(output);
-    return false;
+    return;
   }
-  return forwardFloat(x, output, epilogue ? &epilogue : nullptr);  // applies the activation
+  forwardFloat(x, output);  // applies the activation
 }
 
 std::vector<WeightInput> ConvLayer::effectiveWeights() const { return withOptionalBias({{"kernel", 0, kernel_}}, bias_); }

@@ -18,8 +18,6 @@ class ConvLayer : public QuantizedLayer {
   Shape outputShape(const std::vector<Shape>& inputShapes) const override;
   KernelChoice prepare(const PrepareContext& context) override;
   void forward(const std::vector<const Tensor*>& inputs, Tensor& output) const override;
-  bool forwardWithEpilogue(const std::vector<const Tensor*>& inputs, Tensor& output,
-                           const RowEpilogue& epilogue) const override;
 
   std::vector<WeightInput> effectiveWeights() const override;
   TensorAnalysis analyzeOutput(const AnalysisContext& ctx) const override;
@@ -29,9 +27,8 @@ class ConvLayer : public QuantizedLayer {
   int64_t filters() const { return kernel_.shape.back(); }
 
  private:
-  // Conv, bias and activation on the float path, then `chain` when given; returns whether the
-  // chain ran (per chunk of output pixels, inside the igemm kernel).
-  bool forwardFloat(const Tensor& x, Tensor& output, const RowEpilogue* chain) const;
+  // Conv, bias and activation on the float path.
+  void forwardFloat(const Tensor& x, Tensor& output) const;
   // False when an input value is off the proven grid (the caller then runs the float path).
   bool forwardInteger(const Tensor& x, Tensor& output) const;
 
@@ -49,7 +46,7 @@ class ConvLayer : public QuantizedLayer {
   // conv2d_f32_reference runs), the padded-input scratch it needs.
   F32ConvPackedWeights f32Packed_;
   mutable std::vector<float> f32Scratch_;
-  bool activationRowwise_ = false;  // igemm runs the activation and the chain per chunk
+  bool activationPerChunk_ = false;  // the activation runs in the kernel's per-chunk epilogue
 };
 
 class DepthwiseConvLayer : public QuantizedLayer {

@@ -161,19 +161,6 @@ class Layer {
   // already sized by the planner (shape and data).
   virtual void forward(const std::vector<const Tensor*>& inputs, Tensor& output) const = 0;
 
-  // forward() followed by `epilogue` on the whole output, in runs of whole channels-last rows
-  // (epilogue(rows, count): `count` rows of `channels` floats at `rows`, each row exactly once).
-  // The model passes its fused elementwise chain here. The default runs forward() and returns
-  // false (the caller then runs the epilogue itself); a layer that can run it on each finished
-  // chunk of its output while the chunk is in cache does so and returns true.
-  using RowEpilogue = std::function<void(float* rows, int64_t count)>;
-  virtual bool forwardWithEpilogue(const std::vector<const Tensor*>& inputs, Tensor& output,
-                                   const RowEpilogue& epilogue) const {
-    (void)epilogue;
-    forward(inputs, output);
-    return false;
-  }
-
   // Called once after shape inference with the analysis' facts: chooses the kernel, packs the
   // weights it reads and precomputes its epilogue. forward() must give the same bits with or
   // without it. The default has nothing to choose.
