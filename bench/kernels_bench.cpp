@@ -11,6 +11,7 @@
 #include "kernels/conv2d_f32_simd.h"
 #include "kernels/dense_f32_reference.h"
 #include "kernels/dense_f32_simd.h"
+#include "kernels/f32_conv2d_igemm.h"
 #include "kernels/quantize_fixed_point_f32_reference.h"
 #include "kernels/quantize_fixed_point_f32_simd.h"
 
@@ -74,6 +75,26 @@ void BM_Conv2D(benchmark::State& state) {
 void convShapes(benchmark::internal::Benchmark* b) { b->Args({32, 32, 32, 3})->Args({16, 64, 64, 3})->Args({32, 3, 16, 3}); }
 BENCHMARK_TEMPLATE(BM_Conv2D, conv2d_f32_reference)->Apply(convShapes);
 BENCHMARK_TEMPLATE(BM_Conv2D, conv2d_f32_simd)->Apply(convShapes);
+
+// The float path's conv (ConvLayer's kernel for groups 1): weights packed once, as prepare does;
+// the zero-padded input copy is part of every call.
+void BM_Conv2D_f32_conv2d_igemm_4x8(benchmark::State& state) {
+  const Conv2DGeometry g = sameConvGeometry(state.range(0), state.range(1), state.range(3));
+  const int64_t filters = state.range(2);
+  const auto x = randomValues(static_cast<size_t>(g.inH * g.inW * g.inC), 1);
+  const auto w = randomValues(static_cast<size_t>(g.kH * g.kW * g.inC * filters), 2);
+  const auto b = randomValues(static_cast<size_t>(filters), 3);
+  const F32ConvPackedWeights packed = f32_conv2d_pack_weights(w.data(), g.kH, g.kW, g.inC, filters);
+  std::vector<float> scratch(static_cast<size_t>(f32_conv2d_igemm_scratch(g)));
+  std::vector<float> y(static_cast<size_t>(g.outH * g.outW * filters));
+  for (auto _ : state) {
+    f32_conv2d_igemm_4x8__simd(x.data(), g, packed, b.data(), y.data(), scratch.data());
+    benchmark::DoNotOptimize(y.data());
+    benchmark::ClobberMemory();
+  }
+  state.counters["GMAC"] = gmacPerSecond(g.outH * g.outW * g.kH * g.kW * g.inC * filters);
+}
+BENCHMARK(BM_Conv2D_f32_conv2d_igemm_4x8)->Apply(convShapes);
 
 using DepthwiseFn = void (*)(const float*, const Conv2DGeometry&, const float*, int64_t, const float*, float*);
 

@@ -16,6 +16,8 @@
 #include "graph/analysis.h"
 #include "graph/model.h"
 #include "graph/trace.h"
+#include "kernels/f32_conv2d_igemm.h"
+#include "kernels/float_kernels_self_test.h"
 #include "kernels/integer_kernels_self_test.h"
 #include "kernels/qs16_igemm_dot16x2.h"
 #include "quant/helper_functions.h"
@@ -312,8 +314,18 @@ std::string selfTestKernels(int seed, int rounds) {
   });
 }
 
+// The float32 conv kernels against conv2d_f32_reference, compiled to WebAssembly (tests/js).
+std::string selfTestFloatKernels(int seed, int rounds) {
+  return guarded([&] {
+    const qkw::KernelSelfTestResult r = qkw::runFloatKernelSelfTest(static_cast<uint32_t>(seed), rounds);
+    return nlohmann::json{{"cases", r.cases}, {"macs", r.macs}, {"failures", r.failures}, {"isa", qkw::kF32ConvIsa}}
+        .dump();
+  });
+}
+
 EMSCRIPTEN_BINDINGS(qkeras_wasm) {
   emscripten::function("selfTestKernels", &selfTestKernels);
+  emscripten::function("selfTestFloatKernels", &selfTestFloatKernels);
   emscripten::function("quantize", &quantize);
   emscripten::function("describeQuantizer", &describe);
   emscripten::function("quantizerRange", &quantizerRange);

@@ -170,7 +170,7 @@ export interface LayerDescription {
   outputQuantizer: string | null;
   paramCount: number | null;
   /** The kernel prepare() chose (datatype_op_tile_isa, e.g. 'qs8_conv2d_igemm_4x8c2_wasmsimd_dot16x2',
-   *  'f32_conv2d_simd'); null for layers without a kernel of their own. */
+   *  'f32_conv2d_igemm_4x8_wasmsimd'); null for layers without a kernel of their own. */
   kernel: string | null;
   /** Why the float kernel was kept (e.g. "input 'x' is float", "accumulator needs 26 bits > 24"), or null. */
   kernelReason: string | null;

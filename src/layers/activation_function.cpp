@@ -205,6 +205,19 @@ ActivationFunction ActivationFunction::quantizerActivation(const LayerContext& c
   return f;
 }
 
+bool ActivationFunction::isRowwiseSafe() const {
+  switch (kind_) {
+    case Kind::Quantizer: return quantizer_ && quantizer_->grid().has_value();
+    case Kind::Softmax:
+    case Kind::Sigmoid:
+    case Kind::Swish:
+    case Kind::Exponential:
+    case Kind::Elu:
+    case Kind::Selu: return false;
+    default: return true;
+  }
+}
+
 void ActivationFunction::apply(const float* in, float* out, const Shape& shape) const {
   const int64_t n = numElements(shape);
   switch (kind_) {

@@ -42,6 +42,12 @@ class ActivationFunction {
   // "linear", "relu", "hard_sigmoid (QKeras, slope 0.5)", or the quantizer's str().
   const std::string& display() const { return display_; }
 
+  // Whether apply() on any run of whole rows gives the bits it gives on the whole tensor: false
+  // for softmax (a row op, fine per row but not per element), for the functions whose TF kernel
+  // differs between packets and the tail (their result depends on the position in the tensor),
+  // and for quantizers without a fixed grid (their scale comes from the whole tensor).
+  bool isRowwiseSafe() const;
+
   // out may alias in. Softmax works on the last axis of `shape` (batch included).
   void apply(const float* in, float* out, const Shape& shape) const;
   void apply(const Tensor& in, Tensor& out) const;

@@ -1,6 +1,7 @@
 // Conv1D/Conv2D layer objects, shared by QConv1D/Conv1D/QConv2D/Conv2D and QConv2DBatchnorm
 // (whose factory folds the batch norm in first).
 #pragma once
+#include "kernels/f32_conv2d_igemm.h"
 #include "layers/conv_common.h"
 #include "layers/integer_path.h"
 #include "layers/quantized_layer.h"
@@ -26,6 +27,7 @@ class ConvLayer : public QuantizedLayer {
   int64_t filters() const { return kernel_.shape.back(); }
 
  private:
+  // Conv, bias and activation on the float path.
   void forwardFloat(const Tensor& x, Tensor& output) const;
   // False when an input value is off the proven grid (the caller then runs the float path).
   bool forwardInteger(const Tensor& x, Tensor& output) const;
@@ -45,6 +47,11 @@ class ConvLayer : public QuantizedLayer {
   Qt2PackedWeights bitWeights_;
   mutable std::vector<uint8_t> planes_;
   bool forwardPopcount(const Tensor& x, Tensor& output) const;
+  // Float path (prepare): the packed kernel of f32_conv2d_igemm_4x8 where it is exact (empty:
+  // conv2d_f32_reference runs), the padded-input scratch it needs.
+  F32ConvPackedWeights f32Packed_;
+  mutable std::vector<float> f32Scratch_;
+  bool activationPerChunk_ = false;  // the activation runs in the kernel's per-chunk epilogue
 };
 
 class DepthwiseConvLayer : public QuantizedLayer {

@@ -47,7 +47,7 @@ test('trace prints the table and the reasons, and writes JSON', async () => {
   assert.match(r.stdout, /layer\s+class\s+shape\s+quantized\?\s+grid\s+distinct\s+range\s+kernel\s+note/);
   // The kernel each layer runs, and why the float kernel was kept.
   assert.match(r.stdout, /Float kernels kept:/);
-  assert.match(r.stdout, /q_conv2d_1 \(f32_conv2d_simd\+bn\): input 'q_batch_normalization' is float/);
+  assert.match(r.stdout, /q_conv2d_1 \(f32_conv2d_igemm_4x8_wasmsimd\+bn\): input 'q_batch_normalization' is float/);
   assert.match(r.stdout, /q_conv2d\s+QConv2D\s+1×32×32×32\s+yes\s+4b u step 1\/16\s+\d+/);
   assert.match(r.stdout, /Why these outputs are float:/);
   assert.match(r.stdout, /QBatchNormalization has no output quantizer/);

@@ -121,7 +121,7 @@ test('example cifar10_qkeras_fixed (every conv sees a 4-bit input): integer conv
   const kernels = await assertSamePredictions(t, `${examplesDir}cifar10_qkeras_fixed.h5`);
   const byName = Object.fromEntries(kernels.map((k) => [k.name, k]));
   // The first conv reads the float image.
-  assert.equal(byName.q_conv2d.kernel, 'f32_conv2d_simd+bn+quantized_relu');
+  assert.equal(byName.q_conv2d.kernel, 'f32_conv2d_igemm_4x8_wasmsimd+bn+quantized_relu');
   assert.match(byName.q_conv2d.reason, /is float/);
   for (const name of ['q_conv2d_1', 'q_conv2d_2', 'q_conv2d_3', 'q_conv2d_4', 'q_conv2d_5']) {
     assert.match(byName[name].kernel, /^qs8_conv2d_igemm_4x8c2_wasmsimd_dot16x2\+bn\+quantized_relu$/, name);
@@ -134,7 +134,7 @@ test('example cifar10_qkeras_fixed (every conv sees a 4-bit input): integer conv
 test('example cifar10_qkeras (float BN outputs feed the convs): float kernels, with the reason', { skip: exampleSkip }, async (t) => {
   const kernels = await assertSamePredictions(t, `${examplesDir}cifar10_qkeras.h5`);
   const conv = kernels.find((k) => k.name === 'q_conv2d_1');
-  assert.equal(conv.kernel, 'f32_conv2d_simd+bn');
+  assert.equal(conv.kernel, 'f32_conv2d_igemm_4x8_wasmsimd+bn');
   assert.match(conv.reason, /q_batch_normalization' is float/);
 });
 
@@ -143,7 +143,7 @@ test('summary() names each layer\'s kernel', { skip: exampleSkip }, async () => 
   try {
     const text = model.summary();
     assert.match(text, /q_conv2d_1 \(QConv2D\).*qs8_conv2d_igemm_4x8c2_wasmsimd_dot16x2\+bn\+quantized_relu/);
-    assert.match(text, /q_conv2d \(QConv2D\).*f32_conv2d_simd\+bn\+quantized_relu \(input '.*' is float\)/);
+    assert.match(text, /q_conv2d \(QConv2D\).*f32_conv2d_igemm_4x8_wasmsimd\+bn\+quantized_relu \(input '.*' is float\)/);
   } finally {
     model.dispose();
   }

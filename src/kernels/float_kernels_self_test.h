@@ -1,0 +1,20 @@
+// Randomized comparison of the optimized float32 conv kernel with conv2d_f32_reference, bit for
+// bit (NaN payloads aside), on sentinel-filled outputs: f32_conv2d_igemm_4x8__simd (packed,
+// zero-padded input, with and without its per-chunk epilogue) on conv windows 1x1 to 5x5, odd
+// sizes, strides, dilation, same/valid padding, batch 1-2, channel counts that are not multiples
+// of 4/8/16, and inputs/weights with IEEE special values (-0, all -0, subnormals, values whose
+// products overflow; NaN and infinities in the input and the bias, and in the weights of convs
+// without padding: with padding the kernel is only chosen for finite weights).
+//
+// It lives in the library so that the very same cases run natively (tests/cpp) and compiled to
+// WebAssembly under Node (the module's selfTestFloatKernels, tests/js/float_kernels.test.js).
+#pragma once
+#include <cstdint>
+
+#include "kernels/integer_kernels_self_test.h"  // KernelSelfTestResult
+
+namespace qkw {
+
+KernelSelfTestResult runFloatKernelSelfTest(uint32_t seed, int rounds);
+
+}  // namespace qkw
