@@ -318,7 +318,7 @@ std::string selfTestKernels(int seed, int rounds) {
 std::string selfTestFloatKernels(int seed, int rounds) {
   return guarded([&] {
     const qkw::KernelSelfTestResult r = qkw::runFloatKernelSelfTest(static_cast<uint32_t>(seed), rounds);
-    return nlohmann::json{{"cases", r.cases}, {"macs", r.macs}, {"failures", r.failures}, {"isa", qkw::kF32ConvIsa}}
+    return qkw::Json{{"cases", r.cases}, {"macs", r.macs}, {"failures", r.failures}, {"isa", qkw::kF32ConvIsa}}
         .dump();
   });
 }

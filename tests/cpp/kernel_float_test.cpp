@@ -143,18 +143,18 @@ TEST(FloatConvLayer, HugePaddingKeepsTheReferenceKernel) {
   EXPECT_EQ(small.prepare(floatInput({2, 3, 2})).kernel.rfind("f32_conv2d_igemm_4x8_", 0), 0u);
 }
 
-nlohmann::json node(const std::string& name, const std::string& cls, nlohmann::json config,
+qkw::Json node(const std::string& name, const std::string& cls, qkw::Json config,
                     std::vector<std::string> inbound) {
-  nlohmann::json e = {{"name", name}, {"className", cls}, {"config", config}, {"inbound", nlohmann::json::array()}};
-  for (const auto& in : inbound) e["inbound"].push_back({in, 0, 0, nlohmann::json::object()});
+  qkw::Json e = {{"name", name}, {"className", cls}, {"config", config}, {"inbound", qkw::Json::array()}};
+  for (const auto& in : inbound) e["inbound"].push_back({in, 0, 0, qkw::Json::object()});
   return e;
 }
 
 // in (h, w, 5) -> QConv2D(11, 3x3, stride s, activation) [-> QActivation(activation) when split].
 std::unique_ptr<Model> convModel(int h, int w, int stride, const std::string& activation, bool split) {
-  std::vector<nlohmann::json> layers = {
+  std::vector<qkw::Json> layers = {
       node("in", "InputLayer", {{"batch_input_shape", {nullptr, h, w, 5}}, {"name", "in"}}, {})};
-  nlohmann::json conv = {{"filters", 11}, {"kernel_size", {3, 3}}, {"strides", {stride, stride}}, {"padding", "same"},
+  qkw::Json conv = {{"filters", 11}, {"kernel_size", {3, 3}}, {"strides", {stride, stride}}, {"padding", "same"},
                          {"kernel_quantizer", "quantized_bits(4,0,1,alpha=1)"}};
   if (!split) conv["activation"] = activation;
   layers.push_back(node("c", "QConv2D", conv, {"in"}));
@@ -163,7 +163,7 @@ std::unique_ptr<Model> convModel(int h, int w, int stride, const std::string& ac
     layers.push_back(node("a", "QActivation", {{"activation", activation}}, {"c"}));
     last = "a";
   }
-  nlohmann::json graph = {{"name", "m"}, {"layers", layers}, {"inputs", {{"in", 0, 0}}}, {"outputs", {{last, 0, 0}}}};
+  qkw::Json graph = {{"name", "m"}, {"layers", layers}, {"inputs", {{"in", 0, 0}}}, {"outputs", {{last, 0, 0}}}};
   std::mt19937 gen(7);
   std::normal_distribution<float> d(0.0f, 0.5f);
   std::vector<float> kernel(3 * 3 * 5 * 11), bias(11);
