@@ -776,9 +776,10 @@ ModelOptions modelOptionsFromJson(const nlohmann::json& options) {
   bool ema = false;
   int64_t batch = 32;
   if (auto it = quantizer.find("adaptiveActivation"); it != quantizer.end()) {
-    if (*it != "after-load" && *it != "ema")
+    const std::string mode = it->is_string() ? it->get<std::string>() : "";
+    if (mode != "after-load" && mode != "ema")
       throw Error("option 'adaptiveActivation' must be 'after-load' or 'ema', got " + it->dump());
-    ema = *it == "ema";
+    ema = mode == "ema";
     quantizer.erase(it);
   }
   if (auto it = quantizer.find("predictBatchSize"); it != quantizer.end()) {

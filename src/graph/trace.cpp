@@ -3,6 +3,7 @@
 #include <map>
 
 #include "core/error.h"
+#include "layers/layer_factories.h"
 
 namespace qkw {
 
@@ -21,9 +22,9 @@ TraceOptions TraceOptions::fromJson(const nlohmann::json& options) {
   result.histogramBins = options.value("histogramBins", 16);
   if (options.contains("steps") && !options["steps"].is_boolean()) throw Error("trace option 'steps' must be true or false");
   result.steps = options.value("steps", false);
-  if (options.contains("firstSample") && (!options["firstSample"].is_number_unsigned()))
+  if (options.contains("firstSample") && !options["firstSample"].is_number_unsigned())
     throw Error("trace option 'firstSample' must be a non-negative integer");
-  result.firstSample = options.value("firstSample", int64_t{0});
+  result.firstSample = options.value("firstSample", 0);
   if (result.histogramBins < 1 || result.histogramBins > 4096) throw Error("trace option 'histogramBins' must be 1 to 4096");
   return result;
 }
@@ -50,15 +51,13 @@ void TraceRecorder::run(Model& model, const std::vector<TensorAnalysis>& analyse
     void set(bool value) {
       for (size_t i = 0; i < model.layers().size(); ++i) model.layer(i).setRecordSteps(value);
     }
-    int64_t first;
     ~StepRecording() {
       if (on) set(false);
-      if (first)
-        for (size_t i = 0; i < model.layers().size(); ++i) model.layer(i).setFirstSample(0);
+      setAdaptiveFirstSample(0);
     }
-  } recording{model, options.steps, options.firstSample};
+  } recording{model, options.steps};
   if (options.steps) recording.set(true);
-  for (size_t i = 0; options.firstSample && i < model.layers().size(); ++i) model.layer(i).setFirstSample(options.firstSample);
+  setAdaptiveFirstSample(options.firstSample);
   model.predict(inputs, [&](size_t index, const Tensor& output, double ms) {
     if (index >= selected.size() || !selected[index]) return;
     TracedLayer traced;

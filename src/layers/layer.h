@@ -209,9 +209,6 @@ class Layer {
   // Per-time-step states for trace({steps: true}) (recurrent layers): while recording is on,
   // forward() keeps every step's states; recordedSteps() returns them as JSON (null otherwise).
   virtual void setRecordSteps(bool /*on*/) const {}
-  // trace() in pieces: the batch index of this run's first sample (layers whose output depends on
-  // it, QAdaptiveActivation; 0 outside such a run).
-  virtual void setFirstSample(int64_t /*first*/) const {}
   virtual nlohmann::json recordedSteps() const { return nullptr; }
 
  protected:

@@ -33,15 +33,18 @@ namespace qkw {
 
 namespace {
 
+// trace() in pieces: the batch index of the run's first sample (setAdaptiveFirstSample).
+int64_t firstSampleOfRun = 0;
+
 class QAdaptiveActivationLayer : public QuantizedLayer {
  public:
-  // f: integer=0 (the first `firstBatch` samples of each call); ema: the EMA-derived bits, one
-  // function, or one per channel when per-channel bits differ.
-  QAdaptiveActivationLayer(const LayerContext& ctx, ActivationFunction f, std::vector<ActivationFunction> ema,
-                           int64_t firstBatch, std::string bitsText, Tensor emaMin, Tensor emaMax,
+  // f: integer=0, for the first `firstBatch` samples of each call; ema: the EMA-derived bits' quantizer,
+  // or one per channel when the per-channel bits differ.
+  QAdaptiveActivationLayer(const LayerContext& ctx, ActivationFunction f, std::vector<QuantizerPtr> ema,
+                           int64_t firstBatch, std::string uses, Tensor emaMin, Tensor emaMax,
                            std::optional<Tensor> step, bool perChannel)
       : QuantizedLayer(ctx.name, ctx.className), ema_(std::move(ema)), firstBatch_(firstBatch),
-        bitsText_(std::move(bitsText)), emaMin_(std::move(emaMin)), emaMax_(std::move(emaMax)),
+        uses_(std::move(uses)), emaMin_(std::move(emaMin)), emaMax_(std::move(emaMax)),
         step_(std::move(step)), perChannel_(perChannel) {
     activation_ = std::move(f);
   }
@@ -59,68 +62,53 @@ class QAdaptiveActivationLayer : public QuantizedLayer {
     return inputShapes[0];
   }
 
-  // Rows (batch index) firstSample_ + r < firstBatch_ use integer=0, the rest the EMA bits.
+  // Samples (batch index firstSampleOfRun + row) below firstBatch_ use integer=0, the rest the EMA bits.
   void forward(const std::vector<const Tensor*>& inputs, Tensor& output) const override {
     const Tensor& in = *inputs[0];
     const int64_t total = in.size();
-    const int64_t rows = in.shape.empty() ? 1 : in.shape[0];
-    const int64_t zeroRows = std::min(rows, std::max<int64_t>(0, firstBatch_ - firstSample_));
-    const int64_t zero = rows ? zeroRows * (total / rows) : 0;
+    const int64_t rows = in.shape[0];
+    const int64_t zero = rows ? std::min(rows, std::max<int64_t>(0, firstBatch_ - firstSampleOfRun)) * (total / rows) : 0;
     const float* x = in.data.data();
     float* y = output.data.data();
-    if (zero) activation_.apply(x, y, Shape{zero});
-    if (ema_.size() == 1) {
-      if (total > zero) ema_[0].apply(x + zero, y + zero, Shape{total - zero});
-    } else {
-      const int64_t channels = static_cast<int64_t>(ema_.size());
-      for (int64_t i = zero; i < total; ++i) ema_[i % channels].apply(x + i, y + i, Shape{1});
-    }
+    activation_.apply(x, y, Shape{zero});
+    const int64_t channels = static_cast<int64_t>(ema_.size());
+    if (channels == 1) ema_[0]->apply(x + zero, y + zero, Shape{total - zero});
+    else
+      for (int64_t i = zero; i < total; ++i) ema_[i % channels]->apply(x + i, y + i, Shape{1});
   }
-  void setFirstSample(int64_t first) const override { firstSample_ = first; }
 
+  // The grids used (integer=0 when firstBatch_ > 0, the EMA bits'); several: one uniform grid on
+  // the finest step over the widest range, which holds every value.
   TensorAnalysis analyzeOutput(const AnalysisContext& ctx) const override {
-    TensorAnalysis t = ctx.quantizedBy(firstBatch_ ? activation_.quantizer() : ema_[0].quantizer(), "");
+    TensorAnalysis t = ctx.quantizedBy(firstBatch_ ? activation_.quantizer() : ema_[0], "");
     std::string names = *t.quantizer;
-    // The grids used: integer=0 (firstBatch_ > 0) and the EMA bits'. Several: their union, a
-    // uniform grid on the finest step over the widest range (each value lies on it).
-    bool mixed = false;
-    for (const ActivationFunction& f : ema_) {
-      TensorAnalysis e = ctx.quantizedBy(f.quantizer(), "");
-      if (*e.quantizer == *t.quantizer || names.find(*e.quantizer) != std::string::npos) continue;
-      mixed = true;
-      names += " / " + *e.quantizer;
-      if (!t.grid || !e.grid || t.grid->kind != Grid::Kind::Uniform || e.grid->kind != Grid::Kind::Uniform) {
+    for (const QuantizerPtr& q : ema_) {
+      const std::string s = q->str();
+      if (names.find(s) != std::string::npos) continue;
+      names += " / " + s;
+      const std::optional<Grid> g = q->grid();
+      if (t.grid && g && g->kind == Grid::Kind::Uniform && t.grid->kind == Grid::Kind::Uniform)
+        t.grid = uniformGrid(std::min(t.grid->step, g->step), std::min(t.grid->min, g->min), std::max(t.grid->max, g->max));
+      else
         t.grid.reset();
-        continue;
-      }
-      t.grid = uniformGrid(std::min(t.grid->step, e.grid->step), std::min(t.grid->min, e.grid->min),
-                           std::max(t.grid->max, e.grid->max));
     }
-    const std::string first = "samples 0.." + std::to_string(firstBatch_ - 1);
-    const std::string uses = firstBatch_ ? first + " of each predict() call use integer=0 (QKeras's first model.predict "
-                                                   "batch after loading), later samples integer=" + bitsText_
-                                         : "every sample uses integer=" + bitsText_;
-    if (!mixed) {
-      t.reason += " (" + uses + " from ema_min/ema_max)";
-      return t;
+    if (names != *t.quantizer) {
+      t.quantizer = names;
+      t.reason = ctx.className() + " " + names + ": " + (t.grid ? describeGrid(*t.grid) : "no common grid") +
+                 "; one grid holding all of them";
     }
-    t.quantizer = names;
-    t.reason = ctx.className() + " " + names + ": " + (t.grid ? describeGrid(*t.grid) : std::string("no common grid")) +
-               " (" + uses + " from ema_min/ema_max: " +
-               (firstBatch_ ? "a call with more than " + std::to_string(firstBatch_) + " samples" : std::string("the output")) +
-               " mixes grids; reported: one uniform grid holding all of them)";
+    t.reason += " (" + uses_ + ")";
     return t;
   }
 
-  // Fused only when every sample uses the same quantizer (the chunks do not know the batch index).
+  // Fused only when every sample uses one quantizer (the chunks do not know the batch index).
   std::string elementwiseFusionTag(const Shape& inputShape) const override {
     (void)inputShape;
-    const QuantizerPtr q = ema_[0].quantizer();
-    return !firstBatch_ && ema_.size() == 1 && q && q->grid() ? q->className() : "";
+    return !firstBatch_ && ema_.size() == 1 && ema_[0]->grid() ? ema_[0]->className() : "";
   }
   void applyElementwiseInPlace(float* data, int64_t count, int64_t channels) const override {
     (void)channels;
-    ema_[0].apply(data, data, Shape{count});
+    ema_[0]->apply(data, data, Shape{count});
   }
 
   // Not used by forward(), kept so a converted model carries them (and the warning) over.
@@ -134,16 +122,17 @@ class QAdaptiveActivationLayer : public QuantizedLayer {
   }
 
  private:
-  std::vector<ActivationFunction> ema_;
+  std::vector<QuantizerPtr> ema_;
   int64_t firstBatch_;
-  std::string bitsText_;
-  mutable int64_t firstSample_ = 0;
+  std::string uses_;  // which samples use which bits, for the analysis
   Tensor emaMin_, emaMax_;
   std::optional<Tensor> step_;
   bool perChannel_;
 };
 
 }  // namespace
+
+void setAdaptiveFirstSample(int64_t first) { firstSampleOfRun = first; }
 
 LayerPtr makeQAdaptiveActivationLayer(const LayerContext& ctx) {
   // __init__: `activation not in ["quantized_bits", "quantized_relu"]` raises ValueError.
@@ -213,37 +202,40 @@ LayerPtr makeQAdaptiveActivationLayer(const LayerContext& ctx) {
   const std::vector<int> bits = getIntegerBits(emaMin.data, emaMax.data, totalBits, symmetric, keepNegative,
                                                       configBool(ctx, "po2_rounding", false));
   std::string later;
-  for (int b : bits) later += (later.empty() ? "" : ",") + std::to_string(b);
+  bool sameBits = true;
+  for (int b : bits) {
+    later += (later.empty() ? "" : ",") + std::to_string(b);
+    sameBits = sameBits && b == bits[0];
+  }
   if (bits.size() > 1) later = "[" + later + "]";
-  const bool sameBits = std::all_of(bits.begin(), bits.end(), [&](int b) { return b == bits[0]; });
-  std::vector<ActivationFunction> ema;
-  for (size_t c = 0; c < (sameBits ? 1 : bits.size()); ++c) ema.push_back(quantizer(bits[c]));
+  std::vector<QuantizerPtr> ema;
+  for (size_t c = 0; c < (sameBits ? 1 : bits.size()); ++c) ema.push_back(quantizer(bits[c]).quantizer());
   const int64_t batch = ctx.quantizerOptions.adaptiveFirstBatch;
-  // Integer=0 everywhere: nothing to tell apart.
-  const int64_t firstBatch = sameBits && bits[0] == 0 ? 0 : batch;
+  const std::string n = std::to_string(batch);
+  const std::string uses = batch ? "in each predict() call, samples 0.." + std::to_string(batch - 1) +
+                                       " use integer=0 and samples " + n + ".. integer=" + later
+                                 : "every sample uses integer=" + later;
+  std::string updates;
   const float freeze = configFloat(ctx, "ema_freeze_delay", 0.0f);
   const float stepValue = step ? step->data[0] : configFloat(ctx, "current_step", -1.0f);
-  std::string updates;
   if (freeze != 0.0f && configBool(ctx, "trainable", true) && stepValue <= freeze)
     updates = " But step " + formatNumber(stepValue) + " <= ema_freeze_delay " + formatNumber(freeze) +
               ", so each QKeras call at inference first moves ema_min/ema_max towards that batch's min/max: "
-              "the bits of QKeras's later calls depend on the data seen (here: the saved EMAs' bits).";
-  const std::string n = std::to_string(batch);
+              "its later calls' bits depend on the data seen.";
   ctx.warn("call-history",
            "QAdaptiveActivation's output depends on the calls before it. QKeras quantizes with the integer bits "
            "of the previous call: build() sets them to 0 (the variable is not saved, so loading ema_min/ema_max "
            "does not change it) and each call recomputes them from the EMAs only after quantizing; later calls use "
-           "integer=" + later + " (from the saved ema_min/ema_max)." + updates +
-           (batch ? " This model computes QKeras's model.predict right after loading, batch_size=" + n +
-                        " (option predictBatchSize): in each predict() call, samples 0.." + std::to_string(batch - 1) +
-                        " use integer=0 and samples " + n + ".. use integer=" + later +
-                        ". predict() is stateless: every call starts again at sample 0 (as a fresh load in QKeras)."
-                        " Option adaptiveActivation: 'ema' gives every sample integer=" + later +
-                        " (QKeras after training or after an earlier predict)."
-                  : " Option adaptiveActivation 'ema': every sample uses integer=" + later +
-                        " (QKeras after training or after an earlier predict call)."));
-  return std::make_unique<QAdaptiveActivationLayer>(ctx, quantizer(0), std::move(ema), firstBatch, later,
-                                                    std::move(emaMin), std::move(emaMax), std::move(step), perChannel);
+           "integer=" + later + " (from the saved ema_min/ema_max)." + updates + " Here (option adaptiveActivation " +
+           (batch ? "'after-load', QKeras's model.predict right after loading with batch_size=" + n +
+                        ", option predictBatchSize): " + uses +
+                        ". predict() is stateless: every call starts again at sample 0. Option 'ema': every sample "
+                        "integer=" + later + " (QKeras after training or an earlier predict)."
+                  : "'ema', QKeras after training or an earlier predict): " + uses + "."));
+  // Integer=0 everywhere: nothing to tell apart (and the layer can be fused).
+  return std::make_unique<QAdaptiveActivationLayer>(ctx, quantizer(0), std::move(ema),
+                                                    sameBits && bits[0] == 0 ? 0 : batch, uses, std::move(emaMin),
+                                                    std::move(emaMax), std::move(step), perChannel);
 }
 
 }  // namespace qkw

@@ -190,7 +190,7 @@ test('QAdaptiveActivation: analysis and trace give the grid holding integer=0 an
   // [-7, 7]): one grid holds both.
   assert.equal(a.quantizer, 'quantized_bits(4,0,1,alpha=1.0) / quantized_bits(4,3,1,alpha=1.0)');
   assert.deepEqual([a.grid.step, a.grid.min, a.grid.max, a.grid.bits], [0.125, -7, 7, 7]);
-  assert.match(a.reason, /step 1\/8, range \[-7, 7\] \(samples 0\.\.31 of each predict\(\) call use integer=0 .* mixes grids; reported: one uniform grid holding all of them\)/);
+  assert.match(a.reason, /step 1\/8, range \[-7, 7\]; one grid holding all of them \(in each predict\(\) call, samples 0\.\.31 use integer=0 and samples 32\.\. integer=3\)/);
   const x = Float32Array.from([0.3, -0.3, 0.7, 2, -2, 0.05]);
   const trace = await model.trace(x, [1, 6]);
   const entry = trace.find((t) => t.name === 'qaa');
@@ -310,15 +310,16 @@ for (const c of MIXED) {
     }
     const bitsText = c.bits.length > 1 ? `\\[${c.bits.join(',')}\\]` : `${c.bits[0]}`;
     const a = model.analyze().find((t) => t.name === 'qaa');
-    assert.match(a.reason, new RegExp(`samples 0\\.\\.31 of each predict\\(\\) call use integer=0 .*later samples integer=${bitsText} from ema_min/ema_max: a call with more than 32 samples mixes grids`));
+    assert.match(a.reason, new RegExp(`one grid holding all of them \\(in each predict\\(\\) call, samples 0\\.\\.31 use integer=0 and samples 32\\.\\. integer=${bitsText}\\)`));
     const w = model.warnings.find((v) => v.layer === 'qaa').message;
-    assert.match(w, new RegExp(`in each predict\\(\\) call, samples 0\\.\\.31 use integer=0 and samples 32\\.\\. use integer=${bitsText}\\. predict\\(\\) is stateless: every call starts again at sample 0`));
+    assert.match(w, new RegExp(`'after-load', QKeras's model.predict right after loading with batch_size=32, option predictBatchSize\\): in each predict\\(\\) call, samples 0\\.\\.31 use integer=0 and samples 32\\.\\. integer=${bitsText}\\. predict\\(\\) is stateless: every call starts again at sample 0`));
     model.dispose();
 
     // adaptiveActivation: 'ema' -> every sample uses the EMA bits (QKeras after training or an earlier predict).
     const ema = await loadModel(h5, { adaptiveActivation: 'ema' });
     assert.deepEqual(Array.from((await ema.predict(x, [40, width])).data), expectedCall(x, width, 0, c.ref, c.bits));
-    assert.match(ema.warnings[0].message, new RegExp(`Option adaptiveActivation 'ema': every sample uses integer=${bitsText}`));
+    assert.match(ema.warnings[0].message, new RegExp(`Here \\(option adaptiveActivation 'ema', QKeras after training or an earlier predict\\): every sample uses integer=${bitsText}\\.`));
+    assert.match(ema.analyze().find((t) => t.name === 'qaa').reason, new RegExp(`\\(every sample uses integer=${bitsText}\\)$`));
     ema.dispose();
   });
 }
@@ -342,8 +343,8 @@ test('QAdaptiveActivation: <= 32 samples all use integer=0; separate predict cal
 
   const small = await loadModel(h5, { predictBatchSize: 10 });
   assert.deepEqual(Array.from((await small.predict(x, [40, 5])).data), expectedCall(x, 5, 10, c.ref, c.bits));
-  assert.match(small.warnings[0].message, /batch_size=10 \(option predictBatchSize\): in each predict\(\) call, samples 0\.\.9 use integer=0 and samples 10\.\. use/);
-  assert.match(small.analyze().find((t) => t.name === 'qaa').reason, /samples 0\.\.9 of each predict\(\) call/);
+  assert.match(small.warnings[0].message, /batch_size=10, option predictBatchSize\): in each predict\(\) call, samples 0\.\.9 use integer=0 and samples 10\.\. integer=3/);
+  assert.match(small.analyze().find((t) => t.name === 'qaa').reason, /\(in each predict\(\) call, samples 0\.\.9 use integer=0 and samples 10\.\. integer=3\)/);
   small.dispose();
 
   await assert.rejects(loadModel(h5, { adaptiveActivation: 'first' }), /option 'adaptiveActivation' must be 'after-load' or 'ema', got "first"/);
@@ -387,7 +388,7 @@ test("QAdaptiveActivation 'ema' after a Dense: fused and unfused give the EMA bi
     assert.deepEqual(Array.from((await m.predict(xs, [n, 3])).data), expected, `fuse ${fuse}`);
     const a = m.analyze().find((t) => t.name === 'qaa');
     assert.equal(a.quantizer, `quantized_bits(4,${bits},1,alpha=1.0)`);
-    assert.match(a.reason, new RegExp(`every sample uses integer=${bits} from ema_min/ema_max`));
+    assert.match(a.reason, new RegExp(`\\(every sample uses integer=${bits}\\)$`));
     m.dispose();
   }
 });
