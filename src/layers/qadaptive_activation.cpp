@@ -71,10 +71,10 @@ class QAdaptiveActivationLayer : public QuantizedLayer {
     const float* x = in.data.data();
     float* y = output.data.data();
     activation_.apply(x, y, Shape{zero});
+    // One call, or per element with per-channel bits (channels last).
     const int64_t channels = static_cast<int64_t>(ema_.size());
-    if (channels == 1) ema_[0]->apply(x + zero, y + zero, Shape{total - zero});
-    else
-      for (int64_t i = zero; i < total; ++i) ema_[i % channels]->apply(x + i, y + i, Shape{1});
+    const Shape one{channels == 1 ? total - zero : 1};
+    for (int64_t i = zero; i < total; i += one[0]) ema_[i % channels]->apply(x + i, y + i, one);
   }
 
   // The grids used (integer=0 when firstBatch_ > 0, the EMA bits'); several: one uniform grid on
