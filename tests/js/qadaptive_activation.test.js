@@ -7,6 +7,10 @@
 // weight; the file holds [step, ema_min, ema_max]), and call() quantizes BEFORE recomputing it from
 // the EMAs. So the output is quantized_bits(total_bits, 0, symmetric, alpha=1) or
 // quantized_relu(total_bits, 0, negative_slope, is_quantized_clip=False) whatever the EMAs are.
+// Keras's model.predict calls the layer once per batch of 32: samples 32.. of the first predict
+// after loading (and every later call) use the bits _get_integer_bits(ema_min, ema_max). Our
+// predict() is stateless: every call is that first model.predict (tests at the end of the file),
+// or, with adaptiveActivation: 'ema', every sample uses the EMA bits.
 // The reference emulates float32 with Math.fround in QKeras's operation order, including the STE
 // sum x + (-x + xq), which is not xq for huge x: every comparison is bit-exact.
 import { test } from 'node:test';
