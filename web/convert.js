@@ -7,7 +7,7 @@ import { encodeQkwm } from './format/qkwm.js';
 
 export const CONVERTER_VERSION = '0.1.0';
 
-const CONVERT_OPTIONS = ['onProgress', 'sourceName', 'internalSigmoid', 'qnoiseFactor', 'tfKernels', 'integerKernels', 'fuse', 'limits', 'ignoreExtraWeights', 'name'];
+const CONVERT_OPTIONS = ['onProgress', 'sourceName', 'internalSigmoid', 'qnoiseFactor', 'tfKernels', 'integerKernels', 'fuse', 'limits', 'ignoreExtraWeights', 'name', 'adaptiveActivation', 'predictBatchSize'];
 
 /**
  * @param {Parameters<typeof import('./model.js').loadModel>[0]} source

@@ -136,6 +136,16 @@ export interface LoadOptions {
   limits?: ModelLimits;
   /** accept duplicate weights and a bias the config does not use (use_bias: false); they are ignored */
   ignoreExtraWeights?: boolean;
+  /**
+   * QAdaptiveActivation's integer bits. 'after-load' (default): each predict() call is computed as
+   * QKeras's model.predict right after loading: samples with batch index < predictBatchSize use
+   * integer=0 (the unsaved variable's build() value), the rest the bits derived from the saved
+   * ema_min/ema_max. predict() is stateless: every call starts again at sample 0. 'ema': every
+   * sample uses the EMA-derived bits (QKeras after training, or after an earlier predict call).
+   */
+  adaptiveActivation?: 'after-load' | 'ema';
+  /** Keras's model.predict batch_size for adaptiveActivation 'after-load' (default 32) */
+  predictBatchSize?: number;
 }
 
 /** Something QKeras silently does with the model that the library follows to stay exact. */

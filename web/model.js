@@ -17,7 +17,7 @@ const PREDICT_OPTIONS = ['threads'];
 
 /** predict(x, options) / trace(x, options): a plain object where the shape would be. */
 const isOptionsObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v) && !ArrayBuffer.isView(v);
-const LOAD_OPTIONS = ['onProgress', 'internalSigmoid', 'qnoiseFactor', 'tfKernels', 'integerKernels', 'fuse', 'limits', 'ignoreExtraWeights', 'name'];
+const LOAD_OPTIONS = ['onProgress', 'internalSigmoid', 'qnoiseFactor', 'tfKernels', 'integerKernels', 'fuse', 'limits', 'ignoreExtraWeights', 'name', 'adaptiveActivation', 'predictBatchSize'];
 
 // Frees the WASM side of a Model that was garbage-collected without dispose().
 const leakGuard =
@@ -107,6 +107,8 @@ function buildOn(instance, graph, weights, options) {
       if (options.integerKernels !== undefined) quantizerOptions.integerKernels = options.integerKernels;
       if (options.fuse !== undefined) quantizerOptions.fuse = options.fuse;
       if (options.ignoreExtraWeights) quantizerOptions.ignoreExtraWeights = true;
+      if (options.adaptiveActivation !== undefined) quantizerOptions.adaptiveActivation = options.adaptiveActivation;
+      if (options.predictBatchSize !== undefined) quantizerOptions.predictBatchSize = options.predictBatchSize;
       const core = coreLimits(options.limits);
       if (core) quantizerOptions.limits = core;
       const handle = builder.build(JSON.stringify(graph), optionsToJson(quantizerOptions));
@@ -379,7 +381,8 @@ export class Model {
     const { arrays, shapes } = this.#prepareInputs(data, shape);
     const analysis = this.analyze();
     const batch = shapes[0][0];
-    const run = (xs, ss, withData) => {
+    // firstSample: a piece's batch index in the whole batch (QAdaptiveActivation depends on it).
+    const run = (xs, ss, withData, firstSample = 0) => {
       try {
         this.#releaseTraceData();
         const raw = this.#call('tracing', (handle) => handle.trace(xs, ss, layers, withData, histogramBins, steps));
@@ -422,7 +425,7 @@ export class Model {
           return x.subarray(start * per, end * per);
         });
         // Every piece's data is needed to merge exact statistics; only kept with includeData.
-        yield run(xs, shapes.map((s) => [end - start, ...s.slice(1)]), true);
+        yield run(xs, shapes.map((s) => [end - start, ...s.slice(1)]), true, start);
       }
     };
     return keyedTrace(mergeTracePieces(pieces(), batch, { includeData, histogramBins }));

@@ -788,7 +788,26 @@ ModelOptions modelOptionsFromJson(const qkw::Json& options) {
     result.fuseElementwise = it->get<bool>();
     quantizer.erase(it);
   }
+  // QAdaptiveActivation: 'after-load' (default; model.predict's first batch after loading,
+  // predictBatchSize samples, uses integer=0) or 'ema' (every sample uses the EMA-derived bits).
+  bool ema = false;
+  int64_t batch = 32;
+  if (auto it = quantizer.find("adaptiveActivation"); it != quantizer.end()) {
+    const std::string mode = it->is_string() ? it->get<std::string>() : "";
+    if (mode != "after-load" && mode != "ema")
+      throw Error("option 'adaptiveActivation' must be 'after-load' or 'ema', got " + it->dump());
+    ema = mode == "ema";
+    quantizer.erase(it);
+  }
+  if (auto it = quantizer.find("predictBatchSize"); it != quantizer.end()) {
+    if (!it->is_number_integer() || it->get<double>() < 1 || it->get<double>() > 9007199254740992.0)
+      throw Error("option 'predictBatchSize' must be a positive integer (Keras's model.predict batch_size), got " +
+                  it->dump());
+    batch = it->get<int64_t>();
+    quantizer.erase(it);
+  }
   result.quantizerOptions = quantizerOptionsFromJson(quantizer);
+  result.quantizerOptions.adaptiveFirstBatch = ema ? 0 : batch;
   return result;
 }
 

@@ -39,7 +39,8 @@ struct ModelOptions {
 };
 
 // loadModel's options object (minus the JS-only keys): {"limits": {...}, "integerKernels", "fuse",
-// "ignoreExtraWeights", and the quantizer options (quantizerOptionsFromJson)}. Throws naming an
+// "ignoreExtraWeights", "adaptiveActivation" ('after-load' | 'ema'), "predictBatchSize" (both into
+// QuantizerOptions::adaptiveFirstBatch), and the quantizer options (quantizerOptionsFromJson)}. Throws naming an
 // unknown key or a bad value.
 ModelOptions modelOptionsFromJson(const qkw::Json& options);
 // {"maxTensorElements": n, ...}: each a positive integer up to 2^53; unknown keys are errors.

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "core/error.h"
+#include "layers/layer_factories.h"
 
 #if defined(__wasm_simd128__)
 #include <wasm_simd128.h>
@@ -68,9 +69,11 @@ void TraceRecorder::run(Model& model, const std::vector<TensorAnalysis>& analyse
     }
     ~StepRecording() {
       if (on) set(false);
+      setAdaptiveFirstSample(0);
     }
   } recording{model, options.steps};
   if (options.steps) recording.set(true);
+  setAdaptiveFirstSample(options.firstSample);
   model.predict(inputs, [&](size_t index, const Tensor& output, double ms) {
     if (index >= selected.size() || !selected[index]) return;
     TracedLayer traced;

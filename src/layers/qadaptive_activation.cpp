@@ -1,21 +1,24 @@
-// QAdaptiveActivation (qkeras/qlayers.py, semantics §4.3) at inference, as the first call after
-// loading computes it:
-//   y = quantized_bits(total_bits, integer=0, symmetric, keep_negative=True, alpha=1)(x)
-//   y = quantized_relu(total_bits, integer=0, negative_slope=relu_neg_slope,
+// QAdaptiveActivation (qkeras/qlayers.py, semantics §4.3) at inference, as QKeras's model.predict
+// computes it right after loading:
+//   y = quantized_bits(total_bits, integer=b, symmetric, keep_negative=True, alpha=1)(x)
+//   y = quantized_relu(total_bits, integer=b, negative_slope=relu_neg_slope,
 //                      is_quantized_clip=False, relu_upper_bound)(x)          (activation='quantized_relu')
-// Why integer=0, whatever the saved EMAs say (QKeras source facts):
-//  * build() creates ema_min/ema_max as zeros and assigns the quantizer's integer-bits variable
-//    _get_integer_bits(0, 0) = 0 (log2|0| = -inf, clamped to 0);
-//  * that variable lives on the quantizer (a BaseQuantizer, whose variables/trainable_variables/
+// where b is the quantizer's integer-bits variable at the time of the call (QKeras source facts):
+//  * build() creates ema_min/ema_max as zeros and assigns that variable _get_integer_bits(0, 0) = 0
+//    (log2|0| = -inf, clamped to 0);
+//  * the variable lives on the quantizer (a BaseQuantizer, whose variables/trainable_variables/
 //    non_trainable_variables are overridden to ()), so it is not a layer weight: the file stores
 //    only the layer's own variables, [step (int64, created in __init__, trainable), ema_min,
-//    ema_max], and loading them leaves the integer bits at 0;
-//  * call() quantizes with the integer variable's current value FIRST, and only then recomputes it
-//    from ema_min/ema_max (after updating the EMAs when ema_freeze_delay is set, the layer is
-//    trainable and step <= ema_freeze_delay: that update also runs at inference).
-// So only the first call after loading gives integer=0; later calls (model.predict's batches after
-// the first 32 samples included) use the EMA-derived bits. We compute the first call for every
-// sample and say so in a warning that names the bits later calls would use.
+//    ema_max], and loading them leaves it at 0;
+//  * call() quantizes with the variable's current value FIRST, and only then assigns it
+//    _get_integer_bits(ema_min, ema_max) (after updating the EMAs when ema_freeze_delay is set, the
+//    layer is trainable and step <= ema_freeze_delay: that update also runs at inference).
+// Keras's model.predict calls the layer once per batch (batch_size=32 by default), in order: the
+// first call after loading (samples 0..31) uses b=0, every later call the EMA-derived bits (per
+// channel with per_channel=True). Our predict() is stateless: each call is computed as QKeras's
+// model.predict right after loading, so samples with batch index < predictBatchSize (option, 32)
+// use 0 and the rest the EMA bits; option adaptiveActivation='ema' (predictBatchSize 0 here) gives
+// every sample the EMA bits, as QKeras after training or after an earlier predict call.
 #include <algorithm>
 #include <cmath>
 #include <optional>
@@ -30,11 +33,18 @@ namespace qkw {
 
 namespace {
 
+// trace() in pieces: the batch index of the run's first sample (setAdaptiveFirstSample).
+int64_t firstSampleOfRun = 0;
+
 class QAdaptiveActivationLayer : public QuantizedLayer {
  public:
-  QAdaptiveActivationLayer(const LayerContext& ctx, ActivationFunction f, Tensor emaMin, Tensor emaMax,
+  // f: integer=0, for the first `firstBatch` samples of each call; ema: the EMA-derived bits' quantizer,
+  // or one per channel when the per-channel bits differ.
+  QAdaptiveActivationLayer(const LayerContext& ctx, ActivationFunction f, std::vector<QuantizerPtr> ema,
+                           int64_t firstBatch, std::string uses, Tensor emaMin, Tensor emaMax,
                            std::optional<Tensor> step, bool perChannel)
-      : QuantizedLayer(ctx.name, ctx.className), emaMin_(std::move(emaMin)), emaMax_(std::move(emaMax)),
+      : QuantizedLayer(ctx.name, ctx.className), ema_(std::move(ema)), firstBatch_(firstBatch),
+        uses_(std::move(uses)), emaMin_(std::move(emaMin)), emaMax_(std::move(emaMax)),
         step_(std::move(step)), perChannel_(perChannel) {
     activation_ = std::move(f);
   }
@@ -52,25 +62,53 @@ class QAdaptiveActivationLayer : public QuantizedLayer {
     return inputShapes[0];
   }
 
+  // Samples (batch index firstSampleOfRun + row) below firstBatch_ use integer=0, the rest the EMA bits.
   void forward(const std::vector<const Tensor*>& inputs, Tensor& output) const override {
-    activation_.apply(inputs[0]->data.data(), output.data.data(), inputs[0]->shape);
+    const Tensor& in = *inputs[0];
+    const int64_t total = in.size();
+    const int64_t rows = in.shape[0];
+    const int64_t zero = rows ? std::min(rows, std::max<int64_t>(0, firstBatch_ - firstSampleOfRun)) * (total / rows) : 0;
+    const float* x = in.data.data();
+    float* y = output.data.data();
+    activation_.apply(x, y, Shape{zero});
+    // One call, or per element with per-channel bits (channels last).
+    const int64_t channels = static_cast<int64_t>(ema_.size());
+    const Shape one{channels == 1 ? total - zero : 1};
+    for (int64_t i = zero; i < total; i += one[0]) ema_[i % channels]->apply(x + i, y + i, one);
   }
 
+  // The grids used (integer=0 when firstBatch_ > 0, the EMA bits'); several: one uniform grid on
+  // the finest step over the widest range, which holds every value.
   TensorAnalysis analyzeOutput(const AnalysisContext& ctx) const override {
-    TensorAnalysis t = ctx.quantizedBy(activation_.quantizer(), "");
-    t.reason += " (integer=0: the bits QKeras's first call after loading uses; later calls derive them from "
-                "ema_min/ema_max)";
+    TensorAnalysis t = ctx.quantizedBy(firstBatch_ ? activation_.quantizer() : ema_[0], "");
+    std::string names = *t.quantizer;
+    for (const QuantizerPtr& q : ema_) {
+      const std::string s = q->str();
+      if (names.find(s) != std::string::npos) continue;
+      names += " / " + s;
+      const std::optional<Grid> g = q->grid();
+      if (t.grid && g && g->kind == Grid::Kind::Uniform && t.grid->kind == Grid::Kind::Uniform)
+        t.grid = uniformGrid(std::min(t.grid->step, g->step), std::min(t.grid->min, g->min), std::max(t.grid->max, g->max));
+      else
+        t.grid.reset();
+    }
+    if (names != *t.quantizer) {
+      t.quantizer = names;
+      t.reason = ctx.className() + " " + names + ": " + (t.grid ? describeGrid(*t.grid) : "no common grid") +
+                 "; one grid holding all of them";
+    }
+    t.reason += " (" + uses_ + ")";
     return t;
   }
 
+  // Fused only when every sample uses one quantizer (the chunks do not know the batch index).
   std::string elementwiseFusionTag(const Shape& inputShape) const override {
     (void)inputShape;
-    const QuantizerPtr q = activation_.quantizer();
-    return q && q->grid() ? q->className() : "";
+    return !firstBatch_ && ema_.size() == 1 && ema_[0]->grid() ? ema_[0]->className() : "";
   }
   void applyElementwiseInPlace(float* data, int64_t count, int64_t channels) const override {
     (void)channels;
-    activation_.apply(data, data, Shape{count});
+    ema_[0]->apply(data, data, Shape{count});
   }
 
   // Not used by forward(), kept so a converted model carries them (and the warning) over.
@@ -84,12 +122,17 @@ class QAdaptiveActivationLayer : public QuantizedLayer {
   }
 
  private:
+  std::vector<QuantizerPtr> ema_;
+  int64_t firstBatch_;
+  std::string uses_;  // which samples use which bits, for the analysis
   Tensor emaMin_, emaMax_;
   std::optional<Tensor> step_;
   bool perChannel_;
 };
 
 }  // namespace
+
+void setAdaptiveFirstSample(int64_t first) { firstSampleOfRun = first; }
 
 LayerPtr makeQAdaptiveActivationLayer(const LayerContext& ctx) {
   // __init__: `activation not in ["quantized_bits", "quantized_relu"]` raises ValueError.
@@ -109,7 +152,6 @@ LayerPtr makeQAdaptiveActivationLayer(const LayerContext& ctx) {
   qkw::Json spec = qkw::Json::object();
   qkw::Json& qc = spec["config"];
   qc["bits"] = totalBits;
-  qc["integer"] = 0;
   if (relu) {
     // The slope is assigned to the quantizer after construction, past quantized_relu's asserts
     // (>= 0, a power of 2): only the asserted cases are reproduced.
@@ -130,7 +172,11 @@ LayerPtr makeQAdaptiveActivationLayer(const LayerContext& ctx) {
     qc["keep_negative"] = true;
     qc["alpha"] = 1.0;
   }
-  ActivationFunction f = ActivationFunction::resolve(&spec, ctx, ActivationFlavor::QKeras);
+  // The layer's quantizer with integer bits b.
+  const auto quantizer = [&](int b) {
+    qc["integer"] = b;
+    return ActivationFunction::resolve(&spec, ctx, ActivationFlavor::QKeras);
+  };
 
   // Weights: [step, ema_min, ema_max] (trainable first, then non-trainable). By name in HDF5
   // (step is "Variable", or the optimizer's iteration variable when current_step was passed),
@@ -152,27 +198,44 @@ LayerPtr makeQAdaptiveActivationLayer(const LayerContext& ctx) {
                 ", ema_min " + shapeToString(emaMin.shape) + ", ema_max " + shapeToString(emaMax.shape) +
                 ": expected a scalar step and EMAs of shape (1,), or (channels,) with per_channel=True");
 
-  // What later calls use: the bits recomputed from the EMAs after the first call.
+  // The bits every call but the first after loading uses: derived from the saved EMAs.
   const std::vector<int> bits = getIntegerBits(emaMin.data, emaMax.data, totalBits, symmetric, keepNegative,
                                                       configBool(ctx, "po2_rounding", false));
   std::string later;
-  for (int b : bits) later += (later.empty() ? "" : ",") + std::to_string(b);
+  bool sameBits = true;
+  for (int b : bits) {
+    later += (later.empty() ? "" : ",") + std::to_string(b);
+    sameBits = sameBits && b == bits[0];
+  }
   if (bits.size() > 1) later = "[" + later + "]";
+  std::vector<QuantizerPtr> ema;
+  for (size_t c = 0; c < (sameBits ? 1 : bits.size()); ++c) ema.push_back(quantizer(bits[c]).quantizer());
+  const int64_t batch = ctx.quantizerOptions.adaptiveFirstBatch;
+  const std::string n = std::to_string(batch);
+  const std::string uses = batch ? "in each predict() call, samples 0.." + std::to_string(batch - 1) +
+                                       " use integer=0 and samples " + n + ".. integer=" + later
+                                 : "every sample uses integer=" + later;
+  std::string updates;
   const float freeze = configFloat(ctx, "ema_freeze_delay", 0.0f);
   const float stepValue = step ? step->data[0] : configFloat(ctx, "current_step", -1.0f);
-  std::string updates;
   if (freeze != 0.0f && configBool(ctx, "trainable", true) && stepValue <= freeze)
     updates = " But step " + formatNumber(stepValue) + " <= ema_freeze_delay " + formatNumber(freeze) +
               ", so each QKeras call at inference first moves ema_min/ema_max towards that batch's min/max: "
-              "later calls' bits depend on the data seen.";
+              "its later calls' bits depend on the data seen.";
   ctx.warn("call-history",
-           "QAdaptiveActivation's output depends on the calls before it. QKeras's first call after loading quantizes "
-           "with integer=0 (build()'s value from zero EMAs; the integer-bits variable is not saved, so loading "
-           "ema_min/ema_max does not change it), and only then recomputes the bits from the EMAs: later calls, "
-           "including model.predict's batches after the first (32 samples by default), use integer=" + later +
-           " (from the saved ema_min/ema_max)." + updates + " This model computes the first call for every sample.");
-  return std::make_unique<QAdaptiveActivationLayer>(ctx, std::move(f), std::move(emaMin), std::move(emaMax),
-                                                    std::move(step), perChannel);
+           "QAdaptiveActivation's output depends on the calls before it. QKeras quantizes with the integer bits "
+           "of the previous call: build() sets them to 0 (the variable is not saved, so loading ema_min/ema_max "
+           "does not change it) and each call recomputes them from the EMAs only after quantizing; later calls use "
+           "integer=" + later + " (from the saved ema_min/ema_max)." + updates + " Here (option adaptiveActivation " +
+           (batch ? "'after-load', QKeras's model.predict right after loading with batch_size=" + n +
+                        ", option predictBatchSize): " + uses +
+                        ". predict() is stateless: every call starts again at sample 0. Option 'ema': every sample "
+                        "integer=" + later + " (QKeras after training or an earlier predict)."
+                  : "'ema', QKeras after training or an earlier predict): " + uses + "."));
+  // Integer=0 everywhere: nothing to tell apart (and the layer can be fused).
+  return std::make_unique<QAdaptiveActivationLayer>(ctx, quantizer(0), std::move(ema),
+                                                    sameBits && bits[0] == 0 ? 0 : batch, uses, std::move(emaMin),
+                                                    std::move(emaMax), std::move(step), perChannel);
 }
 
 }  // namespace qkw

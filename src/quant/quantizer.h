@@ -31,6 +31,10 @@ struct QuantizerOptions {
   std::optional<float> qnoiseFactor;
   // Which TensorFlow CPU kernels float activations reproduce (softmax): stock Eigen or oneDNN.
   bool oneDnnKernels = false;
+  // QAdaptiveActivation (loadModel's adaptiveActivation / predictBatchSize): how many samples of
+  // each predict() call use QKeras's first-call-after-loading integer=0 (Keras's model.predict
+  // batch size; 0 = option 'ema': every sample uses the bits derived from the saved EMAs).
+  int64_t adaptiveFirstBatch = 32;
   // Where the spec parser records how QKeras's own parser silently mangles a constructor
   // string (several '(' or unquoted string arguments); null: not recorded. Shared so that
   // copies of the options (one per weight slot) record into the same list.

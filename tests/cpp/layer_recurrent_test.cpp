@@ -7,7 +7,9 @@
 #include <cmath>
 #include <functional>
 
+#include "graph/model.h"
 #include "layer_test_helpers.h"
+#include "layers/layer_factories.h"
 
 namespace qkw {
 namespace {
@@ -325,6 +327,45 @@ TEST(QAdaptiveActivation, FirstCallQuantizesWithIntegerZero) {
   LayerPtr positional = build("QAdaptiveActivation", {{"activation", "quantized_bits"}, {"total_bits", 4}},
                               {weight("", {1}, {-1.0f}, 0), weight("", {1}, {1.0f}, 1)});
   layer_test::expectValues(run(*positional, Tensor({1, 1}, {0.3f})), {1, 1}, {0.25f});
+}
+
+// model.predict right after loading: the first `adaptiveFirstBatch` samples of a call use
+// integer=0, later ones the EMA bits (here _get_integer_bits(-3, 6, 4) = 3: steps of 1, +-7);
+// trace pieces shift the batch index (setFirstSample); 0 ('ema'): every sample the EMA bits.
+TEST(QAdaptiveActivation, FirstBatchUsesIntegerZeroLaterSamplesTheEmaBits) {
+  const json config = {{"activation", "quantized_bits"}, {"total_bits", 4}};
+  const auto make = [&](int64_t firstBatch, const std::vector<WeightInput>& w) {
+    LayerContext ctx{"qaa", "QAdaptiveActivation", config, w, {}};
+    ctx.quantizerOptions.adaptiveFirstBatch = firstBatch;
+    return LayerRegistry::instance().find("QAdaptiveActivation")->operator()(ctx);
+  };
+  const std::vector<WeightInput> emas = {weight("Variable", {}, {5.0f}), weight("ema_min", {1}, {-3.0f}, 1),
+                                         weight("ema_max", {1}, {6.0f}, 2)};
+  const Tensor x({3, 2}, {0.3f, 5.0f, 0.3f, 5.0f, 2.6f, -9.0f});
+  LayerPtr l = make(2, emas);
+  layer_test::expectValues(run(*l, x), {3, 2}, {0.25f, 0.875f, 0.25f, 0.875f, 3.0f, -7.0f});
+  setAdaptiveFirstSample(1);  // rows are samples 1, 2, 3 of the call (trace in pieces)
+  layer_test::expectValues(run(*l, x), {3, 2}, {0.25f, 0.875f, 0.0f, 5.0f, 3.0f, -7.0f});
+  setAdaptiveFirstSample(0);
+  LayerPtr ema = make(0, emas);
+  layer_test::expectValues(run(*ema, x), {3, 2}, {0.0f, 5.0f, 0.0f, 5.0f, 3.0f, -7.0f});
+  // Per channel, different bits: channel 0 from (0, 0.4) -> 0, channel 1 from (0, 3.1) -> 2.
+  const json pc = {{"activation", "quantized_bits"}, {"total_bits", 4}, {"per_channel", true}};
+  LayerContext ctx{"qaa", "QAdaptiveActivation", pc,
+                   {weight("Variable", {}, {5.0f}), weight("ema_min", {2}, {0.0f, 0.0f}, 1), weight("ema_max", {2}, {0.4f, 3.1f}, 2)}, {}};
+  ctx.quantizerOptions.adaptiveFirstBatch = 1;
+  LayerPtr perChannel = LayerRegistry::instance().find("QAdaptiveActivation")->operator()(ctx);
+  layer_test::expectValues(run(*perChannel, Tensor({2, 2}, {0.3f, 0.3f, 0.3f, 0.3f})), {2, 2}, {0.25f, 0.25f, 0.25f, 0.5f});
+}
+
+TEST(QAdaptiveActivation, LoadOptionsAdaptiveActivationAndPredictBatchSize) {
+  EXPECT_EQ(modelOptionsFromJson(nullptr).quantizerOptions.adaptiveFirstBatch, 32);
+  EXPECT_EQ(modelOptionsFromJson(json::parse(R"({"adaptiveActivation": "ema", "predictBatchSize": 8})")).quantizerOptions.adaptiveFirstBatch, 0);
+  EXPECT_EQ(modelOptionsFromJson(json::parse(R"({"adaptiveActivation": "after-load", "predictBatchSize": 8})")).quantizerOptions.adaptiveFirstBatch, 8);
+  layer_test::expectThrowsWith([] { modelOptionsFromJson(json::parse(R"({"adaptiveActivation": "first"})")); },
+                               {"option 'adaptiveActivation' must be 'after-load' or 'ema', got \"first\""});
+  for (const char* bad : {R"({"predictBatchSize": 0})", R"({"predictBatchSize": 1.5})", R"({"predictBatchSize": "32"})"})
+    layer_test::expectThrowsWith([&] { modelOptionsFromJson(json::parse(bad)); }, {"option 'predictBatchSize' must be a positive integer"});
 }
 
 TEST(QAdaptiveActivation, RejectsWhatQKerasRejectsAndBadWeights) {

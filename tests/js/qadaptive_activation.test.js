@@ -7,6 +7,10 @@
 // weight; the file holds [step, ema_min, ema_max]), and call() quantizes BEFORE recomputing it from
 // the EMAs. So the output is quantized_bits(total_bits, 0, symmetric, alpha=1) or
 // quantized_relu(total_bits, 0, negative_slope, is_quantized_clip=False) whatever the EMAs are.
+// Keras's model.predict calls the layer once per batch of 32: samples 32.. of the first predict
+// after loading (and every later call) use the bits _get_integer_bits(ema_min, ema_max). Our
+// predict() is stateless: every call is that first model.predict (tests at the end of the file),
+// or, with adaptiveActivation: 'ema', every sample uses the EMA bits.
 // The reference emulates float32 with Math.fround in QKeras's operation order, including the STE
 // sum x + (-x + xq), which is not xq for huge x: every comparison is bit-exact.
 import { test } from 'node:test';
@@ -26,8 +30,9 @@ function roundHalfEven(v) {
 }
 const clip = (v, lo, hi) => Math.min(Math.max(v, lo), hi);
 
-/** quantized_bits(bits, integer=0, symmetric, keep_negative=True, alpha=1) then the STE sum. */
-function refBits(x, bits, symmetric) {
+/** quantized_bits(bits, integer, symmetric, keep_negative=True, alpha=1) then the STE sum. */
+function refBits(x, bits, symmetric, integer = 0) {
+  const mi = 2 ** integer;
   const m = 2 ** (bits - 1); // unsigned_bits = bits - keep_negative
   if (bits - 1 === 0) {
     // "1 bit becomes a binary implementation": sign(x) with 0 -> 1.
@@ -35,20 +40,21 @@ function refBits(x, bits, symmetric) {
     xq += 1 - Math.abs(xq);
     return f(x + f(-x + xq));
   }
-  const p = f(f(x * m) / 1); // x * m / m_i, m_i = 2^0
-  const xq = f(f(1 * clip(roundHalfEven(p), -m + (symmetric ? 1 : 0), m - 1)) / m);
+  const p = f(f(x * m) / mi); // x * m / m_i
+  const xq = f(f(mi * clip(roundHalfEven(p), -m + (symmetric ? 1 : 0), m - 1)) / m);
   return f(x + f(1 * f(-x + xq)));
 }
 
-/** quantized_relu(bits, integer=0, negative_slope=s, is_quantized_clip=False) then the STE sum. */
-function refRelu(x, bits, s) {
+/** quantized_relu(bits, integer, negative_slope=s, is_quantized_clip=False) then the STE sum. */
+function refRelu(x, bits, s, integer = 0) {
+  const mi = 2 ** integer;
   const m = 2 ** (bits - (s !== 0 ? 1 : 0));
   const xu = s === 0 ? Math.max(x, 0) : x > 0 ? x : f(s * x); // K.relu(x, alpha=s): leaky_relu
-  const p = f(f(x * m) / 1);
-  let xq = f(1 * clip(f(roundHalfEven(p) / m), 0, f(1 - 1 / m)));
+  const p = f(f(x * m) / mi);
+  let xq = f(mi * clip(f(roundHalfEven(p) / m), 0, f(1 - 1 / m)));
   if (s > 0) {
     const negFactor = f(1 / f(s * m));
-    xq = f(xq + f(f(1 * s) * clip(f(roundHalfEven(f(p * s)) * negFactor), -1, 0)));
+    xq = f(xq + f(f(mi * s) * clip(f(roundHalfEven(f(p * s)) * negFactor), -1, 0)));
   }
   return f(xu + f(1 * f(-xu + xq)));
 }
@@ -152,7 +158,7 @@ test('QAdaptiveActivation: the EMAs do not change the first call; the warning na
     outputs.push(Array.from((await model.predict(x, [1, 4])).data));
     const warning = model.warnings.find((w) => w.layer === 'qaa');
     assert.equal(warning.code, 'call-history');
-    assert.match(warning.message, /first call after loading quantizes with integer=0/);
+    assert.match(warning.message, /build\(\) sets them to 0 \(the variable is not saved/);
     const later = refIntegerBits(lo, hi, 6, true, true, false);
     assert.match(warning.message, new RegExp(`later calls.*use integer=${later} \\(from the saved ema_min/ema_max\\)`));
     assert.doesNotMatch(warning.message, /ema_freeze_delay/);
@@ -179,23 +185,26 @@ test('QAdaptiveActivation: EMA updates at inference (step <= ema_freeze_delay) a
   frozen.dispose();
 });
 
-test('QAdaptiveActivation: analysis and trace give the integer=0 grid, fused after a QDense too', async () => {
+test('QAdaptiveActivation: analysis and trace give the grid holding integer=0 and the EMA bits, fused after a QDense too', async () => {
   const options = { activation: 'quantized_bits', total_bits: 4 };
   const model = await loadModel(await writeKerasH5(adaptiveModel(options, [6], EMA_MIN, EMA_MAX)));
   const a = model.analyze().find((t) => t.name === 'qaa');
   assert.equal(a.status, 'quantized');
-  assert.equal(a.quantizer, 'quantized_bits(4,0,1,alpha=1.0)');
-  assert.match(a.reason, /integer=0: the bits QKeras's first call after loading uses/);
+  // Samples 0..31 of a call: integer=0 (step 1/8 in [-7/8, 7/8]); later ones integer=3 (step 1 in
+  // [-7, 7]): one grid holds both.
+  assert.equal(a.quantizer, 'quantized_bits(4,0,1,alpha=1.0) / quantized_bits(4,3,1,alpha=1.0)');
+  assert.deepEqual([a.grid.step, a.grid.min, a.grid.max, a.grid.bits], [0.125, -7, 7, 7]);
+  assert.match(a.reason, /step 1\/8, range \[-7, 7\]; one grid holding all of them \(in each predict\(\) call, samples 0\.\.31 use integer=0 and samples 32\.\. integer=3\)/);
   const x = Float32Array.from([0.3, -0.3, 0.7, 2, -2, 0.05]);
   const trace = await model.trace(x, [1, 6]);
   const entry = trace.find((t) => t.name === 'qaa');
   assert.equal(entry.status, 'quantized');
   assert.equal(entry.stats.onGrid, true);
   assert.deepEqual(Array.from(entry.data), Array.from(x, (v) => refBits(v, 4, true)));
-  // hls4ml config: the output grid (step 1/8 in [-7/8, 7/8]) as ap_fixed<4,1>; step and EMAs are
-  // state, not weights, so no weight/accum types.
+  // hls4ml config: that grid as ap_fixed<7,4>; step and EMAs are state, not weights, so no
+  // weight/accum types.
   const { config } = await model.hls4mlConfig();
-  assert.deepEqual(config.LayerName.qaa, { Precision: { result: 'ap_fixed<4,1>' } });
+  assert.deepEqual(config.LayerName.qaa, { Precision: { result: 'ap_fixed<7,4>' } });
   model.dispose();
 
   // Dense -> QAdaptiveActivation(quantized_relu): the same numbers whether or not the runtime fuses.
@@ -258,4 +267,132 @@ test('QAdaptiveActivation: a converted .qkwm keeps the EMAs, the numbers and the
   assert.deepEqual(converted.warnings.map((w) => w.message), source.warnings.map((w) => w.message));
   source.dispose();
   converted.dispose();
+});
+
+// ---- model.predict's batches: integer=0 for the first predictBatchSize samples, then the EMA bits ----
+
+/** n samples of `width` values spread over about [-7.6, 7.6] (not on any grid, some on the lattice). */
+function batchInput(n, width) {
+  return Float32Array.from({ length: n * width }, (_, i) => f((((i * 37) % 97) - 48) / (i % 5 === 0 ? 8 : 6.3)));
+}
+
+/** QKeras's model.predict(x, batch_size) right after loading: sample r of the call uses integer 0 when r < firstBatch. */
+function expectedCall(x, width, firstBatch, ref, emaBits) {
+  return Array.from(x, (v, i) => {
+    const r = Math.floor(i / width);
+    return ref(v, r < firstBatch ? 0 : emaBits[i % width % emaBits.length]);
+  });
+}
+
+const MIXED = [
+  { label: 'quantized_bits(4)', options: { activation: 'quantized_bits', total_bits: 4 }, ema: [[-2.7], [5.2]],
+    ref: (x, b) => refBits(x, 4, true, b), bits: [refIntegerBits(-2.7, 5.2, 4, true, true, false)] },
+  { label: 'quantized_relu(5) relu_neg_slope=0.25', options: { activation: 'quantized_relu', total_bits: 5, relu_neg_slope: 0.25 }, ema: [[-1.1], [2.2]],
+    ref: (x, b) => refRelu(x, 5, 0.25, b), bits: [refIntegerBits(-1.1, 2.2, 5, true, true, false)] },
+  { label: 'quantized_relu(4) per_channel, different bits per channel', options: { activation: 'quantized_relu', total_bits: 4, per_channel: true },
+    ema: [[0, 0, -1], [0.4, 3.1, 7.9]], ref: (x, b) => refRelu(x, 4, 0, b), bits: [0.4, 3.1, 7.9].map((hi, c) => refIntegerBits([0, 0, -1][c], hi, 4, true, false, false)) },
+];
+
+for (const c of MIXED) {
+  test(`QAdaptiveActivation ${c.label}: a batch of 40 is QKeras's model.predict after loading (32 samples integer=0, 8 with the EMA bits)`, async () => {
+    const width = c.ema[0].length === 1 ? 5 : 3;
+    const h5 = await writeKerasH5(adaptiveModel(c.options, [width], c.ema[0], c.ema[1]));
+    assert.ok(c.bits.some((b) => b !== 0), 'the EMAs give bits other than 0');
+    const model = await loadModel(h5);
+    const x = batchInput(40, width);
+    const y = Array.from((await model.predict(x, [40, width])).data);
+    const expected = expectedCall(x, width, 32, c.ref, c.bits);
+    assert.deepEqual(y, expected);
+    // The two halves really differ from "every sample integer=0" and from "every sample the EMA bits".
+    assert.notDeepEqual(y, expectedCall(x, width, 40, c.ref, c.bits));
+    assert.notDeepEqual(y, expectedCall(x, width, 0, c.ref, c.bits));
+    // trace gives the same numbers, also in pieces (each piece knows its batch index), on the grid it reports.
+    for (const options of [{}, { batchSize: 12 }]) {
+      const entry = (await model.trace(x, [40, width], options)).find((t) => t.name === 'qaa');
+      assert.deepEqual(Array.from(entry.data), expected, JSON.stringify(options));
+      assert.equal(entry.stats.onGrid, true);
+    }
+    const bitsText = c.bits.length > 1 ? `\\[${c.bits.join(',')}\\]` : `${c.bits[0]}`;
+    const a = model.analyze().find((t) => t.name === 'qaa');
+    assert.match(a.reason, new RegExp(`one grid holding all of them \\(in each predict\\(\\) call, samples 0\\.\\.31 use integer=0 and samples 32\\.\\. integer=${bitsText}\\)`));
+    const w = model.warnings.find((v) => v.layer === 'qaa').message;
+    assert.match(w, new RegExp(`'after-load', QKeras's model.predict right after loading with batch_size=32, option predictBatchSize\\): in each predict\\(\\) call, samples 0\\.\\.31 use integer=0 and samples 32\\.\\. integer=${bitsText}\\. predict\\(\\) is stateless: every call starts again at sample 0`));
+    model.dispose();
+
+    // adaptiveActivation: 'ema' -> every sample uses the EMA bits (QKeras after training or an earlier predict).
+    const ema = await loadModel(h5, { adaptiveActivation: 'ema' });
+    assert.deepEqual(Array.from((await ema.predict(x, [40, width])).data), expectedCall(x, width, 0, c.ref, c.bits));
+    assert.match(ema.warnings[0].message, new RegExp(`Here \\(option adaptiveActivation 'ema', QKeras after training or an earlier predict\\): every sample uses integer=${bitsText}\\.`));
+    assert.match(ema.analyze().find((t) => t.name === 'qaa').reason, new RegExp(`\\(every sample uses integer=${bitsText}\\)$`));
+    ema.dispose();
+  });
+}
+
+test('QAdaptiveActivation: <= 32 samples all use integer=0; separate predict calls each start again at sample 0; predictBatchSize', async () => {
+  const c = MIXED[0];
+  const h5 = await writeKerasH5(adaptiveModel(c.options, [5], c.ema[0], c.ema[1]));
+  const model = await loadModel(h5);
+  const x = batchInput(40, 5);
+  for (const n of [1, 20, 32, 33]) {
+    const y = Array.from((await model.predict(x.subarray(0, n * 5), [n, 5])).data);
+    assert.deepEqual(y, expectedCall(x.subarray(0, n * 5), 5, 32, c.ref, c.bits), `${n} samples`);
+  }
+  // predict(first 20) ++ predict(last 20): our predict() is stateless, both calls are a first call
+  // after loading (all 40 samples integer=0), unlike QKeras, where the second call would use the EMA bits.
+  const first = Array.from((await model.predict(x.subarray(0, 100), [20, 5])).data);
+  const second = Array.from((await model.predict(x.subarray(100), [20, 5])).data);
+  assert.deepEqual([...first, ...second], expectedCall(x, 5, 40, c.ref, c.bits));
+  assert.notDeepEqual([...first, ...second], Array.from((await model.predict(x, [40, 5])).data));
+  model.dispose();
+
+  const small = await loadModel(h5, { predictBatchSize: 10 });
+  assert.deepEqual(Array.from((await small.predict(x, [40, 5])).data), expectedCall(x, 5, 10, c.ref, c.bits));
+  assert.match(small.warnings[0].message, /batch_size=10, option predictBatchSize\): in each predict\(\) call, samples 0\.\.9 use integer=0 and samples 10\.\. integer=3/);
+  assert.match(small.analyze().find((t) => t.name === 'qaa').reason, /\(in each predict\(\) call, samples 0\.\.9 use integer=0 and samples 10\.\. integer=3\)/);
+  small.dispose();
+
+  await assert.rejects(loadModel(h5, { adaptiveActivation: 'first' }), /option 'adaptiveActivation' must be 'after-load' or 'ema', got "first"/);
+  await assert.rejects(loadModel(h5, { predictBatchSize: 0 }), /option 'predictBatchSize' must be a positive integer/);
+  await assert.rejects(loadModel(h5, { predictBatchSize: 2.5 }), /option 'predictBatchSize' must be a positive integer/);
+  // convert() takes the same options (they decide nothing in the file: the EMAs are kept).
+  const converted = await loadModel(await convert(h5, { adaptiveActivation: 'ema', predictBatchSize: 8 }));
+  assert.deepEqual(Array.from((await converted.predict(x, [40, 5])).data), expectedCall(x, 5, 32, c.ref, c.bits));
+  converted.dispose();
+});
+
+test("QAdaptiveActivation 'ema' after a Dense: fused and unfused give the EMA bits' numbers, analysis the EMA grid", async () => {
+  const nodes = [
+    { layer: inputLayer('x', [3]) },
+    { layer: { class_name: 'Dense', config: { name: 'd', trainable: true, dtype: 'float32', units: 2, activation: 'linear', use_bias: false } }, inbound: ['x'] },
+    { layer: adaptiveLayer('qaa', { activation: 'quantized_bits', total_bits: 4 }), inbound: ['d'] },
+  ];
+  const K = [0.5, -0.25, 0.75, 0.125, -1, 0.625];
+  const weights = {
+    d: [{ name: 'd/kernel:0', shape: [3, 2], data: K }],
+    qaa: [
+      { name: 'Variable:0', shape: [], data: BigInt64Array.of(7n) },
+      { name: 'qaa/ema_min:0', shape: [1], data: [-3] },
+      { name: 'qaa/ema_max:0', shape: [1], data: [3] },
+    ],
+  };
+  const h5 = await writeKerasH5({ modelConfig: functionalConfig('dense_qaa', nodes, ['x'], ['qaa']), weights });
+  const bits = refIntegerBits(-3, 3, 4, true, true, false);
+  const n = 40;
+  const xs = Float32Array.from({ length: n * 3 }, (_, i) => ((i * 13) % 17) / 4 - 2); // dyadic: exact sums
+  const expected = [];
+  for (let r = 0; r < n; r++) {
+    for (let j = 0; j < 2; j++) {
+      let s = 0;
+      for (let k = 0; k < 3; k++) s += xs[r * 3 + k] * K[k * 2 + j];
+      expected.push(refBits(f(s), 4, true, bits));
+    }
+  }
+  for (const fuse of [true, false]) {
+    const m = await loadModel(h5, { adaptiveActivation: 'ema', fuse });
+    assert.deepEqual(Array.from((await m.predict(xs, [n, 3])).data), expected, `fuse ${fuse}`);
+    const a = m.analyze().find((t) => t.name === 'qaa');
+    assert.equal(a.quantizer, `quantized_bits(4,${bits},1,alpha=1.0)`);
+    assert.match(a.reason, new RegExp(`\\(every sample uses integer=${bits}\\)$`));
+    m.dispose();
+  }
 });

@@ -10,6 +10,8 @@ async function usage(): Promise<void> {
   const step: number | null = d.step;
   const model: Model = await loadModel('model.h5', { onProgress: (p) => void p.loaded });
   const strict: Model = await loadModel(new Uint8Array(8), { name: 'm.h5', limits: { maxJsonBytes: 1 << 27 }, ignoreExtraWeights: false });
+  const adaptive: Model = await loadModel(new Uint8Array(8), { adaptiveActivation: 'ema', predictBatchSize: 64 });
+  void adaptive;
   void strict;
   const out: TensorData = await model.predict(new Float32Array(16), [1, 16]);
   const file = await readInput(new Uint8Array(8), 'x.png', model.inputs[0].shape, { scale: 'signed' });
