@@ -16,10 +16,6 @@
 #include "graph/analysis.h"
 #include "graph/model.h"
 #include "graph/trace.h"
-#include "kernels/f32_conv2d_igemm.h"
-#include "kernels/float_kernels_self_test.h"
-#include "kernels/integer_kernels_self_test.h"
-#include "kernels/qs16_igemm_dot16x2.h"
 #include "quant/helper_functions.h"
 #include "quant/quantizer.h"
 #include "quant/quantizer_description.h"
@@ -305,27 +301,7 @@ class ModelBuilder {
 
 }  // namespace
 
-// The integer kernels against their reference twins, compiled to WebAssembly (tests/js).
-std::string selfTestKernels(int seed, int rounds) {
-  return guarded([&] {
-    const qkw::KernelSelfTestResult r = qkw::runIntegerKernelSelfTest(static_cast<uint32_t>(seed), rounds);
-    return qkw::Json{{"cases", r.cases}, {"macs", r.macs}, {"failures", r.failures}, {"isa", qkw::qs16KernelIsa()}}
-        .dump();
-  });
-}
-
-// The float32 conv kernels against conv2d_f32_reference, compiled to WebAssembly (tests/js).
-std::string selfTestFloatKernels(int seed, int rounds) {
-  return guarded([&] {
-    const qkw::KernelSelfTestResult r = qkw::runFloatKernelSelfTest(static_cast<uint32_t>(seed), rounds);
-    return qkw::Json{{"cases", r.cases}, {"macs", r.macs}, {"failures", r.failures}, {"isa", qkw::kF32ConvIsa}}
-        .dump();
-  });
-}
-
 EMSCRIPTEN_BINDINGS(qkeras_wasm) {
-  emscripten::function("selfTestKernels", &selfTestKernels);
-  emscripten::function("selfTestFloatKernels", &selfTestFloatKernels);
   emscripten::function("quantize", &quantize);
   emscripten::function("describeQuantizer", &describe);
   emscripten::function("quantizerRange", &quantizerRange);

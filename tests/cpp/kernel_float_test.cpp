@@ -12,7 +12,7 @@
 #include "graph/model.h"
 #include "kernels/conv2d_f32_reference.h"
 #include "kernels/f32_conv2d_igemm.h"
-#include "kernels/float_kernels_self_test.h"
+#include "float_kernels_self_test.h"
 #include "layers/conv.h"
 #include "layer_test_helpers.h"
 

@@ -9,7 +9,7 @@
 #include <random>
 
 #include "graph/analysis.h"
-#include "kernels/integer_kernels_self_test.h"
+#include "integer_kernels_self_test.h"
 #include "kernels/qs16_igemm_dot16x2.h"
 #include "layers/conv.h"
 #include "layers/dense.h"

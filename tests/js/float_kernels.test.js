@@ -8,10 +8,10 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 import { loadModel } from '../../web/index.js';
-import { getWasmModule } from '../../web/wasm-module.js';
+import { getKernelSelfTestModule } from '../fixtures/kernel_selftest.js';
 
 test('float conv kernels match conv2d_f32_reference in WASM (random shapes, bitwise)', async () => {
-  const wasm = await getWasmModule();
+  const wasm = await getKernelSelfTestModule(); // test-only module: the shipped kernels + self-test
   for (const seed of [1, 2, 3]) {
     const r = JSON.parse(wasm.selfTestFloatKernels(seed, 300));
     assert.equal(r.isa, 'wasmsimd');

@@ -8,11 +8,11 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 import { loadModel } from '../../web/index.js';
-import { getWasmModule } from '../../web/wasm-module.js';
+import { getKernelSelfTestModule } from '../fixtures/kernel_selftest.js';
 import { modelsDir, skipWithoutModels } from '../fixtures/shared_models.js';
 
 test('integer kernels match their reference twins in WASM (random shapes, bitwise)', async () => {
-  const wasm = await getWasmModule();
+  const wasm = await getKernelSelfTestModule(); // test-only module: the shipped kernels + self-test
   for (const seed of [1, 2, 3]) {
     const r = JSON.parse(wasm.selfTestKernels(seed, 150));
     assert.equal(r.isa, 'wasmsimd');

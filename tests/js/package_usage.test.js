@@ -261,6 +261,9 @@ test('prepack builds only what the package ships: the WASM module', async () => 
   await run('sh', ['-c', script], { cwd: repo, env: { ...process.env, PATH: `${bin}:${process.env.PATH}` }, maxBuffer: 1 << 24 });
   const calls = readFileSync(log, 'utf8').trim().split('\n');
   assert.ok(calls.length > 0 && calls.every((c) => /build\/wasm/.test(c)), `cmake calls: ${calls.join(' | ')}`);
+  // Only the product module: not the test-only kernel self-test module (qkw_kernel_selftest).
+  const builds = calls.filter((c) => c.startsWith('--build'));
+  assert.ok(builds.length > 0 && builds.every((c) => /--target qkeras_wasm(\s|$)/.test(c)), `cmake builds: ${builds.join(' | ')}`);
 });
 
 test('engines names the Node versions that can both import and require() the package, and they do', async () => {

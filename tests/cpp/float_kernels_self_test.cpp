@@ -1,4 +1,4 @@
-#include "kernels/float_kernels_self_test.h"
+#include "float_kernels_self_test.h"
 
 #include <algorithm>
 #include <cmath>

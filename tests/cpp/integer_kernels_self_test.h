@@ -4,8 +4,9 @@
 // conversion on values on and off the grid (NaN, infinities, out of range), and the fixed-point
 // quantizer of the fused epilogues.
 //
-// It lives in the library so that the very same cases run natively (tests/cpp) and compiled to
-// WebAssembly under Node (the module's selfTestKernels, tests/js/kernels_wasm.test.js).
+// The very same cases run natively (tests/cpp/kernel_integer_test.cpp, against qkw_core) and compiled
+// to WebAssembly under Node (the test-only module build/wasm/kernel_selftest.mjs, target
+// qkw_kernel_selftest, linked with the shipped module's kernel objects; tests/js/integer_kernels.test.js).
 #pragma once
 #include <cstdint>
 #include <string>

@@ -6,12 +6,13 @@
 // products overflow; NaN and infinities in the input and the bias, and in the weights of convs
 // without padding: with padding the kernel is only chosen for finite weights).
 //
-// It lives in the library so that the very same cases run natively (tests/cpp) and compiled to
-// WebAssembly under Node (the module's selfTestFloatKernels, tests/js/float_kernels.test.js).
+// The very same cases run natively (tests/cpp/kernel_float_test.cpp, against qkw_core) and compiled
+// to WebAssembly under Node (the test-only module build/wasm/kernel_selftest.mjs, target
+// qkw_kernel_selftest, linked with the shipped module's kernel objects; tests/js/float_kernels.test.js).
 #pragma once
 #include <cstdint>
 
-#include "kernels/integer_kernels_self_test.h"  // KernelSelfTestResult
+#include "integer_kernels_self_test.h"  // KernelSelfTestResult
 
 namespace qkw {
 

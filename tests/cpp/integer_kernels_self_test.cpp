@@ -1,4 +1,4 @@
-#include "kernels/integer_kernels_self_test.h"
+#include "integer_kernels_self_test.h"
 
 #include <algorithm>
 #include <cmath>
