@@ -413,7 +413,7 @@ TEST(AnalysisTest, DyadicStepMatchesItsDefinitionOnRandomDoubles) {
     uint64_t bits = rng();
     if (i % 4 == 0) bits &= ~(uint64_t{0x7ff} << 52);                    // subnormals
     if (i % 4 == 1) bits &= ~((uint64_t{1} << (rng() % 53)) - 1);          // many trailing zeros
-    if (i % 4 == 2) bits = (rng() & 0x800fffff00000000ull) | (uint64_t{1023 + static_cast<int>(rng() % 60) - 30} << 52);  // float weights
+    if (i % 4 == 2) bits = (rng() & 0x800fffff00000000ull) | (static_cast<uint64_t>(1023 + static_cast<int>(rng() % 60) - 30) << 52);  // float weights
     double v;
     std::memcpy(&v, &bits, sizeof v);
     if (!std::isfinite(v) || v == 0) continue;
