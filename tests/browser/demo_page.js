@@ -141,3 +141,43 @@ export async function dropFiles(page, files) {
     target.dispatchEvent(new DragEvent('drop', { bubbles: true, cancelable: true, dataTransfer: transfer }));
   }, payload);
 }
+
+/**
+ * Runs action() while Chromium records a performance trace, and returns the page's main-thread
+ * tasks (the renderer thread that ran the page's script): for each, its wall-clock duration and
+ * its thread CPU time (ms), longest CPU time first, with the biggest steps inside it.
+ * CPU time is what the page's own work costs: unlike the wall clock, it does not grow when other
+ * processes take the machine's cores away from the browser (CI has 2 shared cores).
+ * @param {import('playwright-core').Page} page
+ * @param {() => Promise<void>} action
+ * @param {string} script the page's script URL part that identifies its main thread
+ */
+export async function mainThreadTasks(page, action, script = '/build/demo/page.js') {
+  const cdp = await page.context().newCDPSession(page);
+  const events = [];
+  cdp.on('Tracing.dataCollected', ({ value }) => events.push(...value));
+  const complete = new Promise((resolve) => cdp.once('Tracing.tracingComplete', resolve));
+  await cdp.send('Tracing.start', { categories: 'devtools.timeline,disabled-by-default-devtools.timeline', transferMode: 'ReportEvents' });
+  try {
+    await action();
+  } finally {
+    await cdp.send('Tracing.end');
+    await complete;
+    await cdp.detach();
+  }
+  const call = events.find((e) => e.name === 'FunctionCall' && String(e.args?.data?.url ?? '').includes(script));
+  if (!call) throw new Error(`mainThreadTasks: no call into ${script} in the trace (${events.length} events)`);
+  const onMain = events.filter((e) => e.pid === call.pid && e.tid === call.tid && e.ph === 'X');
+  const all = onMain.filter((e) => e.name === 'RunTask');
+  // A few tasks (e.g. the one running when tracing stops) carry no CPU time; nearly all must.
+  const tasks = all.filter((t) => typeof t.tdur === 'number');
+  if (tasks.length < 0.9 * all.length) throw new Error(`mainThreadTasks: only ${tasks.length} of ${all.length} tasks have a thread CPU time (tdur)`);
+  return tasks
+    .map((t) => {
+      const inside = onMain.filter((e) => e !== t && e.name !== 'RunTask' && e.ts >= t.ts && e.ts + e.dur <= t.ts + t.dur && e.dur >= 5000);
+      const steps = {};
+      for (const e of inside) steps[e.name] = Math.max(steps[e.name] ?? 0, Math.round(e.dur / 1000));
+      return { wallMs: Math.round(t.dur / 1000), cpuMs: Math.round(t.tdur / 1000), steps };
+    })
+    .sort((a, b) => b.cpuMs - a.cpuMs);
+}

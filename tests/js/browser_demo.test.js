@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { startServer } from '../../web/demo/serve.js';
 import { convert } from '../../web/index.js';
 import {
-  openBrowser, skipWithoutChromium, waitForState, chooseModel, expectLoaded, runTrace, tableRows, layerDetail, markPending, dropFiles,
+  openBrowser, skipWithoutChromium, waitForState, chooseModel, expectLoaded, runTrace, tableRows, layerDetail, markPending, dropFiles, mainThreadTasks,
 } from '../browser/demo_page.js';
 import {
   writeKerasH5, writeKerasJsonAndWeights, writeKerasV3, sequentialConfig, inputLayer, qDense, qActivation, activation, quantizedBits, fixtureValues, flatten,
@@ -693,7 +693,7 @@ test('demo page: check against Python: a per-layer .npz of the library\'s own tr
 const enetModel = fileURLToPath(new URL('../../../shared/models/enet_hom4/hom4_32_4_4_4_4_4.h5', import.meta.url));
 const enetSkip = skip || (existsSync(enetModel) ? false : `${enetModel} not found (../shared is absent)`);
 
-test('demo page: ENet loads and traces in the worker; no WebAssembly on the main thread (long tasks measured); graph view; cancel stops a load', { skip: enetSkip, timeout: 60000 }, async () => {
+test('demo page: ENet loads and traces in the worker; no WebAssembly on the main thread; no main-thread task over 100 ms (CPU time); graph view; cancel stops a load', { skip: enetSkip, timeout: 60000 }, async () => {
   const { page, problems } = browser;
   await page.goto(`${server.demoUrl}?example=off`);
   await waitForState(page, 'idle');
@@ -711,9 +711,24 @@ test('demo page: ENet loads and traces in the worker; no WebAssembly on the main
     window.longTasks = [];
     new PerformanceObserver((list) => window.longTasks.push(...list.getEntries().map((e) => Math.round(e.duration)))).observe({ type: 'longtask' });
   });
-  await expectLoaded(page, enetModel, 'ENet');
-  await page.check('input[name="input-kind"][value="zeros"]');
-  assert.equal(await runTrace(page), 'traced');
+  // The page stays responsive: no main-thread task runs for more than 100 ms while ENet loads,
+  // is drawn (table, graph, weights) and traces. Measured as each task's thread CPU time in a
+  // Chromium performance trace, not as wall-clock long tasks: CI's 2 cores are shared, and there a
+  // 20 ms task can take 150 ms of wall clock while another process runs (seen: 110 ms wall for
+  // 13 ms CPU). CPU time counts what the page's main thread itself does (script, style, layout,
+  // paint, receiving the worker's messages), which is what blocks input on an idle machine.
+  // (Before the page added its rows and graph nodes in slices sized by their measured cost: one
+  // task of 170 ms building ENet's table, and 50-110 ms layouts.)
+  const tasks = await mainThreadTasks(page, async () => {
+    await expectLoaded(page, enetModel, 'ENet');
+    await page.check('input[name="input-kind"][value="zeros"]');
+    assert.equal(await runTrace(page), 'traced');
+  });
+  const longTasks = await page.evaluate(() => window.longTasks);
+  console.log(`# ENet: main-thread long tasks (wall clock, ms): ${JSON.stringify(longTasks)}; ` +
+    `longest tasks by CPU time: ${JSON.stringify(tasks.slice(0, 3))}`);
+  assert.ok(tasks.length > 20, `the trace saw the main thread work (${tasks.length} tasks)`);
+  assert.ok(tasks[0].cpuMs < 100, `a main-thread task ran ${tasks[0].cpuMs} ms of CPU time: ${JSON.stringify(tasks[0])}`);
   const rows = await tableRows(page);
   assert.ok(rows.length > 50, `ENet has many layers (${rows.length})`);
   // The graph (dagre, in the worker): one node per layer, coloured by the row's status; Add and
@@ -726,9 +741,6 @@ test('demo page: ENet loads and traces in the worker; no WebAssembly on the main
   const pickedRow = page.locator(`#layer-rows tr.layer[data-layer="${picked.name}"]`);
   assert.equal(await pickedRow.getAttribute('class').then((c) => /\bselected\b/.test(c)), true);
   assert.equal(await pickedRow.locator('button.row-toggle').getAttribute('aria-expanded'), 'true');
-  const longTasks = await page.evaluate(() => window.longTasks);
-  // Measured and printed, not asserted: timed assertions are flaky on shared cores (GUIDE).
-  console.log(`# ENet: main-thread long tasks (ms): ${JSON.stringify(longTasks)}`);
   assert.equal(await page.evaluate(() => window.mainThreadWasm), 0, 'WebAssembly ran on the main thread');
   assert.equal(await page.evaluate(() => typeof window.h5wasm), 'undefined');
 

@@ -7,7 +7,7 @@
 // It uses the package's public API only ('qkeras-wasm'); scripts/build-demo.mjs bundles it.
 import { readNpy } from 'qkeras-wasm';
 import { WorkerClient } from './worker_client.js';
-import { $, el, nextFrame, shapeText, formatMs } from './dom.js';
+import { $, el, nextFrame, inSlices, shapeText, formatMs } from './dom.js';
 import { renderResults, renderPredictions } from './render.js';
 import { renderGraph } from './graph_view.js';
 import { renderWeights } from './weights_view.js';
@@ -207,11 +207,11 @@ async function showGraphAndWeights(model) {
   try {
     const graph = await model.graph();
     if (state.model !== model) return;
-    renderGraph(graph, $('graph'), selectLayer);
     $('graph-panel').hidden = false;
+    if (!(await renderGraph(graph, $('graph'), selectLayer, () => state.model === model))) return;
     await nextFrame(); // let the page paint the table and graph before the weights view is built
     if (state.model !== model) return;
-    await renderWeights(model, { panel: $('weights-panel'), rows: $('weight-rows'), note: $('weights-note') }, el);
+    await renderWeights(model, { panel: $('weights-panel'), rows: $('weight-rows'), note: $('weights-note') }, el, inSlices);
     performance.mark('weights-shown');
     document.body.dataset.weights = 'shown';
   } catch (error) {

@@ -5,6 +5,37 @@ export const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id)
 /** Resolves after the next frame is painted: long work is cut into slices between frames. */
 export const nextFrame = () => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
 
+/**
+ * Calls work(item) for each item in slices, one slice per frame (nextFrame between them), so that
+ * no main-thread task does much: the page stays responsive while a large model's hundreds of rows
+ * or graph nodes are added. Each slice's cost is measured with the style and layout it causes
+ * (forced at the end of the slice: the frame would do that work anyway, and the DOM work alone
+ * is a small part of it), and the next slice's size is scaled to fit budgetMs: a fixed count
+ * would be either too slow on a slow machine or too timid on a fast one.
+ * @template T
+ * @param {T[]} items
+ * @param {(item: T, index: number) => void} work
+ * @param {{budgetMs?: number, first?: number, stillWanted?: () => boolean}} [options] first: the
+ *   first slice's size; stillWanted() false stops early (e.g. another model was loaded)
+ * @returns {Promise<boolean>} false when stopped early
+ */
+export async function inSlices(items, work, { budgetMs = 12, first = 12, stillWanted = () => true } = {}) {
+  let count = first;
+  for (let i = 0; i < items.length;) {
+    if (i > 0) {
+      await nextFrame();
+      if (!stillWanted()) return false;
+    }
+    const start = performance.now();
+    const end = Math.min(items.length, i + count);
+    for (; i < end; i++) work(items[i], i);
+    void document.body.offsetHeight; // the slice's style and layout, measured with it
+    const spent = Math.max(performance.now() - start, 0.5);
+    count = Math.max(1, Math.min(2 * count, Math.floor((count * budgetMs) / spent)));
+  }
+  return true;
+}
+
 export function el(tag, props = {}, ...children) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(props)) {

@@ -1,5 +1,7 @@
 // The model's layer graph as SVG (laid out by dagre in the worker), each layer coloured by its
 // status (quantized / exact / float). Clicking a layer selects its row in the table.
+import { inSlices } from './dom.js';
+
 const SVG = 'http://www.w3.org/2000/svg';
 
 function svg(tag, attrs = {}, text) {
@@ -13,13 +15,17 @@ function svg(tag, attrs = {}, text) {
  * @param {{width: number, height: number, nodes: any[], edges: {x: number, y: number}[][]}} graph
  * @param {HTMLElement} box
  * @param {(name: string) => void} onSelect
+ * @param {() => boolean} [stillWanted] false stops drawing (another model was loaded)
+ * @returns {Promise<boolean>} false when stopped early
+ * The nodes are added in time-budgeted slices, one per frame (a large model has hundreds).
  */
-export function renderGraph(graph, box, onSelect) {
+export async function renderGraph(graph, box, onSelect, stillWanted = () => true) {
   const root = svg('svg', { viewBox: `0 0 ${Math.ceil(graph.width)} ${Math.ceil(graph.height)}`, width: Math.ceil(graph.width), height: Math.ceil(graph.height), role: 'img', 'aria-label': `layer graph, ${graph.nodes.length} layers` });
   const edges = svg('g', { class: 'edges' });
   for (const points of graph.edges) edges.append(svg('polyline', { points: points.map((p) => `${p.x},${p.y}`).join(' ') }));
   root.append(edges);
-  for (const n of graph.nodes) {
+  box.replaceChildren(root);
+  return inSlices(graph.nodes, (n) => {
     const g = svg('g', { class: `node status-${n.status}`, 'data-layer': n.name, tabindex: 0, role: 'button', transform: `translate(${n.x - n.width / 2},${n.y - n.height / 2})` });
     g.append(svg('title', {}, `${n.name} (${n.className}): ${n.status}`));
     g.append(svg('rect', { width: n.width, height: n.height, rx: 5 }));
@@ -33,6 +39,5 @@ export function renderGraph(graph, box, onSelect) {
       }
     });
     root.append(g);
-  }
-  box.replaceChildren(root);
+  }, { stillWanted });
 }

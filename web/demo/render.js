@@ -1,6 +1,6 @@
 // Rendering the results: the answer ("which outputs are quantized, and why"), the layer table
 // with grids, histograms and on-grid checks, and the predictions. `ui` holds the page's elements.
-import { el, nextFrame, shapeText, formatMs, formatNumber } from './dom.js';
+import { el, inSlices, shapeText, formatMs, formatNumber } from './dom.js';
 import { valueHistogram, channelMosaic } from './layer_details.js';
 
 function stepText(step) {
@@ -96,6 +96,8 @@ function detailList(entry, layer) {
   return el('dl', { class: 'details' }, items);
 }
 
+let renderGeneration = 0;
+
 function toggleRow(button, detail, entry, layer) {
   const open = button.getAttribute('aria-expanded') !== 'true';
   if (open && !detail.firstChild) detail.append(el('td', { colspan: 10 }, detailList(entry, layer)));
@@ -116,8 +118,13 @@ export async function renderResults(ui, analysis, trace, layers = []) {
   ui.caption.textContent = trace
     ? `Every layer output, traced with real values (${entries.length} layers). Select a row for details.`
     : `Static analysis of every layer output (${entries.length} layers); run a trace to see real values.`;
-  const rows = [];
-  entries.forEach((entry, i) => {
+  // Rows are built and appended in time-budgeted slices (one per frame), so that no single
+  // main-thread task builds and lays out hundreds of rows; a small model (the example) fits in
+  // the first slice. A newer render (another trace) stops this one.
+  const generation = (renderGeneration += 1);
+  ui.rows.replaceChildren();
+  ui.results.hidden = false;
+  await inSlices(entries, (entry, i) => {
     const detailId = `layer-detail-${i}`;
     // The details are built when first opened: a large model's table stays light.
     const detail = el('tr', { class: 'detail', id: detailId, hidden: true });
@@ -146,18 +153,8 @@ export async function renderResults(ui, analysis, trace, layers = []) {
       if (window.getSelection()?.toString()) return; // selecting text is not a click
       toggleRow(button, detail, entry, layerByName.get(entry.name));
     });
-    rows.push(row, detail);
-  });
-  // A large model's rows are appended a slice per frame, so that no single task lays out hundreds
-  // of rows; the first slice (a whole small model, as the example) goes in at once.
-  const SLICE = 16; // rows: 8 layers and their (hidden) detail rows
-  const FIRST = rows.length <= 2 * 48 ? rows.length : SLICE;
-  ui.rows.replaceChildren(...rows.slice(0, FIRST));
-  ui.results.hidden = false;
-  for (let i = FIRST; i < rows.length; i += SLICE) {
-    await nextFrame();
-    ui.rows.append(...rows.slice(i, i + SLICE));
-  }
+    ui.rows.append(row, detail);
+  }, { stillWanted: () => generation === renderGeneration });
 }
 
 const listNames = (entries) => entries.map((e) => e.name).join(', ');

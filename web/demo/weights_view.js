@@ -39,16 +39,14 @@ function scaleText(scale) {
 }
 
 /** Fills the weights table; resolves when done (errors go into the panel). */
-export async function renderWeights(model, { panel, rows, note }, el) {
+export async function renderWeights(model, { panel, rows, note }, el, inSlices) {
   rows.replaceChildren();
   note.textContent = '';
   try {
     const [weights, { report }] = await Promise.all([model.weights(), model.hls4mlConfig()]);
     const typeOf = (layer, slot) => report.find((r) => r.node === layer && r.slot === slot) ?? null;
-    let done = 0;
-    for (const w of weights) {
-      // A slice of rows per frame: no single main-thread task builds hundreds of them.
-      if (++done % 10 === 0) await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+    // Time-budgeted slices of rows, one per frame: no single main-thread task builds hundreds of them.
+    await inSlices(weights, (w) => {
       const slot = w.name === 'bias' ? 'bias' : /Separable/.test(model.layers.find((l) => l.name === w.layer)?.className ?? '') ? w.name.replace(/_kernel$/, '') : 'weight';
       const t = typeOf(w.layer, slot);
       const n = w.values.length;
@@ -68,7 +66,7 @@ export async function renderWeights(model, { panel, rows, note }, el) {
           el('td', {}, t ? el('span', { class: `badge ${t.exact ? 'badge-exact' : 'badge-float'}`, title: t.reason, text: `${t.type} ${t.exact ? 'exact' : 'lossy'}` }) : '—'),
         ),
       );
-    }
+    });
     const exact = report.filter((r) => r.exact).length;
     note.textContent = `${weights.length} weight tensors · ${exact} of ${report.length} hls4ml types exact (layer outputs included; trace an input for the lossy ones' error, or run qkeras-wasm hls4ml-config).`;
     panel.hidden = weights.length === 0;
