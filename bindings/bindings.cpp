@@ -19,6 +19,7 @@
 #include "kernels/integer_kernels_self_test.h"
 #include "kernels/qs16_igemm_dot16x2.h"
 #include "quant/helper_functions.h"
+#include "quant/keras_batch.h"
 #include "quant/quantizer.h"
 #include "quant/quantizer_description.h"
 
@@ -131,6 +132,13 @@ class ModelHandle {
  public:
   ModelHandle(std::unique_ptr<qkw::Model> model, qkw::Json graph) : model_(std::move(model)), graph_(std::move(graph)) {}
 
+  // The next predict() or trace() runs samples [first, first + batch) of a predict call of `total`
+  // samples (web/model.js: trace and thread pieces); that run only, then back to a whole call.
+  void setCallPosition(double first, double total) {
+    if (!(first >= 0 && total >= 0 && first < 0x1p53 && total < 0x1p53)) throwJsError("setCallPosition: bad sample index");
+    position_ = {static_cast<int64_t>(first), static_cast<int64_t>(total)};
+  }
+
   // The static quantization analysis, one entry per layer in execution order (JSON text).
   std::string analyze() {
     return guarded([&] { return qkw::toJson(analysis()).dump(); });
@@ -151,6 +159,7 @@ class ModelHandle {
       options.includeData = includeData;
       options.histogramBins = histogramBins;
       options.steps = steps;
+      const qkw::CallPositionScope at = takePosition();
       recorder_.run(*model_, analysis(), toTensors(inputs, shapes), options);
       val result = val::object();
       const std::vector<double>& record = recorder_.record();
@@ -203,6 +212,7 @@ class ModelHandle {
   // inputs: array of Float32Array; shapes: array of shape arrays (batch first).
   val predict(const val& inputs, const val& shapes) {
     return guarded([&] {
+      const qkw::CallPositionScope at = takePosition();
       const std::vector<qkw::Tensor> outputs = model_->predict(toTensors(inputs, shapes));
       val result = val::array();
       for (const qkw::Tensor& t : outputs) {
@@ -270,7 +280,14 @@ class ModelHandle {
     return *analysis_;
   }
 
+  qkw::CallPositionScope takePosition() {
+    const qkw::CallPosition at = position_;
+    position_ = {};
+    return qkw::CallPositionScope(at.firstSample, at.callSamples);
+  }
+
   std::unique_ptr<qkw::Model> model_;
+  qkw::CallPosition position_;
   qkw::Json graph_;
   std::optional<std::vector<qkw::TensorAnalysis>> analysis_;
   qkw::TraceRecorder recorder_;
@@ -322,6 +339,7 @@ EMSCRIPTEN_BINDINGS(qkeras_wasm) {
       .function("info", &ModelHandle::info)
       .function("warnings", &ModelHandle::warnings)
       .function("predict", &ModelHandle::predict)
+      .function("setCallPosition", &ModelHandle::setCallPosition)
       .function("effectiveWeights", &ModelHandle::effectiveWeights)
       .function("weightReports", &ModelHandle::weightReports)
       .function("analyze", &ModelHandle::analyze)
