@@ -134,10 +134,8 @@ class ModelHandle {
 
   // The next predict() or trace() runs samples [first, first + batch) of a predict call of `total`
   // samples (web/model.js: trace and thread pieces); that run only, then back to a whole call.
-  void setCallPosition(double first, double total) {
-    if (!(first >= 0 && total >= 0 && first < 0x1p53 && total < 0x1p53)) throwJsError("setCallPosition: bad sample index");
-    position_ = {static_cast<int64_t>(first), static_cast<int64_t>(total)};
-  }
+  // (int: a batch of 2^31 samples cannot fit the 4 GB heap; CallPositionScope checks the values.)
+  void setCallPosition(int first, int total) { position_ = {first, total}; }
 
   // The static quantization analysis, one entry per layer in execution order (JSON text).
   std::string analyze() {

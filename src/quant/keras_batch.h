@@ -7,10 +7,7 @@
 // threads' pieces, a worker's sub-chunks); each run declares its place with a
 // CallPositionScope and position-dependent code reads callPosition().
 #pragma once
-#include <algorithm>
 #include <cstdint>
-
-#include "quant/tf_math.h"
 
 namespace qkw {
 
@@ -35,23 +32,14 @@ class CallPositionScope {
   CallPosition saved_;
 };
 
-// Calls f(localFirst, count, offsetInBatch, batchSamples) for each part of the local samples
-// [0, samples) that lies in one Keras predict batch of the call: the part is local samples
-// [localFirst, localFirst + count), which are samples [offsetInBatch, offsetInBatch + count) of a
-// batch of batchSamples samples.
-template <class F>
-void forEachKerasBatch(int64_t samples, F&& f) {
-  const CallPosition& at = callPosition();
-  const int64_t first = at.firstSample;
-  const int64_t total = std::max(at.callSamples, first + samples);
-  for (int64_t local = 0; local < samples;) {
-    const int64_t global = first + local;
-    const int64_t batchStart = global - global % quant::kKerasPredictBatch;
-    const int64_t batchEnd = std::min(batchStart + quant::kKerasPredictBatch, total);
-    const int64_t count = std::min(batchEnd, first + samples) - global;
-    f(local, count, global - batchStart, batchEnd - batchStart);
-    local += count;
-  }
-}
+// The part of a run's local samples [0, samples) that starts at local sample `local` and lies in
+// one Keras predict batch of the call: local samples [local, local + count), which are samples
+// [offset, offset + count) of a batch of batchSamples samples (positions per callPosition()).
+// A run's parts: KerasBatchPart part{};
+//   for (int64_t s = 0; s < samples; s += part.count) { part = kerasBatchPart(s, samples); ... }
+struct KerasBatchPart {
+  int64_t count, offset, batchSamples;
+};
+KerasBatchPart kerasBatchPart(int64_t local, int64_t samples);
 
 }  // namespace qkw

@@ -126,7 +126,7 @@ test('the position is internal and checked: not a listed option, a bad one is a 
   const model = await loadModel(await writeKerasH5(softmaxSpec()));
   const x = inputs(10 * 4, 1);
   await assert.rejects(model.predict(x, [10, 4], { [CALL_POSITION]: { first: 10, total: 10 } }), /first sample's index/);
-  await assert.rejects(model.predict(x, [10, 4], { [CALL_POSITION]: { first: NaN, total: 10 } }), /setCallPosition/);
+  await assert.rejects(model.predict(x, [10, 4], { [CALL_POSITION]: { first: -1, total: 10 } }), /first sample's index/);
   // A failed call leaves no position behind: the next call is a whole call again.
   const whole = (await model.predict(x, [10, 4])).data;
   assert.ok(same((await model.predict(x, [10, 4], { [CALL_POSITION]: { first: 0, total: 10 } })).data, whole));
