@@ -214,12 +214,15 @@ void ActivationFunction::apply(const float* in, float* out, const Shape& shape) 
       if (in != out) std::copy(in, in + n, out);
       return;
     case Kind::Quantizer: {
-      // quantized_po2 and quantized_relu_po2 are element-wise but take TF's log by position in the
-      // Keras batch (quant/quantized_po2.cpp): they run per batch of the call, and a run that holds
-      // only part of a batch applies them to that batch's layout, zeros around its own samples.
+      // These are element-wise but may take TF's log (po2) or sigmoid (real or internal 'real'
+      // sigmoid) by position in the Keras batch: they run per batch of the call, and a run that
+      // holds only part of a batch applies them to that batch's layout, zeros around its samples.
+      static const char* const positional[] = {"quantized_po2",  "quantized_relu_po2", "quantized_sigmoid",
+                                               "quantized_tanh", "quantized_ulaw",     "quantized_relu"};
       const std::string cls = quantizer_->className();
       const int64_t samples = shape.size() > 1 ? shape.front() : 0;
-      if ((cls != "quantized_po2" && cls != "quantized_relu_po2") || samples < 1 || n % samples != 0) {
+      if (std::find(std::begin(positional), std::end(positional), cls) == std::end(positional) || samples < 1 ||
+          n % samples != 0) {
         quantizer_->apply(in, out, shape);
         return;
       }

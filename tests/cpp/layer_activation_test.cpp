@@ -204,8 +204,8 @@ Tensor runPart(const Layer& layer, const Tensor& x, int64_t from, int64_t to, bo
 }
 
 // trace({batchSize}) and threads run one call in pieces: with each piece's position declared,
-// softmax, TF's packet/scalar element-wise activations and the po2 quantizers (TF's log) give the
-// whole call's bits for any cut.
+// softmax, TF's packet/scalar element-wise activations and the quantizers built on TF's log or
+// sigmoid give the whole call's bits for any cut.
 TEST(CallPosition, PiecesOfACallEqualTheWholeCall) {
   const int64_t batch = 45;
   struct Case {
@@ -224,6 +224,7 @@ TEST(CallPosition, PiecesOfACallEqualTheWholeCall) {
       // TF's log by position (po2 exponents of 2^(k+1/2), where Eigen's log and logf disagree).
       {"QActivation", {{"activation", "quantized_po2(4,1)"}}, {batch, 3}},
       {"QActivation", {{"activation", "quantized_relu_po2(4,1)"}}, {batch, 3}},
+      {"QActivation", {{"activation", "quantized_sigmoid(24,use_real_sigmoid=1)"}}, {batch, 3}},
   };
   const std::vector<std::vector<int64_t>> cuts = {{0, 5, 10, 15, 20, 25, 30, 35, 40, 45}, {0, 7, 33, 34, 45}, {0, 31, 45}};
   for (const Case& c : cases) {
