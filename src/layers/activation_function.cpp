@@ -213,39 +213,9 @@ void ActivationFunction::apply(const float* in, float* out, const Shape& shape) 
     case Kind::Identity:
       if (in != out) std::copy(in, in + n, out);
       return;
-    case Kind::Quantizer: {
-      // These are element-wise but may take TF's log (po2) or sigmoid (real or internal 'real'
-      // sigmoid) by position in the Keras batch: they run per batch of the call, and a run that
-      // holds only part of a batch applies them to that batch's layout, zeros around its samples.
-      static const char* const positional[] = {"quantized_po2",  "quantized_relu_po2", "quantized_sigmoid",
-                                               "quantized_tanh", "quantized_ulaw",     "quantized_relu"};
-      const std::string cls = quantizer_->className();
-      const int64_t samples = shape.size() > 1 ? shape.front() : 0;
-      if (std::find(std::begin(positional), std::end(positional), cls) == std::end(positional) || samples < 1 ||
-          n % samples != 0) {
-        quantizer_->apply(in, out, shape);
-        return;
-      }
-      const int64_t perSample = n / samples;
-      KerasBatchPart part{};
-      for (int64_t first = 0; first < samples; first += part.count) {
-        part = kerasBatchPart(first, samples);
-        Shape batchShape = shape;
-        batchShape[0] = part.batchSamples;
-        const float* x = in + first * perSample;
-        float* y = out + first * perSample;
-        if (part.offset == 0 && part.count == part.batchSamples) {
-          quantizer_->apply(x, y, batchShape);
-          continue;
-        }
-        std::vector<float> batch(static_cast<size_t>(part.batchSamples * perSample), 0.0f);
-        const int64_t at = part.offset * perSample, size = part.count * perSample;
-        std::copy(x, x + size, batch.begin() + at);
-        quantizer_->apply(batch.data(), batch.data(), batchShape);
-        std::copy(batch.begin() + at, batch.begin() + at + size, y);
-      }
+    case Kind::Quantizer:
+      applyPerKerasBatch(*quantizer_, in, out, shape);
       return;
-    }
     case Kind::Softmax: {
       // keras.activations.softmax: tf.nn.softmax over the last axis.
       const int64_t last = shape.empty() ? 1 : shape.back();

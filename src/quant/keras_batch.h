@@ -9,6 +9,8 @@
 #pragma once
 #include <cstdint>
 
+#include "core/tensor.h"
+
 namespace qkw {
 
 struct CallPosition {
@@ -41,5 +43,13 @@ struct KerasBatchPart {
   int64_t count, offset, batchSamples;
 };
 KerasBatchPart kerasBatchPart(int64_t local, int64_t samples);
+
+class Quantizer;
+// q.apply(in, out, shape) on activations (batch first) as TF computes it per Keras batch of the
+// call. The quantizers that are element-wise but take TF's log (po2) or sigmoid (real or
+// internal 'real' sigmoid) by position in the batch run per batch of the call, and a run that
+// holds only part of a batch applies them to that batch's layout, zeros around its samples
+// (exact: only the path choice depends on the other elements). Others get one apply().
+void applyPerKerasBatch(const Quantizer& q, const float* in, float* out, const Shape& shape);
 
 }  // namespace qkw
