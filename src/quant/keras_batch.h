@@ -19,7 +19,8 @@ struct CallPosition {
 };
 
 // The position of the run in progress on this thread ({0, 0} outside any scope: the run is the
-// whole call).
+// whole call). Local sample s of a forward() is sample callPosition().firstSample + s of the call
+// (e.g. QAdaptiveActivation: that index < quant::kKerasPredictBatch means the first batch).
 const CallPosition& callPosition();
 
 // Sets callPosition() for its lifetime (one predict or trace), restoring the previous one.
