@@ -17,6 +17,7 @@
 #include "graph/model.h"
 #include "graph/trace.h"
 #include "quant/helper_functions.h"
+#include "quant/keras_batch.h"
 #include "quant/quantizer.h"
 #include "quant/quantizer_description.h"
 
@@ -129,6 +130,11 @@ class ModelHandle {
  public:
   ModelHandle(std::unique_ptr<qkw::Model> model, qkw::Json graph) : model_(std::move(model)), graph_(std::move(graph)) {}
 
+  // The next predict() or trace() runs samples [first, first + batch) of a predict call of `total`
+  // samples (web/model.js: trace and thread pieces); that run only, then back to a whole call.
+  // (int: a batch of 2^31 samples cannot fit the 4 GB heap; CallPositionScope checks the values.)
+  void setCallPosition(int first, int total) { position_ = {first, total}; }
+
   // The static quantization analysis, one entry per layer in execution order (JSON text).
   std::string analyze() {
     return guarded([&] { return qkw::toJson(analysis()).dump(); });
@@ -149,6 +155,7 @@ class ModelHandle {
       options.includeData = includeData;
       options.histogramBins = histogramBins;
       options.steps = steps;
+      const qkw::CallPositionScope at = takePosition();
       recorder_.run(*model_, analysis(), toTensors(inputs, shapes), options);
       val result = val::object();
       const std::vector<double>& record = recorder_.record();
@@ -201,6 +208,7 @@ class ModelHandle {
   // inputs: array of Float32Array; shapes: array of shape arrays (batch first).
   val predict(const val& inputs, const val& shapes) {
     return guarded([&] {
+      const qkw::CallPositionScope at = takePosition();
       const std::vector<qkw::Tensor> outputs = model_->predict(toTensors(inputs, shapes));
       val result = val::array();
       for (const qkw::Tensor& t : outputs) {
@@ -268,7 +276,14 @@ class ModelHandle {
     return *analysis_;
   }
 
+  qkw::CallPositionScope takePosition() {
+    const qkw::CallPosition at = position_;
+    position_ = {};
+    return qkw::CallPositionScope(at.firstSample, at.callSamples);
+  }
+
   std::unique_ptr<qkw::Model> model_;
+  qkw::CallPosition position_;
   qkw::Json graph_;
   std::optional<std::vector<qkw::TensorAnalysis>> analysis_;
   qkw::TraceRecorder recorder_;
@@ -310,6 +325,7 @@ EMSCRIPTEN_BINDINGS(qkeras_wasm) {
       .function("info", &ModelHandle::info)
       .function("warnings", &ModelHandle::warnings)
       .function("predict", &ModelHandle::predict)
+      .function("setCallPosition", &ModelHandle::setCallPosition)
       .function("effectiveWeights", &ModelHandle::effectiveWeights)
       .function("weightReports", &ModelHandle::weightReports)
       .function("analyze", &ModelHandle::analyze)

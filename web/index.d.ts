@@ -311,7 +311,8 @@ export interface PredictOptions {
    * default 1. Each worker holds its own WASM instance with the model (about 32 MiB of WASM
    * memory plus the activations of its piece); started on first use, kept until dispose().
    * Pieces are whole multiples of 32 samples (Keras's predict batch), so batches of 32 or
-   * fewer run on one thread. Results are bit-identical to one thread.
+   * fewer run on one thread. Results are bit-identical to one thread: each piece runs knowing
+   * where its samples sit in the whole call.
    */
   threads?: number;
 }

@@ -9,7 +9,7 @@ import { decodeTraceRecord, keyedTrace, mergeTracePieces, shapeAnalysis, shapeTr
 import { keyedByName, topK } from './outputs.js';
 import { modelWeights } from './weights.js';
 import { hls4mlConfig } from './hls4ml.js';
-import { ThreadPool, checkThreads, joinOutputs, sliceInputs, splitBatch } from './threads.js';
+import { CALL_POSITION, ThreadPool, checkThreads, joinOutputs, sliceInputs, splitBatch } from './threads.js';
 import { encodeBuilt } from './convert.js';
 
 const TRACE_OPTIONS = ['layers', 'includeData', 'histogramBins', 'batchSize', 'steps', 'threads'];
@@ -314,14 +314,20 @@ export class Model {
     const threads = checkThreads(options?.threads, 'predict');
     await this.#ready();
     const { arrays, shapes } = this.#prepareInputs(data, shape);
+    // Where these samples sit in the user's call (a worker's piece: CALL_POSITION), so that every
+    // run below gives each sample its position in the whole call.
+    const { first = 0, total = shapes[0][0] } = options?.[CALL_POSITION] ?? {};
     const pieces = splitBatch(shapes[0][0], threads);
     const outputs =
       pieces.length > 1
         ? joinOutputs(await this.#threadPool().run(pieces.map(([start, end]) => {
             const piece = sliceInputs(arrays, shapes, start, end);
-            return { op: 'predict', payload: piece, transfer: piece.arrays.map((x) => x.buffer) };
+            return { op: 'predict', payload: { ...piece, first: first + start, total }, transfer: piece.arrays.map((x) => x.buffer) };
           })))
-        : this.#call('predicting with', (handle) => handle.predict(arrays, shapes));
+        : this.#call('predicting with', (handle) => {
+            handle.setCallPosition(first, total);
+            return handle.predict(arrays, shapes);
+          });
     return outputs.length === 1 ? outputs[0] : keyedByName(outputs, this.outputs.map((o) => o.name), 'output');
   }
 
@@ -381,11 +387,16 @@ export class Model {
     const { arrays, shapes } = this.#prepareInputs(data, shape);
     const analysis = this.analyze();
     const batch = shapes[0][0];
-    // firstSample: a piece's batch index in the whole batch (QAdaptiveActivation depends on it).
-    const run = (xs, ss, withData, firstSample = 0) => {
+    // Where these samples sit in the user's call (a worker's piece: CALL_POSITION); every run
+    // below is told where its samples sit in the whole call (at: its first sample's index here).
+    const { first = 0, total = batch } = options?.[CALL_POSITION] ?? {};
+    const run = (xs, ss, withData, at = 0) => {
       try {
         this.#releaseTraceData();
-        const raw = this.#call('tracing', (handle) => handle.trace(xs, ss, layers, withData, histogramBins, steps));
+        const raw = this.#call('tracing', (handle) => {
+          handle.setCallPosition(first + at, total);
+          return handle.trace(xs, ss, layers, withData, histogramBins, steps);
+        });
         // Both views alias the heap: decode the record now, remember where the data lies.
         const decoded = decodeTraceRecord(raw.record, raw.extras);
         const source = raw.data
@@ -411,7 +422,7 @@ export class Model {
       const results = await this.#threadPool().run(split.map(([start, end]) => {
         const piece = sliceInputs(arrays, shapes, start, end);
         const pieceOptions = { layers, includeData: true, histogramBins, ...(batchSize !== undefined ? { batchSize } : {}) };
-        return { op: 'trace', payload: { ...piece, options: pieceOptions }, transfer: piece.arrays.map((x) => x.buffer) };
+        return { op: 'trace', payload: { ...piece, options: pieceOptions, first: first + start, total }, transfer: piece.arrays.map((x) => x.buffer) };
       }));
       const pieces = results.map(({ entries, data: all }) => entries.map(({ at, ...e }) => ({ ...e, data: all.subarray(at.offset, at.offset + at.count) })));
       return keyedTrace(mergeTracePieces(pieces, batch, { includeData, histogramBins }));

@@ -4,16 +4,18 @@
 // itself; in Node, web/node-thread-worker.js (a worker_threads entry) gives it the same port.
 //
 // Protocol: {id, op: 'init', wasm, model, options} -> {id, result: {memoryBytes}};
-// {id, op: 'predict', arrays, shapes} -> {id, result: [{data, shape}...]};
-// {id, op: 'trace', arrays, shapes, options} -> {id, result: {entries, data}};
+// {id, op: 'predict', arrays, shapes, first, total} -> {id, result: [{data, shape}...]};
+// {id, op: 'trace', arrays, shapes, options, first, total} -> {id, result: {entries, data}};
+// (first, total: the piece is samples [first, first + batch) of a call of `total` samples.)
 // any failure -> {id, error: {message, name}}.
 import { loadModel } from './model.js';
 import { useCompiledWasm, loadedWasmModule } from './wasm-module.js';
-import { KERAS_PREDICT_BATCH, joinOutputs } from './threads.js';
+import { CALL_POSITION, KERAS_PREDICT_BATCH, joinOutputs } from './threads.js';
 
 // A worker predicts its piece in sub-batches of this many samples: its WASM memory stays at
-// about the activations of 1,024 samples whatever the batch. A multiple of Keras's predict
-// batch (pieces start at one too), so every sample keeps its position in a batch of 32.
+// about the activations of 1,024 samples whatever the batch. Each sub-batch is run with its
+// place in the whole call (CALL_POSITION); a multiple of Keras's predict batch, so no Keras
+// batch is cut in two.
 const PREDICT_CHUNK = 32 * KERAS_PREDICT_BATCH;
 
 const port = /** @type {any} */ (globalThis).__qkwThreadPort ?? /** @type {any} */ (globalThis).self;
@@ -29,7 +31,7 @@ const ops = {
     model = await loadModel(bytes, options);
     return { result: { memoryBytes: memoryBytes() } };
   },
-  async predict({ arrays, shapes }) {
+  async predict({ arrays, shapes, first, total }) {
     const batch = shapes[0][0];
     const chunks = [];
     for (let start = 0; start < batch; start += PREDICT_CHUNK) {
@@ -38,18 +40,18 @@ const ops = {
         const per = shapes[i].slice(1).reduce((a, b) => a * b, 1);
         return x.subarray(start * per, end * per);
       });
-      const out = await model.predict(xs, shapes.map((s) => [end - start, ...s.slice(1)]));
+      const out = await model.predict(xs, shapes.map((s) => [end - start, ...s.slice(1)]), { [CALL_POSITION]: { first: first + start, total } });
       chunks.push(Array.isArray(out) ? Array.from(out, (o) => ({ data: o.data, shape: o.shape })) : [{ data: out.data, shape: out.shape }]);
     }
     const list = chunks.length === 1 ? chunks[0] : joinOutputs(chunks);
     // The outputs are copies out of the WASM heap: handing their buffers over copies nothing.
     return { result: list, transfer: list.map((o) => o.data.buffer) };
   },
-  async trace({ arrays, shapes, options }) {
-    const trace = await model.trace(arrays, shapes, options);
+  async trace({ arrays, shapes, options, first, total }) {
+    const trace = await model.trace(arrays, shapes, { ...options, [CALL_POSITION]: { first, total } });
     // Every entry's data, packed into one buffer that is handed over (entries keep offsets).
-    const total = trace.reduce((n, e) => n + (e.data?.length ?? 0), 0);
-    const data = new Float32Array(total);
+    const values = trace.reduce((n, e) => n + (e.data?.length ?? 0), 0);
+    const data = new Float32Array(values);
     let offset = 0;
     const entries = Array.from(trace, (e) => {
       const { data: d, ...rest } = e;

@@ -3,9 +3,13 @@
 // instance with the model built from the model's converted (.qkwm) bytes, and the pieces' results
 // are joined in order, bit-identical to one thread:
 //  - No layer mixes the samples of a batch, but some depend on a sample's position in Keras's
-//    model.predict batch of 32 (KERAS_PREDICT_BATCH): TF's softmax and Eigen activations take
-//    vectorized or scalar paths by position in that batch (src/quant/tf_math.h). So pieces start
-//    at multiples of 32 samples, and a batch of 32 or fewer runs on one thread.
+//    model.predict batch of 32 (KERAS_PREDICT_BATCH) or in the call: TF's softmax and Eigen
+//    activations take vectorized or scalar paths by position in that batch (src/quant/tf_math.h),
+//    QAdaptiveActivation treats the call's first batch apart. So every piece is run with its
+//    place in the whole call (CALL_POSITION), which makes any split exact. Pieces still start at
+//    multiples of 32 samples: each Keras batch then runs in one loop of one worker (a cut batch
+//    costs a second, partial pass over that batch in each of two workers), and a batch of 32 or
+//    fewer stays on one thread, where a worker's message round trip would cost more than it saves.
 //  - trace's statistics cover the whole batch; mergeTracePieces() (web/trace.js) merges the
 //    pieces' exactly, as trace's batchSize does. With batchSize, pieces start at multiples of it,
 //    so every worker traces the same sub-batches one thread would.
@@ -33,6 +37,14 @@ export function checkThreads(threads, what) {
 
 /** kKerasPredictBatch in src/quant/tf_math.h: Keras's model.predict batch size. */
 export const KERAS_PREDICT_BATCH = 32;
+
+/**
+ * Internal predict()/trace() option (a symbol key, so not a public option): {first, total} when
+ * the call is samples [first, first + batch) of a user's call of `total` samples, as a worker's
+ * piece is. The core then gives every sample the position it has in the whole call
+ * (ModelHandle.setCallPosition, src/quant/keras_batch.h).
+ */
+export const CALL_POSITION = Symbol('qkw.callPosition');
 
 /**
  * The consecutive pieces [start, end) a batch is cut into for `threads` workers: whole units of

@@ -69,11 +69,9 @@ void TraceRecorder::run(Model& model, const std::vector<TensorAnalysis>& analyse
     }
     ~StepRecording() {
       if (on) set(false);
-      setAdaptiveFirstSample(0);
     }
   } recording{model, options.steps};
   if (options.steps) recording.set(true);
-  setAdaptiveFirstSample(options.firstSample);
   model.predict(inputs, [&](size_t index, const Tensor& output, double ms) {
     if (index >= selected.size() || !selected[index]) return;
     TracedLayer traced;

@@ -18,7 +18,6 @@ struct TraceOptions {
   bool includeData = true;
   int histogramBins = 16;
   bool steps = false;  // recurrent layers also report their per-time-step states
-  int64_t firstSample = 0;  // batch index of inputs' first sample (trace in pieces)
 
   // Throws qkw::Error naming a value out of range (histogramBins 1 to 4096).
   void validate() const;

@@ -5,6 +5,8 @@
 #include <limits>
 #include <map>
 
+#include "quant/keras_batch.h"
+
 namespace qkw {
 
 namespace {
@@ -225,7 +227,7 @@ void ActivationFunction::apply(const float* in, float* out, const Shape& shape) 
       if (in != out) std::copy(in, in + n, out);
       return;
     case Kind::Quantizer:
-      quantizer_->apply(in, out, shape);
+      applyPerKerasBatch(*quantizer_, in, out, shape);
       return;
     case Kind::Softmax: {
       // keras.activations.softmax: tf.nn.softmax over the last axis.
@@ -242,16 +244,15 @@ void ActivationFunction::apply(const float* in, float* out, const Shape& shape) 
       // TF's element-wise kernels run Eigen's packet function on whole 8-float packets of each
       // model.predict batch of kKerasPredictBatch samples and the scalar functor on the rest:
       // tf.sigmoid (swish: x * sigmoid(1.0 * x)), tf.exp, and elu/selu's exp(x) - 1 branch.
+      // Positions count in the user's whole predict call (kerasBatchPart, quant/keras_batch.h).
       int64_t samples = shape.size() > 1 ? shape.front() : 1;
       if (samples < 1 || n % samples != 0) samples = 1;
       const int64_t perSample = samples == 0 ? 0 : n / samples;
-      for (int64_t first = 0; first < samples; first += quant::kKerasPredictBatch) {
-        const int64_t base = first * perSample;
-        const int64_t count = std::min(quant::kKerasPredictBatch, samples - first) * perSample;
-        for (int64_t j = 0; j < count; ++j) {
-          const float x = in[base + j];
-          out[base + j] = applyIndexed(kind_, x, j, count);
-        }
+      KerasBatchPart part{};
+      for (int64_t first = 0; first < samples; first += part.count) {
+        part = kerasBatchPart(first, samples);
+        const int64_t base = first * perSample, skip = part.offset * perSample, count = part.batchSamples * perSample;
+        for (int64_t j = 0; j < part.count * perSample; ++j) out[base + j] = applyIndexed(kind_, in[base + j], skip + j, count);
       }
       return;
     }
@@ -269,14 +270,17 @@ void softmaxAxis(const float* in, float* out, int64_t outer, int64_t n, int64_t 
                  quant::TfCpuKernels kernels) {
   // tf.nn.softmax moves `axis` last, so TF sees a (outer * inner) x n matrix whose rows are in
   // (outer, inner) order; model.predict runs it per batch of kKerasPredictBatch samples, and the
-  // position in that batch's matrix decides packet or scalar paths (quant::tfSoftmaxRows).
+  // position in that batch's matrix decides packet or scalar paths (quant::tfSoftmaxRows); positions
+  // count in the user's whole predict call (kerasBatchPart, quant/keras_batch.h).
   const int64_t rows = outer * inner;
   if (rows <= 0 || n <= 0) return;
   if (samples < 1 || rows % samples != 0) samples = 1;
   const int64_t rowsPerSample = rows / samples;
   std::vector<float> x, y;
-  for (int64_t first = 0; first < samples; first += quant::kKerasPredictBatch) {
-    const int64_t chunkRows = std::min(quant::kKerasPredictBatch, samples - first) * rowsPerSample;
+  KerasBatchPart part{};
+  for (int64_t first = 0; first < samples; first += part.count) {
+    part = kerasBatchPart(first, samples);
+    const int64_t chunkRows = part.count * rowsPerSample;
     const int64_t row0 = first * rowsPerSample;
     x.resize(static_cast<size_t>(chunkRows * n));
     y.resize(x.size());
@@ -284,7 +288,7 @@ void softmaxAxis(const float* in, float* out, int64_t outer, int64_t n, int64_t 
       const int64_t o = (row0 + r) / inner, i = (row0 + r) % inner;
       for (int64_t k = 0; k < n; ++k) x[static_cast<size_t>(r * n + k)] = in[(o * n + k) * inner + i];
     }
-    quant::tfSoftmaxRows(x.data(), y.data(), chunkRows, n, kernels);
+    quant::tfSoftmaxRows(x.data(), y.data(), chunkRows, n, kernels, part.offset * rowsPerSample, part.batchSamples * rowsPerSample);
     for (int64_t r = 0; r < chunkRows; ++r) {
       const int64_t o = (row0 + r) / inner, i = (row0 + r) % inner;
       for (int64_t k = 0; k < n; ++k) out[(o * n + k) * inner + i] = y[static_cast<size_t>(r * n + k)];

@@ -25,8 +25,5 @@ LayerPtr makeRecurrentLayer(const LayerContext& ctx);       // QSimpleRNN, QLSTM
 LayerPtr makeBidirectionalLayer(const LayerContext& ctx);   // QBidirectional, Bidirectional
 LayerPtr makeQScaleShiftLayer(const LayerContext& ctx);     // QScaleShift
 LayerPtr makeQAdaptiveActivationLayer(const LayerContext& ctx);  // QAdaptiveActivation
-// trace() in pieces: every QAdaptiveActivation takes its inputs' first sample as batch index
-// `first` of the whole call (0 outside such a run; one run at a time).
-void setAdaptiveFirstSample(int64_t first);
 
 }  // namespace qkw

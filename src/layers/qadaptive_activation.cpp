@@ -27,14 +27,12 @@
 #include "layers/layer_config.h"
 #include "layers/layer_factories.h"
 #include "layers/quantized_layer.h"
+#include "quant/keras_batch.h"
 #include "quant/scale.h"
 
 namespace qkw {
 
 namespace {
-
-// trace() in pieces: the batch index of the run's first sample (setAdaptiveFirstSample).
-int64_t firstSampleOfRun = 0;
 
 class QAdaptiveActivationLayer : public QuantizedLayer {
  public:
@@ -62,12 +60,13 @@ class QAdaptiveActivationLayer : public QuantizedLayer {
     return inputShapes[0];
   }
 
-  // Samples (batch index firstSampleOfRun + row) below firstBatch_ use integer=0, the rest the EMA bits.
+  // Samples whose index in the user's call (callPosition().firstSample + row: pieces of a call,
+  // src/quant/keras_batch.h) is below firstBatch_ use integer=0, the rest the EMA bits.
   void forward(const std::vector<const Tensor*>& inputs, Tensor& output) const override {
     const Tensor& in = *inputs[0];
     const int64_t total = in.size();
     const int64_t rows = in.shape[0];
-    const int64_t zero = rows ? std::min(rows, std::max<int64_t>(0, firstBatch_ - firstSampleOfRun)) * (total / rows) : 0;
+    const int64_t zero = rows ? std::min(rows, std::max<int64_t>(0, firstBatch_ - callPosition().firstSample)) * (total / rows) : 0;
     const float* x = in.data.data();
     float* y = output.data.data();
     activation_.apply(x, y, Shape{zero});
@@ -132,7 +131,6 @@ class QAdaptiveActivationLayer : public QuantizedLayer {
 
 }  // namespace
 
-void setAdaptiveFirstSample(int64_t first) { firstSampleOfRun = first; }
 
 LayerPtr makeQAdaptiveActivationLayer(const LayerContext& ctx) {
   // __init__: `activation not in ["quantized_bits", "quantized_relu"]` raises ValueError.

@@ -241,11 +241,15 @@ float tfExpf(float x, int64_t index, int64_t count) {
   return index < vectorized ? eigenExpf(x) : std::exp(x);
 }
 
-void tfSoftmaxRows(const float* in, float* out, int64_t rows, int64_t n, TfCpuKernels kernels) {
+void tfSoftmaxRows(const float* in, float* out, int64_t rows, int64_t n, TfCpuKernels kernels, int64_t firstRow,
+                   int64_t batchRows) {
   if (rows <= 0 || n <= 0) return;
+  if (batchRows < 0) batchRows = rows;
   std::vector<float> sums(static_cast<size_t>(rows));
-  const int64_t count = rows * n;
-  const int64_t vectorized = (count / kTfPacketSize) * kTfPacketSize;
+  const int64_t count = batchRows * n;
+  // Positions in the batch matrix, minus this part's start: packets end at `vectorized` elements,
+  // at `rowPackets` rows.
+  const int64_t vectorized = (count / kTfPacketSize) * kTfPacketSize - firstRow * n;
   for (int64_t r = 0; r < rows; ++r) {
     const float* x = in + r * n;
     float* e = out + r * n;
@@ -258,7 +262,7 @@ void tfSoftmaxRows(const float* in, float* out, int64_t rows, int64_t n, TfCpuKe
     }
     sums[static_cast<size_t>(r)] = kernels == TfCpuKernels::OneDnn ? onednnSum(e, n) : eigenInnerMostSum(e, n);
   }
-  const int64_t rowPackets = (rows / kTfPacketSize) * kTfPacketSize;
+  const int64_t rowPackets = (batchRows / kTfPacketSize) * kTfPacketSize - firstRow;
   for (int64_t r = 0; r < rows; ++r) {
     const float s = sums[static_cast<size_t>(r)];
     const float inv = kernels == TfCpuKernels::Eigen && r < rowPackets ? eigenReciprocalf(s) : 1.0f / s;

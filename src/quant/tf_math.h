@@ -94,7 +94,10 @@ enum class TfCpuKernels { Eigen, OneDnn };
 //    packets of 8 rows and 1.0f/sum on the rest; out = e * inv.
 //  - oneDNN (jit_uni_softmax, AVX-512: 16 lanes): e = onednnExpf(x - max), lane-wise sums then
 //    the xor-8/4/2/1 butterfly, inv = 1.0f / sum, out = e * inv.
-void tfSoftmaxRows(const float* in, float* out, int64_t rows, int64_t n, TfCpuKernels kernels);
+// Rows are independent but for those paths: with firstRow/batchRows, the `rows` rows given are
+// rows [firstRow, firstRow + rows) of a batch matrix of batchRows rows (-1: of `rows` rows).
+void tfSoftmaxRows(const float* in, float* out, int64_t rows, int64_t n, TfCpuKernels kernels,
+                   int64_t firstRow = 0, int64_t batchRows = -1);
 
 constexpr int64_t kKerasPredictBatch = 32;
 

@@ -1,8 +1,10 @@
 // QActivation, Activation, ReLU, LeakyReLU, PReLU, Softmax.
+#include <array>
 #include <cmath>
 #include <cstring>
 
 #include "layer_test_helpers.h"
+#include "quant/keras_batch.h"
 #include "quant/tf_math.h"
 
 namespace qkw {
@@ -156,6 +158,98 @@ TEST(LayerSoftmax, AxisOneMatchesTheTransposedRows) {
   for (int o = 0; o < 2; ++o)
     for (int i = 0; i < 4; ++i)
       for (int k = 0; k < 3; ++k) EXPECT_EQ(y.data[(o * 3 + k) * 4 + i], expect[(o * 4 + i) * 3 + k]);
+}
+
+// ---- Position in the whole predict call (quant/keras_batch.h) ---------------------------------
+
+TEST(CallPosition, KerasBatchPartsCountInTheWholeCall) {
+  std::vector<std::array<int64_t, 4>> parts;
+  auto collect = [&](int64_t samples) {
+    parts.clear();
+    for (int64_t s = 0; s < samples; s += parts.back()[1]) {
+      const KerasBatchPart p = kerasBatchPart(s, samples);
+      parts.push_back({s, p.count, p.offset, p.batchSamples});
+    }
+  };
+  collect(70);  // no scope: the run is the whole call
+  EXPECT_EQ(parts, (std::vector<std::array<int64_t, 4>>{{0, 32, 0, 32}, {32, 32, 0, 32}, {64, 6, 0, 6}}));
+  {
+    const CallPositionScope at(40, 70);  // samples 40..69 of 70
+    collect(30);
+    EXPECT_EQ(parts, (std::vector<std::array<int64_t, 4>>{{0, 24, 8, 32}, {24, 6, 0, 6}}));
+    {
+      const CallPositionScope inner(3, 0);  // nested: total 0 means the call ends with the run
+      collect(2);
+      EXPECT_EQ(parts, (std::vector<std::array<int64_t, 4>>{{0, 2, 3, 5}}));
+    }
+    EXPECT_EQ(callPosition().firstSample, 40);
+    EXPECT_EQ(callPosition().callSamples, 70);
+  }
+  EXPECT_EQ(callPosition().firstSample, 0);
+  EXPECT_EQ(callPosition().callSamples, 0);
+  EXPECT_THROW(CallPositionScope(-1, 0), Error);
+  EXPECT_THROW(CallPositionScope(5, 5), Error);
+}
+
+// Runs `layer` on samples [from, to) of x, declared at their place in the call of x's batch when
+// `declare`, else as a call of their own (what every piece was before).
+Tensor runPart(const Layer& layer, const Tensor& x, int64_t from, int64_t to, bool declare) {
+  const int64_t per = x.size() / x.shape[0];
+  Shape shape = x.shape;
+  shape[0] = to - from;
+  Tensor part(shape, std::vector<float>(x.data.begin() + from * per, x.data.begin() + to * per));
+  if (!declare) return run(layer, part);
+  const CallPositionScope at(from, x.shape[0]);
+  return run(layer, part);
+}
+
+// trace({batchSize}) and threads run one call in pieces: with each piece's position declared,
+// softmax, TF's packet/scalar element-wise activations and the quantizers built on TF's log or
+// sigmoid give the whole call's bits for any cut.
+TEST(CallPosition, PiecesOfACallEqualTheWholeCall) {
+  const int64_t batch = 45;
+  struct Case {
+    const char* className;
+    Json config;
+    Shape shape;
+  };
+  const std::vector<Case> cases = {
+      {"Softmax", Json::object(), {batch, 3}},
+      {"Softmax", {{"axis", 1}}, {batch, 3, 2}},
+      {"Activation", {{"activation", "softmax"}}, {batch, 5}},
+      {"Activation", {{"activation", "sigmoid"}}, {batch, 3}},
+      {"Activation", {{"activation", "elu"}}, {batch, 3}},
+      {"Activation", {{"activation", "swish"}}, {batch, 3}},
+      {"Activation", {{"activation", "exponential"}}, {batch, 3}},
+      // TF's log by position (po2 exponents of 2^(k+1/2), where Eigen's log and logf disagree).
+      {"QActivation", {{"activation", "quantized_po2(4,1)"}}, {batch, 3}},
+      {"QActivation", {{"activation", "quantized_relu_po2(4,1)"}}, {batch, 3}},
+      {"QActivation", {{"activation", "quantized_sigmoid(24,use_real_sigmoid=1)"}}, {batch, 3}},
+  };
+  const std::vector<std::vector<int64_t>> cuts = {{0, 5, 10, 15, 20, 25, 30, 35, 40, 45}, {0, 7, 33, 34, 45}, {0, 31, 45}};
+  for (const Case& c : cases) {
+    auto layer = build(c.className, c.config);
+    Tensor x = Tensor(c.shape, std::vector<float>(static_cast<size_t>(numElements(c.shape))));
+    for (size_t i = 0; i < x.data.size(); ++i)
+      x.data[i] = i % 3 == 1 ? std::ldexp(0.70710677f, static_cast<int>(i % 5) - 2) : -3.0f + 0.0731f * static_cast<float>((i * 37) % 97);
+    const Tensor whole = run(*layer, x);
+    bool undeclaredDiffers = false;
+    for (const auto& cut : cuts) {
+      for (size_t p = 0; p + 1 < cut.size(); ++p) {
+        const Tensor part = runPart(*layer, x, cut[p], cut[p + 1], true);
+        const Tensor alone = runPart(*layer, x, cut[p], cut[p + 1], false);
+        const int64_t per = x.size() / batch;
+        for (size_t i = 0; i < part.data.size(); ++i) {
+          const float want = whole.data[static_cast<size_t>(cut[p] * per) + i];
+          ASSERT_EQ(std::memcmp(&part.data[i], &want, 4), 0)
+              << c.className << " " << c.config.dump() << ": samples " << cut[p] << ".." << cut[p + 1] << ", element " << i;
+          if (std::memcmp(&alone.data[i], &want, 4) != 0) undeclaredDiffers = true;
+        }
+      }
+    }
+    // The data does reach both paths: undeclared pieces (positions restarting at 0) differ.
+    EXPECT_TRUE(undeclaredDiffers) << c.className << " " << c.config.dump();
+  }
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "graph/model.h"
 #include "layer_test_helpers.h"
 #include "layers/layer_factories.h"
+#include "quant/keras_batch.h"
 
 namespace qkw {
 namespace {
@@ -344,9 +345,10 @@ TEST(QAdaptiveActivation, FirstBatchUsesIntegerZeroLaterSamplesTheEmaBits) {
   const Tensor x({3, 2}, {0.3f, 5.0f, 0.3f, 5.0f, 2.6f, -9.0f});
   LayerPtr l = make(2, emas);
   layer_test::expectValues(run(*l, x), {3, 2}, {0.25f, 0.875f, 0.25f, 0.875f, 3.0f, -7.0f});
-  setAdaptiveFirstSample(1);  // rows are samples 1, 2, 3 of the call (trace in pieces)
-  layer_test::expectValues(run(*l, x), {3, 2}, {0.25f, 0.875f, 0.0f, 5.0f, 3.0f, -7.0f});
-  setAdaptiveFirstSample(0);
+  {
+    CallPositionScope at(1, 4);  // rows are samples 1, 2, 3 of a 4-sample call (trace in pieces)
+    layer_test::expectValues(run(*l, x), {3, 2}, {0.25f, 0.875f, 0.0f, 5.0f, 3.0f, -7.0f});
+  }
   LayerPtr ema = make(0, emas);
   layer_test::expectValues(run(*ema, x), {3, 2}, {0.0f, 5.0f, 0.0f, 5.0f, 3.0f, -7.0f});
   // Per channel, different bits: channel 0 from (0, 0.4) -> 0, channel 1 from (0, 3.1) -> 2.
