@@ -49,7 +49,7 @@ class Json {
     size_t offset;
   };
 
-  static constexpr int64_t kMaxDepth = 4096;  // hard cap: recursion in copy/dump/destroy stays shallow
+  static constexpr int64_t kMaxDepth = 512;  // hard cap: recursion in parse/copy/dump/destroy stays shallow (4096 overflowed an ASan build's 8 MB stack; model configs are limited to 64)
 
   Json() noexcept {}
   Json(std::nullptr_t) noexcept {}

@@ -10,7 +10,7 @@ import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 
 const dir = new URL('../../web/wasm/', import.meta.url);
-const BUDGET = 270_500; // bytes, .wasm + .mjs gzipped; measured 269,008 (254,826 + 14,182)
+const BUDGET = 273_700; // bytes, .wasm + .mjs gzipped; measured 272,194 (258,012 + 14,182)
 
 function gzipped(name) {
   const bytes = readFileSync(fileURLToPath(new URL(name, dir)));
