@@ -9,32 +9,10 @@ namespace qkw {
 namespace {
 
 // True when apply() on any run of elements gives the bits apply() gives those elements on the
-// whole tensor: no row op (softmax), no tensor-wide scale, no TF packet/scalar split by position
-// (sigmoid, exp, elu, selu, swish, and quantizers built on TF's log / sigmoid). Only such
-// functions join a fused epilogue, which runs them on chunks of rows.
-bool isPerElement(const ActivationFunction& f) {
-  using K = ActivationFunction::Kind;
-  switch (f.kind()) {
-    case K::Softmax:
-    case K::Sigmoid:
-    case K::Swish:
-    case K::Exponential:
-    case K::Elu:
-    case K::Selu:
-      return false;
-    case K::Quantizer: {
-      // A fixed grid, and apply() reads each element alone (quantized_po2 and quantized_ulaw have
-      // grids but go through TF's position-dependent log / sigmoid; binary's stochastic rounding
-      // checks the tensor's shape).
-      const QuantizerPtr q = f.quantizer();
-      if (!q || !q->grid()) return false;
-      const std::string cls = q->className();
-      return cls == "quantized_bits" || cls == "quantized_relu" || cls == "quantized_linear" || cls == "ternary";
-    }
-    default:
-      return true;  // one element at a time (ActivationFunction::apply's scalar loop)
-  }
-}
+// whole tensor (ActivationFunction::isRowwiseSafe: no row op, no tensor-wide scale, no TF
+// packet/scalar split by position). Only such functions join a fused epilogue, which runs them on
+// chunks of rows.
+bool isPerElement(const ActivationFunction& f) { return f.isRowwiseSafe(); }
 
 class ActivationLayer : public QuantizedLayer {
  public:

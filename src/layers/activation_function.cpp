@@ -209,7 +209,15 @@ ActivationFunction ActivationFunction::quantizerActivation(const LayerContext& c
 
 bool ActivationFunction::isRowwiseSafe() const {
   switch (kind_) {
-    case Kind::Quantizer: return quantizer_ && quantizer_->grid().has_value();
+    case Kind::Quantizer: {
+      // A fixed grid, and apply() reads each element alone: quantized_po2/ulaw/tanh/sigmoid have
+      // grids but go through TF's position-dependent log / sigmoid (src/quant/keras_batch.h);
+      // binary's stochastic rounding checks the tensor's shape; a grid-less (alpha='auto')
+      // quantizer takes its scale from the whole batch.
+      if (!quantizer_ || !quantizer_->grid()) return false;
+      const std::string cls = quantizer_->className();
+      return cls == "quantized_bits" || cls == "quantized_relu" || cls == "quantized_linear" || cls == "ternary";
+    }
     case Kind::Softmax:
     case Kind::Sigmoid:
     case Kind::Swish:
