@@ -50,7 +50,9 @@ class Quantizer;
 // call. The quantizers that are element-wise but take TF's log (po2) or sigmoid (real or
 // internal 'real' sigmoid) by position in the batch run per batch of the call, and a run that
 // holds only part of a batch applies them to that batch's layout, zeros around its samples
-// (exact: only the path choice depends on the other elements). Others get one apply().
+// (exact: only the path choice depends on the other elements). Grid-less quantized_bits /
+// quantized_linear (alpha='auto'/'auto_po2': the scale comes from the batch) also run per Keras
+// batch. Others get one apply().
 void applyPerKerasBatch(const Quantizer& q, const float* in, float* out, const Shape& shape);
 
 }  // namespace qkw

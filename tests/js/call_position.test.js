@@ -143,3 +143,28 @@ test('the position is internal and checked: not a listed option, a bad one is a 
   assert.ok(same((await model.predict(x, [10, 4], { [CALL_POSITION]: { first: 0, total: 10 } })).data, whole));
   model.dispose();
 });
+
+test("an activation quantizer with alpha='auto' takes its scale from each Keras batch of 32, as model.predict does", async () => {
+  // QKeras computes alpha='auto' from the tensor it is called on; model.predict calls the layer once
+  // per batch of 32 samples, so samples 32.. get the scale of their own batch, not of the whole call.
+  const spec = {
+    modelConfig: sequentialConfig('auto_act', [inputLayer('input_1', [4]), qActivation('q_auto', quantizedBits(4, 0, { alpha: 'auto' }))]),
+    weights: {},
+  };
+  const model = await loadModel(await writeKerasH5(spec));
+  const n = 40;
+  const x = inputs(n * 4, 5);
+  for (let i = 32 * 4; i < n * 4; i++) x[i] *= 1 / 64; // the last batch is much smaller: its own scale differs
+  const whole = (await model.predict(x, [n, 4])).data;
+  const first = (await model.predict(x.subarray(0, 32 * 4), [32, 4])).data;
+  const last = (await model.predict(x.subarray(32 * 4), [n - 32, 4])).data;
+  assert.ok(same(whole.subarray(0, 32 * 4), first), 'samples 0..31: the first batch on its own');
+  assert.ok(same(whole.subarray(32 * 4), last), 'samples 32..39: the second batch on its own');
+  // With one scale for all 40 samples the small last batch would sit on the first batch's coarse grid.
+  const coarse = new Set(Array.from(first, (v) => Math.abs(v)).filter((v) => v > 0));
+  assert.ok(Array.from(last).some((v) => v !== 0 && !coarse.has(Math.abs(v))), 'the last batch uses a finer scale of its own');
+  // Pieces told their position (trace's batchSize, threads) give the same bits.
+  const traced = (await model.trace(x, [n, 4], { batchSize: 32 })).find((e) => e.name === 'q_auto');
+  assert.ok(same(traced.data, whole));
+  model.dispose();
+});
