@@ -319,7 +319,7 @@ void GraphModel::addOutputSelects() {
   for (const PendingSelect& p : pendingSelects_) {
     const LayerNode& producer = nodes_[nodeIndex_.at(p.layer)];
     const std::vector<std::string> names = extraOutputNamesFromConfig(producer.className, producer.config);
-    if (p.tensor < 1 || static_cast<size_t>(p.tensor) > names.size()) {
+    if (p.tensor < 1 || p.tensor > static_cast<int64_t>(names.size())) {  // int64: size_t is 32-bit in WASM
       const std::string who = p.consumer == SIZE_MAX ? std::string("model outputs") : "layer " + inQuotes(nodes_[p.consumer].name);
       structural_.push_back(who + " reading output #" + std::to_string(p.tensor) + " of " + inQuotes(p.layer) +
                             " (" + producer.className + " has " + std::to_string(names.size() + 1) + " output(s))");
