@@ -93,7 +93,12 @@ bool pyTruthy(const json& v) {
 long long pyInt(const json& v) {
   if (v.is_boolean()) return v.get<bool>() ? 1 : 0;
   if (v.is_number_integer()) return v.get<long long>();
-  if (v.is_number_float()) return static_cast<long long>(std::trunc(v.get<double>()));
+  if (v.is_number_float()) {
+    const double t = std::trunc(v.get<double>());
+    // Python's int() has no bound; ours is 64-bit (casting a larger double is undefined behaviour).
+    if (!(t >= -0x1p63 && t < 0x1p63)) throw Error("int() of " + v.dump() + ": out of the range of a 64-bit integer");
+    return static_cast<long long>(t);
+  }
   throw Error("int() of " + v.dump());
 }
 
