@@ -17,8 +17,10 @@ using quant::kLog2f;
 AxisSpec AxisSpec::fromJson(const qkw::Json& value, const std::string& what) {
   if (value.is_null()) return none();
   auto asInt = [&](const qkw::Json& v) -> int {
-    if (v.is_number_integer()) return v.get<int>();
-    if (v.is_number_float() && std::floor(v.get<double>()) == v.get<double>()) return static_cast<int>(v.get<double>());
+    // An axis is a small integer; anything past +-2^20 is no axis of any tensor (and casting a
+    // larger double to int would be undefined behaviour).
+    const bool integral = v.is_number_integer() || (v.is_number_float() && std::floor(v.get<double>()) == v.get<double>());
+    if (integral && std::fabs(v.get<double>()) <= 1048576.0) return static_cast<int>(v.get<double>());
     throw Error(what + " must be None, an integer or a list of integers, got " + value.dump());
   };
   if (value.is_array()) {
