@@ -203,6 +203,7 @@ ActivationFunction ActivationFunction::quantizerActivation(const LayerContext& c
   ActivationFunction f;
   f.kind_ = Kind::Quantizer;
   f.quantizer_ = buildQuantizer(ctx, slot, spec, false);
+  f.perKerasBatch_ = runsPerKerasBatch(*f.quantizer_);
   f.display_ = f.quantizer_->str();
   return f;
 }
@@ -235,7 +236,8 @@ void ActivationFunction::apply(const float* in, float* out, const Shape& shape) 
       if (in != out) std::copy(in, in + n, out);
       return;
     case Kind::Quantizer:
-      applyPerKerasBatch(*quantizer_, in, out, shape);
+      if (perKerasBatch_) applyPerKerasBatch(*quantizer_, in, out, shape);
+      else quantizer_->apply(in, out, shape);
       return;
     case Kind::Softmax: {
       // keras.activations.softmax: tf.nn.softmax over the last axis.

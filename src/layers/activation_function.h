@@ -62,6 +62,7 @@ class ActivationFunction {
 
   Kind kind_ = Kind::Identity;
   QuantizerPtr quantizer_;
+  bool perKerasBatch_ = false;  // quantizer_ runs per Keras batch of the call (runsPerKerasBatch, at build)
   std::string display_ = "linear";
   quant::TfCpuKernels kernels_ = quant::TfCpuKernels::Eigen;
 };

@@ -34,19 +34,22 @@ KerasBatchPart kerasBatchPart(int64_t local, int64_t samples) {
   return {std::min(batchEnd, first + samples) - global, global - batchStart, batchEnd - batchStart};
 }
 
-void applyPerKerasBatch(const Quantizer& q, const float* in, float* out, const Shape& shape) {
+bool runsPerKerasBatch(const Quantizer& q) {
   static const char* const positional[] = {"quantized_po2",  "quantized_relu_po2", "quantized_sigmoid",
                                            "quantized_tanh", "quantized_ulaw",     "quantized_relu"};
   const std::string cls = q.className();
-  const int64_t n = numElements(shape);
-  const int64_t samples = shape.size() > 1 ? shape.front() : 0;
   // A quantized_bits / quantized_linear without a fixed grid (alpha='auto'/'auto_po2') takes its
   // scale from the tensor it is given, batch axis included: in model.predict that is one Keras
   // batch. (A run holding part of a batch gets the scale of the samples it holds: the zeros around
   // them change neither the max nor the least-squares sums.)
-  const bool batchScale = !q.grid() && (cls == "quantized_bits" || cls == "quantized_linear");
-  if ((!batchScale && std::find(std::begin(positional), std::end(positional), cls) == std::end(positional)) ||
-      samples < 1 || n % samples != 0) {
+  if (!q.grid() && (cls == "quantized_bits" || cls == "quantized_linear")) return true;
+  return std::find(std::begin(positional), std::end(positional), cls) != std::end(positional);
+}
+
+void applyPerKerasBatch(const Quantizer& q, const float* in, float* out, const Shape& shape) {
+  const int64_t n = numElements(shape);
+  const int64_t samples = shape.size() > 1 ? shape.front() : 0;
+  if (samples < 1 || n % samples != 0) {
     q.apply(in, out, shape);
     return;
   }

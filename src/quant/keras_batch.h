@@ -46,13 +46,15 @@ struct KerasBatchPart {
 KerasBatchPart kerasBatchPart(int64_t local, int64_t samples);
 
 class Quantizer;
-// q.apply(in, out, shape) on activations (batch first) as TF computes it per Keras batch of the
-// call. The quantizers that are element-wise but take TF's log (po2) or sigmoid (real or
-// internal 'real' sigmoid) by position in the batch run per batch of the call, and a run that
-// holds only part of a batch applies them to that batch's layout, zeros around its samples
-// (exact: only the path choice depends on the other elements). Grid-less quantized_bits /
-// quantized_linear (alpha='auto'/'auto_po2': the scale comes from the batch) also run per Keras
-// batch. Others get one apply().
+// Whether q must run per Keras batch of the call (decided once, when a layer is built): the
+// quantizers that are element-wise but take TF's log (po2) or sigmoid (real or internal 'real'
+// sigmoid) by position in the batch, and grid-less quantized_bits / quantized_linear
+// (alpha='auto'/'auto_po2': the scale comes from the batch).
+bool runsPerKerasBatch(const Quantizer& q);
+// q.apply(in, out, shape) on activations (batch first) once per Keras batch of the call, for a q
+// that runsPerKerasBatch. A run that holds only part of a batch applies q to that batch's layout,
+// zeros around its samples: exact for the path choice (zeros do not move it); a batch scale is
+// then the scale of the samples the run holds.
 void applyPerKerasBatch(const Quantizer& q, const float* in, float* out, const Shape& shape);
 
 }  // namespace qkw
